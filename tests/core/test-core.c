@@ -1,0 +1,246 @@
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <sys/stat.h>
+
+#include "core/nvr-clock.h"
+#include "core/nvr-config.h"
+#include "core/nvr-error.h"
+#include "core/nvr-file.h"
+#include "core/nvr-log.h"
+#include "nvr-test-common.h"
+
+static void
+test_config_defaults(void)
+{
+	g_autoptr(NvrConfig) config = nvr_config_new();
+
+	g_assert_cmpuint(nvr_config_get_uint(config, "segment-seconds"), ==, 60);
+	g_assert_cmpuint(nvr_config_get_uint(config, "sync-window-ms"), ==, 5000);
+	g_assert_cmpstr(nvr_config_get_string(config, "rtsp-transport"), ==, "tcp");
+	g_assert_false(nvr_config_get_bool(config, "verbose"));
+	g_assert_null(nvr_config_get_string(config, "footage-dir"));
+}
+
+static void
+test_config_parse(void)
+{
+	g_autoptr(NvrConfig) config = nvr_config_new();
+	g_autoptr(GError) error = NULL;
+	const gchar *data = "# comment\n\nsegment-seconds = 30\n verbose=yes \n";
+
+	g_assert_true(nvr_config_load_data(config, data, "t.conf", &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(nvr_config_get_uint(config, "segment-seconds"), ==, 30);
+	g_assert_true(nvr_config_get_bool(config, "verbose"));
+}
+
+static void
+test_config_errors_name_line(void)
+{
+	struct {
+		const gchar *data;
+		const gchar *expect;
+	} cases[] = {
+	    {"segment-seconds = 30\nbogus = 1\n", "t.conf:2: unknown key 'bogus'"},
+	    {"\n\nsegment-seconds = 1\n", "t.conf:3: segment-seconds: expected a whole number"},
+	    {"segment-seconds = 99999999999999999999\n", "t.conf:1: segment-seconds"},
+	    {"verbose = maybe\n", "t.conf:1: verbose: expected true or false"},
+	    {"rtsp-transport = http\n", "t.conf:1: rtsp-transport: expected tcp or udp"},
+	    {"just words\n", "t.conf:1: expected 'key = value'"},
+	    {"segment-seconds = 30\n\xff\n", "t.conf: not UTF-8"},
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(NvrConfig) config = nvr_config_new();
+		g_autoptr(GError) error = NULL;
+
+		g_assert_false(nvr_config_load_data(config, cases[i].data, "t.conf", &error));
+		g_assert_nonnull(error);
+		g_assert_true(g_str_has_prefix(error->message, cases[i].expect));
+		/* nothing of a bad file is applied */
+		g_assert_cmpuint(nvr_config_get_uint(config, "segment-seconds"), ==, 60);
+	}
+}
+
+static void
+test_config_secret_redacted(void)
+{
+	g_autoptr(NvrConfig) config = nvr_config_new();
+	g_autoptr(NvrConfig) other = nvr_config_new();
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *dump = NULL;
+	g_autoptr(GPtrArray) diff = NULL;
+
+	g_assert_true(nvr_config_set(config, "tls-passphrase", "hunter2", &error));
+	g_assert_no_error(error);
+	dump = nvr_config_to_string(config, TRUE);
+	g_assert_null(strstr(dump, "hunter2"));
+	g_assert_nonnull(strstr(dump, "tls-passphrase = ***"));
+	diff = nvr_config_diff_restart_keys(config, other);
+	g_assert_cmpuint(diff->len, ==, 1);
+	g_assert_cmpstr(g_ptr_array_index(diff, 0), ==, "tls-passphrase");
+}
+
+static void
+test_config_table_complete(void)
+{
+	guint n = 0;
+	const NvrConfigKey *keys = nvr_config_get_keys(&n);
+
+	g_assert_cmpuint(n, >, 5);
+	for (guint i = 0; i < n; i++) {
+		g_autoptr(NvrConfig) config = nvr_config_new();
+		g_autoptr(GError) error = NULL;
+
+		g_assert_nonnull(keys[i].doc);
+		g_assert_true(nvr_config_lookup_key(keys[i].name) == &keys[i]);
+		/* every default must pass its own validation */
+		if (keys[i].default_value != NULL) {
+			g_assert_true(nvr_config_set(config, keys[i].name, keys[i].default_value, &error));
+			g_assert_no_error(error);
+		}
+	}
+}
+
+static void
+test_log_redact(void)
+{
+	struct {
+		const gchar *in;
+		const gchar *out;
+	} uris[] = {
+	    {"rtsp://admin:secret@10.0.0.2:554/Streaming/Channels/101",
+	     "rtsp://10.0.0.2:554/Streaming/Channels/101"},
+	    {"rtsp://10.0.0.2/cam/realmonitor?channel=1&user=admin&password=x",
+	     "rtsp://10.0.0.2/cam/realmonitor"},
+	    {"not a uri at all", "<unparsable uri>"},
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(uris); i++) {
+		g_autofree gchar *r = nvr_log_redact_uri(uris[i].in);
+		g_assert_cmpstr(r, ==, uris[i].out);
+	}
+}
+
+static void
+test_log_scrub(void)
+{
+	struct {
+		const gchar *in;
+		const gchar *out;
+	} msgs[] = {
+	    {"connecting to rtsp://admin:pa55@host/x now", "connecting to rtsp://***@host/x now"},
+	    {"two rtsp://a:b@h1/ and rtsps://c@h2/", "two rtsp://***@h1/ and rtsps://***@h2/"},
+	    {"GET /api.cgi?cmd=Login&user=admin&password=hunter2&x=1",
+	     "GET /api.cgi?cmd=Login&user=admin&password=***&x=1"},
+	    {"no secrets here: 3 cameras", "no secrets here: 3 cameras"},
+	    {"email admin@example.com stays", "email admin@example.com stays"},
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(msgs); i++) {
+		g_autofree gchar *r = nvr_log_scrub(msgs[i].in);
+		g_assert_cmpstr(r, ==, msgs[i].out);
+	}
+}
+
+static void
+test_clock_fake(void)
+{
+	g_autoptr(NvrClock) clock = nvr_clock_new_fake(1000000000, 5000);
+	gint64 offset = nvr_clock_get_offset_us(clock);
+
+	nvr_clock_fake_advance(clock, 250);
+	g_assert_cmpint(nvr_clock_get_realtime_us(clock), ==, 1000000250);
+	g_assert_cmpint(nvr_clock_get_boottime_us(clock), ==, 5250);
+	g_assert_cmpint(nvr_clock_get_offset_us(clock), ==, offset);
+	/* an NTP step moves realtime only: the offset shows it */
+	nvr_clock_fake_step_realtime(clock, -3 * G_USEC_PER_SEC);
+	g_assert_cmpint(nvr_clock_get_offset_us(clock), ==, offset - 3 * G_USEC_PER_SEC);
+	g_assert_true(nvr_clock_is_synchronized(clock));
+	nvr_clock_fake_set_synchronized(clock, FALSE);
+	g_assert_false(nvr_clock_is_synchronized(clock));
+}
+
+static void
+test_clock_system(void)
+{
+	g_autoptr(NvrClock) clock = nvr_clock_new_system();
+	gint64 b0 = nvr_clock_get_boottime_us(clock);
+	gint64 r = nvr_clock_get_realtime_us(clock);
+
+	/* after 2020, and boottime moves forward */
+	g_assert_cmpint(r, >, G_GINT64_CONSTANT(1577836800000000));
+	g_assert_cmpint(nvr_clock_get_boottime_us(clock), >=, b0);
+	g_assert_cmpint(ABS(nvr_clock_get_offset_us(clock) - (r - b0)), <, G_USEC_PER_SEC);
+}
+
+static void
+test_file_atomic(void)
+{
+	g_autofree gchar *dir = nvr_test_mkdtemp();
+	g_autofree gchar *path = g_build_filename(dir, "keyring", NULL);
+	g_autofree gchar *back = NULL;
+	g_autoptr(GError) error = NULL;
+	GStatBuf st;
+	gsize len = 0;
+
+	umask(022);
+	g_assert_true(nvr_file_write_atomic(path, (const guint8 *)"old", 3, 0600, &error));
+	g_assert_no_error(error);
+	g_assert_true(nvr_file_write_atomic(path, (const guint8 *)"newer", 5, 0600, &error));
+	g_assert_no_error(error);
+	g_assert_true(g_file_get_contents(path, &back, &len, NULL));
+	g_assert_cmpmem(back, len, "newer", 5);
+	g_assert_cmpint(g_stat(path, &st), ==, 0);
+	g_assert_cmpint(st.st_mode & 0777, ==, 0600);
+	nvr_test_rm_rf(dir);
+}
+
+static void
+test_file_dir_usable(void)
+{
+	g_autofree gchar *dir = nvr_test_mkdtemp();
+	g_autofree gchar *file = g_build_filename(dir, "f", NULL);
+	g_autofree gchar *sub = g_build_filename(dir, "a", "b", NULL);
+	g_autoptr(GError) error = NULL;
+
+	g_assert_true(nvr_file_check_dir_usable(sub, TRUE, &error));
+	g_assert_no_error(error);
+	g_assert_true(g_file_set_contents(file, "x", 1, NULL));
+	g_assert_false(nvr_file_check_dir_usable(file, FALSE, &error));
+	g_assert_error(error, NVR_ERROR, NVR_ERROR_INVALID_ARGUMENT);
+	g_clear_error(&error);
+	g_assert_false(nvr_file_check_dir_usable("/nonexistent/nvr", FALSE, &error));
+	g_assert_error(error, NVR_ERROR, NVR_ERROR_NOT_FOUND);
+	nvr_test_rm_rf(dir);
+}
+
+static void
+test_error_names(void)
+{
+	g_assert_cmpstr(nvr_error_code_to_string(NVR_ERROR_NO_SPACE), ==, "no-space");
+	g_assert_cmpstr(nvr_error_code_to_string(0), ==, "unknown");
+	g_assert_cmpstr(nvr_error_code_to_string(NVR_ERROR_LAST), ==, "unknown");
+	for (gint c = 1; c < NVR_ERROR_LAST; c++)
+		g_assert_cmpstr(nvr_error_code_to_string(c), !=, NULL);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/nvr/core/config/defaults", test_config_defaults);
+	g_test_add_func("/nvr/core/config/parse", test_config_parse);
+	g_test_add_func("/nvr/core/config/errors-name-line", test_config_errors_name_line);
+	g_test_add_func("/nvr/core/config/secret-redacted", test_config_secret_redacted);
+	g_test_add_func("/nvr/core/config/table-complete", test_config_table_complete);
+	g_test_add_func("/nvr/core/log/redact-uri", test_log_redact);
+	g_test_add_func("/nvr/core/log/scrub", test_log_scrub);
+	g_test_add_func("/nvr/core/clock/fake", test_clock_fake);
+	g_test_add_func("/nvr/core/clock/system", test_clock_system);
+	g_test_add_func("/nvr/core/file/atomic", test_file_atomic);
+	g_test_add_func("/nvr/core/file/dir-usable", test_file_dir_usable);
+	g_test_add_func("/nvr/core/error/names", test_error_names);
+	return g_test_run();
+}
