@@ -8,6 +8,7 @@
 #include "core/nvr-error.h"
 #include "core/nvr-file.h"
 #include "core/nvr-log.h"
+#include "core/nvr-url.h"
 #include "nvr-test-common.h"
 
 static void
@@ -226,6 +227,66 @@ test_error_names(void)
 		g_assert_cmpstr(nvr_error_code_to_string(c), !=, NULL);
 }
 
+static void
+test_url_valid(void)
+{
+	struct {
+		const gchar *in, *url, *host, *user, *password;
+		gint port;
+	} cases[] = {
+	    {"rtsp://admin:s3cret@192.168.1.20:554/Streaming/Channels/101",
+	     "rtsp://192.168.1.20:554/Streaming/Channels/101", "192.168.1.20", "admin", "s3cret", 554},
+	    {"RTSP://cam.local/cam/realmonitor?channel=1&subtype=0",
+	     "rtsp://cam.local/cam/realmonitor?channel=1&subtype=0", "cam.local", NULL, NULL, -1},
+	    {"rtsps://[fe80::1]:7441/abc?enableSrtp", "rtsps://[fe80::1]:7441/abc?enableSrtp",
+	     "fe80::1", NULL, NULL, 7441},
+	    {"rtsp://user@10.0.0.1/", "rtsp://10.0.0.1/", "10.0.0.1", "user", NULL, -1},
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(GError) error = NULL;
+		g_autoptr(NvrStreamUrl) u = nvr_stream_url_parse(cases[i].in, &error);
+
+		g_assert_no_error(error);
+		g_assert_cmpstr(u->url, ==, cases[i].url);
+		g_assert_cmpstr(u->host, ==, cases[i].host);
+		g_assert_cmpstr(u->user, ==, cases[i].user);
+		g_assert_cmpstr(u->password, ==, cases[i].password);
+		g_assert_cmpint(u->port, ==, cases[i].port);
+	}
+}
+
+static void
+test_url_invalid(void)
+{
+	struct {
+		const gchar *in, *expect;
+	} cases[] = {
+	    {"", "URL is empty"},
+	    {"http://cam/video", "scheme must be rtsp or rtsps, not http"},
+	    {"rtsp:///path", "URL has no host"},
+	    {"rtsp://cam:0/x", "port must be 1-65535"},
+	    {"rtsp://cam:70000/x", "not a URL"},
+	    {"rtsp://cam:abc/x", "not a URL"},
+	    {"rtsp://cam/x y", "spaces or control characters"},
+	    {"rtsp://cam/x\n", "spaces or control characters"},
+	    {"rtsp://cam/x#frag", "must not have a #fragment"},
+	    {"cam.local", "not a URL"},
+	    {"rtsp://admin:hunter2@cam:99999/", "not a URL"},
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(GError) error = NULL;
+		g_autoptr(NvrStreamUrl) u = nvr_stream_url_parse(cases[i].in, &error);
+
+		g_assert_null(u);
+		g_assert_error(error, NVR_ERROR, NVR_ERROR_INVALID_ARGUMENT);
+		g_assert_nonnull(strstr(error->message, cases[i].expect));
+		/* an error message never repeats a password */
+		g_assert_null(strstr(error->message, "hunter2"));
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -242,5 +303,7 @@ main(int argc, char **argv)
 	g_test_add_func("/nvr/core/file/atomic", test_file_atomic);
 	g_test_add_func("/nvr/core/file/dir-usable", test_file_dir_usable);
 	g_test_add_func("/nvr/core/error/names", test_error_names);
+	g_test_add_func("/nvr/core/url/valid", test_url_valid);
+	g_test_add_func("/nvr/core/url/invalid", test_url_invalid);
 	return g_test_run();
 }
