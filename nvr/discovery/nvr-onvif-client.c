@@ -5,8 +5,9 @@
  *     CLOCK         once per client, only when credentials are set: an unsigned
  *                   GetSystemDateAndTime; its UTC time minus ours is the offset
  *                   added to every wsu:Created, so a camera whose clock is off
- *                   by days still accepts our UsernameToken. A failure here is
- *                   not fatal: the local clock is used.
+ *                   by days still accepts our UsernameToken. A fault or an
+ *                   unusable reply is not fatal (the local clock is used); no
+ *                   connection or no reply in time ends the operation.
  *     SERVICES      once per client, only for media operations (and for
  *                   get_services itself): GetServices finds the media XAddr;
  *                   a device that does not know GetServices gets GetCapabilities.
@@ -324,13 +325,26 @@ nvr_onvif_client_authenticate_cb(SoupMessage *msg, SoupAuth *auth, gboolean retr
 typedef struct {
 	const NvrOnvifOp *op;
 	gchar *url; /* where the request went, for error messages */
+	gchar *content_type;
+	GBytes *envelope; /* kept to send again when HTTP authentication restarts */
 } NvrOnvifExchange;
 
 static void
 nvr_onvif_exchange_free(NvrOnvifExchange *ex)
 {
 	g_free(ex->url);
+	g_free(ex->content_type);
+	g_clear_pointer(&ex->envelope, g_bytes_unref);
 	g_free(ex);
+}
+
+/* libsoup 3.2 resends a restarted POST (after a 401) with an empty body unless it is set again */
+static void
+nvr_onvif_client_restarted_cb(SoupMessage *msg, gpointer user_data)
+{
+	NvrOnvifExchange *ex = user_data;
+
+	soup_message_set_request_body_from_bytes(msg, ex->content_type, ex->envelope);
 }
 
 /* a reply that did not parse: say what the HTTP status says, if it says more */
@@ -410,8 +424,11 @@ nvr_onvif_client_exchange_async(NvrOnvifClient *self, const NvrOnvifOp *op, cons
 		return;
 	}
 	len = strlen(envelope);
-	bytes = g_bytes_new_take(g_steal_pointer(&envelope), len);
-	soup_message_set_request_body_from_bytes(msg, content_type, bytes);
+	ex->envelope = g_bytes_new_take(g_steal_pointer(&envelope), len);
+	ex->content_type = g_strdup_printf("application/soap+xml; charset=utf-8; action=\"%s/%s\"",
+					   op->ns, op->name);
+	soup_message_set_request_body_from_bytes(msg, ex->content_type, ex->envelope);
+	g_signal_connect(msg, "restarted", G_CALLBACK(nvr_onvif_client_restarted_cb), ex);
 	g_signal_connect_object(msg, "authenticate", G_CALLBACK(nvr_onvif_client_authenticate_cb),
 				self, 0);
 	nvr_http_fetch_async(self->session, msg, NVR_SOAP_MAX_BYTES, NVR_HTTP_FETCH_NONE,
@@ -447,7 +464,9 @@ nvr_onvif_client_clock_cb(GObject *source, GAsyncResult *res, gpointer user_data
 	g_autoptr(GError) error = NULL;
 	g_autoptr(NvrOnvifDateTime) dt = nvr_onvif_client_exchange_finish(res, &error);
 
-	if (g_error_matches(error, NVR_ERROR, NVR_ERROR_CANCELLED)) {
+	/* an unreachable device is not asked twice; one that cannot tell the time still can be */
+	if (error != NULL && (error->code == NVR_ERROR_CANCELLED ||
+			      error->code == NVR_ERROR_TIMEOUT || error->code == NVR_ERROR_IO)) {
 		g_task_return_error(task, g_steal_pointer(&error));
 		g_object_unref(task);
 		return;

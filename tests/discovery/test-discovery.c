@@ -1,9 +1,11 @@
 #include "config.h"
 
+#include <libsoup/soup.h>
 #include <string.h>
 
 #include "core/nvr-error.h"
 #include "discovery/nvr-discovery-text.h"
+#include "discovery/nvr-onvif-client.h"
 #include "discovery/nvr-onvif.h"
 #include "discovery/nvr-soap.h"
 #include "nvr-test-common.h"
@@ -449,10 +451,812 @@ test_onvif_parse_deep(void)
 	g_assert_error(error, NVR_ERROR, NVR_ERROR_PARSE);
 }
 
-int
-main(int argc, char **argv)
+/* ---- async plumbing shared by the network tests ---- */
+
+static void
+test_result_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 {
-	g_test_init(&argc, &argv, NULL);
+	*(GAsyncResult **)user_data = g_object_ref(res);
+}
+
+/* Returns: (transfer full): the result, once the main context delivered it */
+static GAsyncResult *
+test_wait(GAsyncResult **res)
+{
+	while (*res == NULL)
+		g_main_context_iteration(NULL, TRUE);
+	return g_steal_pointer(res);
+}
+
+/* spin the main context for a while (lets in-test servers and timers run) */
+G_GNUC_UNUSED static void
+test_spin_ms(guint ms)
+{
+	gint64 until = g_get_monotonic_time() + (gint64)ms * 1000;
+
+	while (g_get_monotonic_time() < until)
+		g_main_context_iteration(NULL, FALSE) || (g_usleep(1000), TRUE);
+}
+
+/* ---- a raw TCP server in a thread: for devices that misbehave below HTTP ---- */
+
+typedef enum {
+	RAW_REPLY,   /* read the request head, write the reply, close */
+	RAW_SILENT,  /* read the request head, never answer */
+	RAW_TRICKLE, /* write the reply one byte per trickle_ms */
+} RawMode;
+
+typedef struct {
+	GSocket *listener;
+	guint16 port;
+	GThread *thread;
+	GCancellable *stop;
+	RawMode mode;
+	GBytes *reply;
+	guint trickle_ms;
+	GMutex lock;
+	GString *request; /* protected by lock: the first request head */
+	guint n_conn;	  /* protected by lock */
+} RawServer;
+
+static void
+raw_server_read_head(RawServer *srv, GSocket *conn)
+{
+	g_autoptr(GString) head = g_string_new(NULL);
+	gchar buf[4096];
+
+	while (head->len < 65536 && strstr(head->str, "\r\n\r\n") == NULL) {
+		gssize n = g_socket_receive(conn, buf, sizeof(buf), srv->stop, NULL);
+		if (n <= 0)
+			break;
+		g_string_append_len(head, buf, n);
+	}
+	g_mutex_lock(&srv->lock);
+	if (srv->request->len == 0)
+		g_string_append(srv->request, head->str);
+	srv->n_conn++;
+	g_mutex_unlock(&srv->lock);
+}
+
+static void
+raw_server_serve(RawServer *srv, GSocket *conn)
+{
+	gsize len = 0;
+	const gchar *data = srv->reply != NULL ? g_bytes_get_data(srv->reply, &len) : NULL;
+
+	raw_server_read_head(srv, conn);
+	if (srv->mode == RAW_SILENT) {
+		gchar buf[4096];
+		/* swallow whatever comes until the client gives up (closes) or the test ends */
+		while (g_socket_receive(conn, buf, sizeof(buf), srv->stop, NULL) > 0)
+			;
+		return;
+	}
+	for (gsize off = 0; off < len && !g_cancellable_is_cancelled(srv->stop);) {
+		gsize chunk = srv->mode == RAW_TRICKLE ? 1 : len - off;
+		gssize n = g_socket_send(conn, data + off, chunk, srv->stop, NULL);
+		if (n <= 0)
+			break;
+		off += (gsize)n;
+		if (srv->mode == RAW_TRICKLE)
+			g_usleep(srv->trickle_ms * 1000);
+	}
+}
+
+static gpointer
+raw_server_thread(gpointer user_data)
+{
+	RawServer *srv = user_data;
+
+	while (!g_cancellable_is_cancelled(srv->stop)) {
+		g_autoptr(GSocket) conn = g_socket_accept(srv->listener, srv->stop, NULL);
+		if (conn == NULL)
+			break;
+		raw_server_serve(srv, conn);
+		g_socket_shutdown(conn, FALSE, TRUE, NULL);
+		g_socket_close(conn, NULL);
+	}
+	return NULL;
+}
+
+static RawServer *
+raw_server_new(RawMode mode, const gchar *reply, gsize reply_len)
+{
+	RawServer *srv = g_new0(RawServer, 1);
+	g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+	g_autoptr(GSocketAddress) addr = g_inet_socket_address_new(lo, 0);
+	g_autoptr(GSocketAddress) bound = NULL;
+	g_autoptr(GError) error = NULL;
+
+	srv->mode = mode;
+	srv->trickle_ms = 50;
+	srv->reply = reply != NULL ? g_bytes_new(reply, reply_len) : NULL;
+	srv->stop = g_cancellable_new();
+	srv->request = g_string_new(NULL);
+	g_mutex_init(&srv->lock);
+	srv->listener = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+				     G_SOCKET_PROTOCOL_TCP, &error);
+	g_assert_no_error(error);
+	g_socket_bind(srv->listener, addr, TRUE, &error);
+	g_assert_no_error(error);
+	g_socket_listen(srv->listener, &error);
+	g_assert_no_error(error);
+	bound = g_socket_get_local_address(srv->listener, &error);
+	g_assert_no_error(error);
+	srv->port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
+	srv->thread = g_thread_new("raw-server", raw_server_thread, srv);
+	return srv;
+}
+
+G_GNUC_UNUSED static gchar *
+raw_server_dup_request(RawServer *srv)
+{
+	gchar *copy;
+
+	g_mutex_lock(&srv->lock);
+	copy = g_strdup(srv->request->str);
+	g_mutex_unlock(&srv->lock);
+	return copy;
+}
+
+static void
+raw_server_free(RawServer *srv)
+{
+	g_cancellable_cancel(srv->stop);
+	g_thread_join(srv->thread);
+	g_socket_close(srv->listener, NULL);
+	g_object_unref(srv->listener);
+	g_object_unref(srv->stop);
+	g_clear_pointer(&srv->reply, g_bytes_unref);
+	g_string_free(srv->request, TRUE);
+	g_mutex_clear(&srv->lock);
+	g_free(srv);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RawServer, raw_server_free)
+
+/* ---- an ONVIF device written from the specification, in libsoup ---- */
+
+#define TEST_USER "admin"
+#define TEST_PASSWORD "Pa55-w0rd!secret"
+
+typedef struct {
+	SoupServer *server;
+	gchar *device_url;
+	const gchar *persona; /* data/onvif/<persona>/<Op>.xml, else generic/ */
+	const gchar *user;    /* WS-Security required when set */
+	const gchar *password;
+	GTimeSpan skew;		   /* the device's clock minus ours */
+	gboolean no_get_services;  /* answers GetServices with ActionNotSupported */
+	gboolean http_digest;	   /* HTTP Digest instead of WS-Security */
+	GBytes *override;	   /* served for GetDeviceInformation if set */
+	gboolean override_chunked; /* ... without a Content-Length */
+	guint n_signed_ok;
+	GPtrArray *ops;	   /* "path Op" of every request */
+	GPtrArray *bodies; /* every request body */
+} OnvifServer;
+
+/* the text of the first <prefix:@tag ...>text</prefix:@tag> in @xml */
+static gchar *
+test_xml_text(const gchar *xml, const gchar *tag)
+{
+	g_autofree gchar *pattern = g_strdup_printf("<[A-Za-z0-9]+:%s(?: [^>]*)?>([^<]*)<", tag);
+	g_autoptr(GRegex) re = g_regex_new(pattern, 0, 0, NULL);
+	g_autoptr(GMatchInfo) m = NULL;
+
+	if (!g_regex_match(re, xml, 0, &m))
+		return NULL;
+	return g_match_info_fetch(m, 1);
+}
+
+/* the first element in the Body, by local name */
+static gchar *
+test_soap_operation(const gchar *xml)
+{
+	g_autoptr(GRegex) re =
+		g_regex_new("<[A-Za-z0-9]+:Body><[A-Za-z0-9]+:([A-Za-z]+)", 0, 0, NULL);
+	g_autoptr(GMatchInfo) m = NULL;
+
+	if (!g_regex_match(re, xml, 0, &m))
+		return g_strdup("?");
+	return g_match_info_fetch(m, 1);
+}
+
+/* recomputes the PasswordDigest independently and checks Created against the device clock */
+static gboolean
+onvif_server_token_ok(OnvifServer *srv, const gchar *xml)
+{
+	g_autofree gchar *user = test_xml_text(xml, "Username");
+	g_autofree gchar *digest = test_xml_text(xml, "Password");
+	g_autofree gchar *nonce_b64 = test_xml_text(xml, "Nonce");
+	g_autofree gchar *created = test_xml_text(xml, "Created");
+	g_autofree guchar *nonce = NULL;
+	g_autofree gchar *expect = NULL;
+	g_autoptr(GChecksum) sha1 = g_checksum_new(G_CHECKSUM_SHA1);
+	g_autoptr(GDateTime) when = NULL;
+	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+	guint8 raw[20];
+	gsize raw_len = sizeof(raw), nonce_len = 0;
+
+	if (user == NULL || digest == NULL || nonce_b64 == NULL || created == NULL)
+		return FALSE;
+	g_assert_nonnull(strstr(xml, "#PasswordDigest\""));
+	nonce = g_base64_decode(nonce_b64, &nonce_len);
+	g_assert_cmpuint(nonce_len, ==, 16);
+	g_checksum_update(sha1, nonce, (gssize)nonce_len);
+	g_checksum_update(sha1, (const guchar *)created, -1);
+	g_checksum_update(sha1, (const guchar *)srv->password, -1);
+	g_checksum_get_digest(sha1, raw, &raw_len);
+	expect = g_base64_encode(raw, raw_len);
+	when = g_date_time_new_from_iso8601(created, NULL);
+	if (when == NULL)
+		return FALSE;
+	/* as a camera does: Created must be near its own clock, however wrong that is */
+	if (ABS(g_date_time_difference(when, now) - srv->skew) > 10 * G_TIME_SPAN_SECOND)
+		return FALSE;
+	return g_strcmp0(user, srv->user) == 0 && g_strcmp0(digest, expect) == 0;
+}
+
+static void
+onvif_server_reply(SoupServerMessage *msg, guint status, const gchar *data, gsize len)
+{
+	soup_server_message_set_status(msg, status, NULL);
+	soup_server_message_set_response(msg, "application/soap+xml; charset=utf-8",
+					 SOUP_MEMORY_COPY, data, len);
+}
+
+static void
+onvif_server_reply_file(OnvifServer *srv, SoupServerMessage *msg, guint status, const gchar *name)
+{
+	g_autofree gchar *rel = g_strdup_printf("onvif/%s/%s.xml", srv->persona, name);
+	g_autofree gchar *path = g_test_build_filename(G_TEST_DIST, "discovery", "data", rel, NULL);
+	g_autofree gchar *data = NULL;
+	gsize len = 0;
+
+	if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
+		g_free(rel);
+		rel = g_strdup_printf("onvif/generic/%s.xml", name);
+	}
+	data = test_data_load(rel, &len);
+	onvif_server_reply(msg, status, data, len);
+}
+
+static void
+onvif_server_reply_time(OnvifServer *srv, SoupServerMessage *msg)
+{
+	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+	g_autoptr(GDateTime) dev = g_date_time_add(now, srv->skew);
+	g_autofree gchar *xml = g_strdup_printf(
+		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+		"<env:Envelope xmlns:env=\"http://www.w3.org/2003/05/soap-envelope\" "
+		"xmlns:tds=\"http://www.onvif.org/ver10/device/wsdl\" "
+		"xmlns:tt=\"http://www.onvif.org/ver10/schema\"><env:Body>"
+		"<tds:GetSystemDateAndTimeResponse><tds:SystemDateAndTime>"
+		"<tt:DateTimeType>Manual</tt:DateTimeType><tt:DaylightSavings>false</"
+		"tt:DaylightSavings>"
+		"<tt:TimeZone><tt:TZ>UTC0</tt:TZ></tt:TimeZone><tt:UTCDateTime>"
+		"<tt:Time><tt:Hour>%d</tt:Hour><tt:Minute>%d</tt:Minute><tt:Second>%d</tt:Second></"
+		"tt:Time>"
+		"<tt:Date><tt:Year>%d</tt:Year><tt:Month>%d</tt:Month><tt:Day>%d</tt:Day></tt:Date>"
+		"</tt:UTCDateTime></tds:SystemDateAndTime></tds:GetSystemDateAndTimeResponse>"
+		"</env:Body></env:Envelope>",
+		g_date_time_get_hour(dev), g_date_time_get_minute(dev), g_date_time_get_second(dev),
+		g_date_time_get_year(dev), g_date_time_get_month(dev),
+		g_date_time_get_day_of_month(dev));
+
+	onvif_server_reply(msg, SOUP_STATUS_OK, xml, strlen(xml));
+}
+
+static void
+onvif_server_reply_override(OnvifServer *srv, SoupServerMessage *msg)
+{
+	soup_server_message_set_status(msg, SOUP_STATUS_OK, NULL);
+	if (srv->override_chunked)
+		soup_message_headers_set_encoding(soup_server_message_get_response_headers(msg),
+						  SOUP_ENCODING_CHUNKED);
+	soup_message_body_append_bytes(soup_server_message_get_response_body(msg), srv->override);
+}
+
+static void
+onvif_server_cb(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
+		gpointer user_data)
+{
+	OnvifServer *srv = user_data;
+	g_autoptr(GBytes) body =
+		soup_message_body_flatten(soup_server_message_get_request_body(msg));
+	g_autofree gchar *xml = g_strndup(g_bytes_get_data(body, NULL), g_bytes_get_size(body));
+	g_autofree gchar *op = test_soap_operation(xml);
+
+	g_ptr_array_add(srv->bodies, g_strdup(xml));
+	g_ptr_array_add(srv->ops, g_strdup_printf("%s %s", path, op));
+	if (g_strcmp0(op, "GetSystemDateAndTime") == 0) {
+		onvif_server_reply_time(srv, msg);
+		return;
+	}
+	if (srv->user != NULL && !srv->http_digest) {
+		if (!onvif_server_token_ok(srv, xml)) {
+			onvif_server_reply_file(srv, msg, SOUP_STATUS_BAD_REQUEST,
+						"fault-not-authorized");
+			return;
+		}
+		srv->n_signed_ok++;
+	}
+	if (g_strcmp0(op, "GetServices") == 0 && srv->no_get_services) {
+		onvif_server_reply_file(srv, msg, SOUP_STATUS_BAD_REQUEST,
+					"../dahua/fault-action-not-supported");
+		return;
+	}
+	if (g_strcmp0(op, "GetDeviceInformation") == 0 && srv->override != NULL) {
+		onvif_server_reply_override(srv, msg);
+		return;
+	}
+	onvif_server_reply_file(srv, msg, SOUP_STATUS_OK, op);
+}
+
+static gchar *
+onvif_server_digest_cb(SoupAuthDomain *domain, SoupServerMessage *msg, const char *username,
+		       gpointer user_data)
+{
+	OnvifServer *srv = user_data;
+
+	if (g_strcmp0(username, srv->user) != 0)
+		return NULL;
+	return soup_auth_domain_digest_encode_password(username, "onvif-test", srv->password);
+}
+
+static OnvifServer *
+onvif_server_new(const gchar *persona, gboolean http_digest)
+{
+	OnvifServer *srv = g_new0(OnvifServer, 1);
+	g_autoptr(GError) error = NULL;
+	GSList *uris;
+
+	srv->persona = persona;
+	srv->user = TEST_USER;
+	srv->password = TEST_PASSWORD;
+	srv->http_digest = http_digest;
+	srv->ops = g_ptr_array_new_with_free_func(g_free);
+	srv->bodies = g_ptr_array_new_with_free_func(g_free);
+	srv->server = soup_server_new(NULL, NULL);
+	soup_server_add_handler(srv->server, NULL, onvif_server_cb, srv, NULL);
+	if (http_digest) {
+		g_autoptr(SoupAuthDomain) domain =
+			soup_auth_domain_digest_new("realm", "onvif-test", NULL);
+		soup_auth_domain_digest_set_auth_callback(domain, onvif_server_digest_cb, srv,
+							  NULL);
+		soup_auth_domain_add_path(domain, "/");
+		soup_server_add_auth_domain(srv->server, domain);
+	}
+	soup_server_listen_local(srv->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+	g_assert_no_error(error);
+	uris = soup_server_get_uris(srv->server);
+	srv->device_url = g_strdup_printf("http://127.0.0.1:%d/onvif/device_service",
+					  g_uri_get_port(uris->data));
+	g_slist_free_full(uris, (GDestroyNotify)g_uri_unref);
+	return srv;
+}
+
+static void
+onvif_server_free(OnvifServer *srv)
+{
+	soup_server_disconnect(srv->server);
+	g_object_unref(srv->server);
+	g_free(srv->device_url);
+	g_clear_pointer(&srv->override, g_bytes_unref);
+	g_ptr_array_unref(srv->ops);
+	g_ptr_array_unref(srv->bodies);
+	g_free(srv);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(OnvifServer, onvif_server_free)
+
+/* no request ever carried the password, in any form but the digest */
+static void
+onvif_server_assert_no_password(OnvifServer *srv)
+{
+	for (guint i = 0; i < srv->bodies->len; i++) {
+		g_assert_null(strstr(g_ptr_array_index(srv->bodies, i), TEST_PASSWORD));
+		g_assert_null(strstr(g_ptr_array_index(srv->bodies, i), "PasswordText"));
+	}
+}
+
+static NvrOnvifClient *
+test_onvif_client(const gchar *url, const gchar *password)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(NvrOnvifClient) client = nvr_onvif_client_new(url, &error);
+
+	g_assert_no_error(error);
+	if (password != NULL) {
+		nvr_onvif_client_set_credentials(client, TEST_USER, password, &error);
+		g_assert_no_error(error);
+	}
+	return g_steal_pointer(&client);
+}
+
+static NvrOnvifDeviceInfo *
+test_onvif_device_info(NvrOnvifClient *client, GError **error)
+{
+	GAsyncResult *res = NULL;
+	g_autoptr(GAsyncResult) done = NULL;
+
+	nvr_onvif_client_get_device_information_async(client, NULL, test_result_cb, &res);
+	done = test_wait(&res);
+	return nvr_onvif_client_get_device_information_finish(client, done, error);
+}
+
+static void
+test_net_onvif_personas(void)
+{
+	struct {
+		const gchar *persona;
+		const gchar *manufacturer;
+		const gchar *hardware_id;
+	} cases[] = {
+		{"generic", "ExampleCam", "EC100HW"},
+		{"hikvision", "HIKVISION", "88"},
+		{"dahua", "Dahua", "1.00"},
+		{"reolink", "Reolink", "IPC_523128M5MP"},
+	};
+
+	nvr_test_watchdog_start(60);
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(OnvifServer) srv = onvif_server_new(cases[i].persona, FALSE);
+		g_autoptr(NvrOnvifClient) client =
+			test_onvif_client(srv->device_url, TEST_PASSWORD);
+		g_autoptr(GError) error = NULL;
+		g_autoptr(NvrOnvifDeviceInfo) info = NULL;
+
+		/* the device's clock is three days ahead: Created must follow it */
+		srv->skew = 3 * G_TIME_SPAN_DAY + 17 * G_TIME_SPAN_SECOND;
+		info = test_onvif_device_info(client, &error);
+		g_assert_no_error(error);
+		g_assert_cmpstr(info->manufacturer, ==, cases[i].manufacturer);
+		g_assert_cmpstr(info->hardware_id, ==, cases[i].hardware_id);
+		g_assert_cmpuint(srv->n_signed_ok, ==, 1);
+		g_assert_cmpuint(srv->ops->len, ==, 2);
+		g_assert_cmpstr(g_ptr_array_index(srv->ops, 0), ==,
+				"/onvif/device_service GetSystemDateAndTime");
+		g_assert_null(strstr(g_ptr_array_index(srv->bodies, 0), "Security"));
+		onvif_server_assert_no_password(srv);
+	}
+	nvr_test_watchdog_stop();
+}
+
+static void
+test_net_onvif_clock_offset(void)
+{
+	g_autoptr(OnvifServer) srv = onvif_server_new("generic", FALSE);
+	g_autoptr(NvrOnvifClient) client = test_onvif_client(srv->device_url, TEST_PASSWORD);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(NvrOnvifDeviceInfo) info = NULL;
+	g_autoptr(NvrOnvifDeviceInfo) again = NULL;
+	GTimeSpan offset = 0;
+
+	nvr_test_watchdog_start(60);
+	srv->skew = -400 * G_TIME_SPAN_DAY;
+	g_assert_false(nvr_onvif_client_get_clock_offset(client, &offset));
+	info = test_onvif_device_info(client, &error);
+	g_assert_no_error(error);
+	g_assert_true(nvr_onvif_client_get_clock_offset(client, &offset));
+	g_assert_cmpint(ABS(offset - srv->skew), <, 3 * G_TIME_SPAN_SECOND);
+	/* the clock is read once per client */
+	again = test_onvif_device_info(client, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(srv->ops->len, ==, 3);
+	g_assert_cmpuint(srv->n_signed_ok, ==, 2);
+	nvr_test_watchdog_stop();
+}
+
+static void
+test_net_onvif_media_flow(void)
+{
+	g_autoptr(OnvifServer) srv = onvif_server_new("dahua", FALSE);
+	g_autoptr(NvrOnvifClient) client = test_onvif_client(srv->device_url, TEST_PASSWORD);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) profiles = NULL;
+	g_autoptr(GPtrArray) ifaces = NULL;
+	g_autoptr(GAsyncResult) done = NULL;
+	g_autofree gchar *stream = NULL;
+	g_autofree gchar *snapshot = NULL;
+	GAsyncResult *res = NULL;
+
+	nvr_test_watchdog_start(60);
+	nvr_onvif_client_get_profiles_async(client, NULL, test_result_cb, &res);
+	done = test_wait(&res);
+	profiles = nvr_onvif_client_get_profiles_finish(client, done, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(profiles->len, ==, 2);
+	g_clear_object(&done);
+
+	nvr_onvif_client_get_stream_uri_async(client, "Profile_1", NULL, test_result_cb, &res);
+	done = test_wait(&res);
+	stream = nvr_onvif_client_get_stream_uri_finish(client, done, &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(stream, ==,
+			"rtsp://192.0.2.108:554/cam/"
+			"realmonitor?channel=1&subtype=0&unicast=true&proto=Onvif");
+	g_clear_object(&done);
+
+	nvr_onvif_client_get_snapshot_uri_async(client, "Profile_1", NULL, test_result_cb, &res);
+	done = test_wait(&res);
+	snapshot = nvr_onvif_client_get_snapshot_uri_finish(client, done, &error);
+	g_assert_no_error(error);
+	g_assert_true(g_str_has_prefix(snapshot, "http://192.0.2.108/onvifsnapshot/"));
+	g_clear_object(&done);
+
+	nvr_onvif_client_get_network_interfaces_async(client, NULL, test_result_cb, &res);
+	done = test_wait(&res);
+	ifaces = nvr_onvif_client_get_network_interfaces_finish(client, done, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(ifaces->len, ==, 2);
+
+	/* the media XAddr named 192.0.2.64: its path was used, on the device we were given */
+	g_assert_cmpuint(srv->ops->len, ==, 6);
+	g_assert_cmpstr(g_ptr_array_index(srv->ops, 0), ==,
+			"/onvif/device_service GetSystemDateAndTime");
+	g_assert_cmpstr(g_ptr_array_index(srv->ops, 1), ==, "/onvif/device_service GetServices");
+	g_assert_cmpstr(g_ptr_array_index(srv->ops, 2), ==, "/onvif/Media GetProfiles");
+	g_assert_cmpstr(g_ptr_array_index(srv->ops, 3), ==, "/onvif/Media GetStreamUri");
+	g_assert_cmpstr(g_ptr_array_index(srv->ops, 4), ==, "/onvif/Media GetSnapshotUri");
+	g_assert_cmpstr(g_ptr_array_index(srv->ops, 5), ==,
+			"/onvif/device_service GetNetworkInterfaces");
+	g_assert_nonnull(
+		strstr(g_ptr_array_index(srv->bodies, 3), "<tt:Stream>RTP-Unicast</tt:Stream>"));
+	g_assert_nonnull(strstr(g_ptr_array_index(srv->bodies, 3),
+				"<trt:ProfileToken>Profile_1</trt:ProfileToken>"));
+	g_assert_cmpuint(srv->n_signed_ok, ==, 5);
+	onvif_server_assert_no_password(srv);
+	nvr_test_watchdog_stop();
+}
+
+static void
+test_net_onvif_capabilities_fallback(void)
+{
+	g_autoptr(OnvifServer) srv = onvif_server_new("generic", FALSE);
+	g_autoptr(NvrOnvifClient) client = test_onvif_client(srv->device_url, TEST_PASSWORD);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(NvrOnvifServices) services = NULL;
+	g_autoptr(GPtrArray) profiles = NULL;
+	g_autoptr(GAsyncResult) done = NULL;
+	GAsyncResult *res = NULL;
+
+	nvr_test_watchdog_start(60);
+	srv->no_get_services = TRUE;
+	nvr_onvif_client_get_services_async(client, NULL, test_result_cb, &res);
+	done = test_wait(&res);
+	services = nvr_onvif_client_get_services_finish(client, done, &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(services->media_xaddr, ==, "http://192.0.2.64/onvif/Media");
+	g_clear_object(&done);
+	nvr_onvif_client_get_profiles_async(client, NULL, test_result_cb, &res);
+	done = test_wait(&res);
+	profiles = nvr_onvif_client_get_profiles_finish(client, done, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(profiles->len, ==, 2);
+	g_assert_cmpuint(srv->ops->len, ==, 4);
+	g_assert_cmpstr(g_ptr_array_index(srv->ops, 1), ==, "/onvif/device_service GetServices");
+	g_assert_cmpstr(g_ptr_array_index(srv->ops, 2), ==,
+			"/onvif/device_service GetCapabilities");
+	g_assert_cmpstr(g_ptr_array_index(srv->ops, 3), ==, "/onvif/Media GetProfiles");
+	nvr_test_watchdog_stop();
+}
+
+static void
+test_net_onvif_auth_refused(void)
+{
+	g_autoptr(OnvifServer) srv = onvif_server_new("hikvision", FALSE);
+	g_autoptr(NvrOnvifClient) client =
+		test_onvif_client(srv->device_url, "wrong-" TEST_PASSWORD);
+	g_autoptr(NvrOnvifClient) anonymous = test_onvif_client(srv->device_url, NULL);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(NvrOnvifDeviceInfo) info = NULL;
+
+	nvr_test_watchdog_start(60);
+	info = test_onvif_device_info(client, &error);
+	g_assert_null(info);
+	g_assert_error(error, NVR_ERROR, NVR_ERROR_AUTH);
+	g_assert_nonnull(strstr(error->message, "ter:NotAuthorized"));
+	g_assert_nonnull(strstr(error->message, "GetDeviceInformation at http://127.0.0.1:"));
+	g_assert_null(strstr(error->message, TEST_PASSWORD));
+	g_clear_error(&error);
+	info = test_onvif_device_info(anonymous, &error);
+	g_assert_null(info);
+	g_assert_error(error, NVR_ERROR, NVR_ERROR_AUTH);
+	g_assert_nonnull(strstr(error->message, "no credentials given"));
+	nvr_test_watchdog_stop();
+}
+
+static void
+test_net_onvif_http_digest(void)
+{
+	g_autoptr(OnvifServer) srv = onvif_server_new("generic", TRUE);
+	g_autoptr(NvrOnvifClient) client = test_onvif_client(srv->device_url, TEST_PASSWORD);
+	g_autoptr(NvrOnvifClient) anonymous = test_onvif_client(srv->device_url, NULL);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(NvrOnvifDeviceInfo) info = NULL;
+
+	nvr_test_watchdog_start(60);
+	info = test_onvif_device_info(client, &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(info->manufacturer, ==, "ExampleCam");
+	g_clear_pointer(&info, nvr_onvif_device_info_free);
+	info = test_onvif_device_info(anonymous, &error);
+	g_assert_error(error, NVR_ERROR, NVR_ERROR_AUTH);
+	g_assert_nonnull(strstr(error->message, "HTTP 401"));
+	nvr_test_watchdog_stop();
+}
+
+static void
+test_net_onvif_bad_replies(void)
+{
+	const gchar *files[] = {
+		"onvif/bad/malformed.xml",
+		"onvif/bad/wrong-namespace.xml",
+		"onvif/bad/billion-laughs.xml",
+		"onvif/bad/external-entity.xml",
+	};
+
+	nvr_test_watchdog_start(60);
+	for (guint i = 0; i < G_N_ELEMENTS(files); i++) {
+		g_autoptr(OnvifServer) srv = onvif_server_new("generic", FALSE);
+		g_autoptr(NvrOnvifClient) client =
+			test_onvif_client(srv->device_url, TEST_PASSWORD);
+		g_autoptr(GError) error = NULL;
+		g_autoptr(NvrOnvifDeviceInfo) info = NULL;
+		gsize len = 0;
+		gchar *data = test_data_load(files[i], &len);
+
+		srv->override = g_bytes_new_take(data, len);
+		info = test_onvif_device_info(client, &error);
+		g_assert_null(info);
+		g_assert_error(error, NVR_ERROR, NVR_ERROR_PARSE);
+	}
+	nvr_test_watchdog_stop();
+}
+
+/* ten megabytes, with and without a Content-Length: an error, not ten megabytes of memory */
+static void
+test_net_onvif_huge_reply(void)
+{
+	nvr_test_watchdog_start(60);
+	for (guint chunked = 0; chunked < 2; chunked++) {
+		g_autoptr(OnvifServer) srv = onvif_server_new("generic", FALSE);
+		g_autoptr(NvrOnvifClient) client =
+			test_onvif_client(srv->device_url, TEST_PASSWORD);
+		g_autoptr(GError) error = NULL;
+		g_autoptr(NvrOnvifDeviceInfo) info = NULL;
+		gsize len = 10 * 1024 * 1024;
+		gchar *data = g_malloc(len);
+
+		memset(data, ' ', len);
+		srv->override = g_bytes_new_take(data, len);
+		srv->override_chunked = chunked;
+		info = test_onvif_device_info(client, &error);
+		g_assert_null(info);
+		g_assert_error(error, NVR_ERROR, NVR_ERROR_PARSE);
+		g_assert_nonnull(strstr(error->message, "larger than"));
+	}
+	nvr_test_watchdog_stop();
+}
+
+/* accepts, reads, never answers; and answers one byte per 50 ms: both end at the deadline */
+static void
+test_net_onvif_stalls(void)
+{
+	const gchar *slow = "HTTP/1.1 200 OK\r\nContent-Type: application/soap+xml\r\n"
+			    "Content-Length: 2000\r\n\r\n<?xml version=\"1.0\"?><s:Envelope>";
+
+	nvr_test_watchdog_start(60);
+	for (RawMode mode = RAW_SILENT; mode <= RAW_TRICKLE; mode++) {
+		g_autoptr(RawServer) raw = raw_server_new(mode, slow, strlen(slow));
+		g_autofree gchar *url =
+			g_strdup_printf("http://127.0.0.1:%u/onvif/device_service", raw->port);
+		/* with credentials: the clock step stalls first, and no second exchange follows */
+		g_autoptr(NvrOnvifClient) client = test_onvif_client(url, TEST_PASSWORD);
+		g_autoptr(GError) error = NULL;
+		g_autoptr(NvrOnvifDeviceInfo) info = NULL;
+		gint64 start = g_get_monotonic_time();
+		gint64 elapsed_ms;
+
+		nvr_onvif_client_set_timeout(client, 700);
+		info = test_onvif_device_info(client, &error);
+		elapsed_ms = (g_get_monotonic_time() - start) / 1000;
+		g_assert_null(info);
+		g_assert_error(error, NVR_ERROR, NVR_ERROR_TIMEOUT);
+		g_assert_cmpint(elapsed_ms, >=, 650);
+		g_assert_cmpint(elapsed_ms, <, 2500);
+		g_test_message("mode %d: timed out after %" G_GINT64_FORMAT " ms", mode,
+			       elapsed_ms);
+	}
+	nvr_test_watchdog_stop();
+}
+
+static gboolean
+test_cancel_cb(gpointer user_data)
+{
+	g_cancellable_cancel(G_CANCELLABLE(user_data));
+	return G_SOURCE_REMOVE;
+}
+
+static void
+test_net_onvif_cancel(void)
+{
+	g_autoptr(RawServer) raw = raw_server_new(RAW_SILENT, NULL, 0);
+	g_autofree gchar *url =
+		g_strdup_printf("http://127.0.0.1:%u/onvif/device_service", raw->port);
+	g_autoptr(NvrOnvifClient) client = test_onvif_client(url, NULL);
+	g_autoptr(GCancellable) cancellable = g_cancellable_new();
+	g_autoptr(GError) error = NULL;
+	g_autoptr(NvrOnvifDeviceInfo) info = NULL;
+	g_autoptr(GAsyncResult) done = NULL;
+	GAsyncResult *res = NULL;
+	gint64 start = g_get_monotonic_time();
+
+	nvr_test_watchdog_start(60);
+	g_timeout_add(100, test_cancel_cb, cancellable);
+	nvr_onvif_client_get_device_information_async(client, cancellable, test_result_cb, &res);
+	done = test_wait(&res);
+	info = nvr_onvif_client_get_device_information_finish(client, done, &error);
+	g_assert_error(error, NVR_ERROR, NVR_ERROR_CANCELLED);
+	g_assert_cmpint(g_get_monotonic_time() - start, <, 2 * G_TIME_SPAN_SECOND);
+	nvr_test_watchdog_stop();
+}
+
+static void
+test_net_onvif_refused(void)
+{
+	g_autoptr(RawServer) raw = raw_server_new(RAW_SILENT, NULL, 0);
+	g_autofree gchar *url =
+		g_strdup_printf("http://127.0.0.1:%u/onvif/device_service", raw->port);
+	g_autoptr(NvrOnvifClient) client = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(NvrOnvifDeviceInfo) info = NULL;
+
+	nvr_test_watchdog_start(60);
+	/* a port that was just closed: nothing listens there */
+	g_socket_close(raw->listener, NULL);
+	client = test_onvif_client(url, TEST_PASSWORD);
+	info = test_onvif_device_info(client, &error);
+	g_assert_error(error, NVR_ERROR, NVR_ERROR_IO);
+	g_assert_null(strstr(error->message, TEST_PASSWORD));
+	nvr_test_watchdog_stop();
+}
+
+static void
+test_onvif_client_arguments(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(NvrOnvifClient) client = NULL;
+	g_autoptr(GAsyncResult) done = NULL;
+	g_autofree gchar *uri = NULL;
+	GAsyncResult *res = NULL;
+
+	g_assert_null(nvr_onvif_client_new("http://admin:hunter2@192.0.2.1/onvif/device_service",
+					   &error));
+	g_assert_error(error, NVR_ERROR, NVR_ERROR_INVALID_ARGUMENT);
+	g_assert_null(strstr(error->message, "hunter2"));
+	g_clear_error(&error);
+	g_assert_null(nvr_onvif_client_new("rtsp://192.0.2.1/", &error));
+	g_assert_error(error, NVR_ERROR, NVR_ERROR_INVALID_ARGUMENT);
+	g_clear_error(&error);
+	client = nvr_onvif_client_new("http://192.0.2.1", &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(nvr_onvif_client_get_device_url(client), ==,
+			"http://192.0.2.1/onvif/device_service");
+	g_assert_false(nvr_onvif_client_set_credentials(client, "bad\nuser", "x", &error));
+	g_assert_error(error, NVR_ERROR, NVR_ERROR_INVALID_ARGUMENT);
+	g_clear_error(&error);
+	/* a token that would break out of our XML never reaches the wire */
+	nvr_onvif_client_get_stream_uri_async(client, "a\x01</trt:ProfileToken>", NULL,
+					      test_result_cb, &res);
+	done = test_wait(&res);
+	uri = nvr_onvif_client_get_stream_uri_finish(client, done, &error);
+	g_assert_null(uri);
+	g_assert_error(error, NVR_ERROR, NVR_ERROR_INVALID_ARGUMENT);
+}
+
+static void
+test_add_unit_cases(void)
+{
 	g_test_add_func("/nvr/discovery/text/clean", test_text_clean);
 	g_test_add_func("/nvr/discovery/text/clean-huge", test_text_clean_huge);
 	g_test_add_func("/nvr/discovery/text/mac", test_text_mac);
@@ -471,5 +1275,53 @@ main(int argc, char **argv)
 	g_test_add_func("/nvr/discovery/onvif/parse/rejects", test_onvif_parse_rejects);
 	g_test_add_func("/nvr/discovery/onvif/parse/rejects-bytes", test_onvif_parse_rejects_bytes);
 	g_test_add_func("/nvr/discovery/onvif/parse/deep", test_onvif_parse_deep);
+	g_test_add_func("/nvr/discovery/onvif/client-arguments", test_onvif_client_arguments);
+}
+
+static void
+test_add_net_cases(void)
+{
+	g_test_add_func("/nvr/discovery/net/onvif/personas", test_net_onvif_personas);
+	g_test_add_func("/nvr/discovery/net/onvif/clock-offset", test_net_onvif_clock_offset);
+	g_test_add_func("/nvr/discovery/net/onvif/media-flow", test_net_onvif_media_flow);
+	g_test_add_func("/nvr/discovery/net/onvif/capabilities-fallback",
+			test_net_onvif_capabilities_fallback);
+	g_test_add_func("/nvr/discovery/net/onvif/auth-refused", test_net_onvif_auth_refused);
+	g_test_add_func("/nvr/discovery/net/onvif/http-digest", test_net_onvif_http_digest);
+	g_test_add_func("/nvr/discovery/net/onvif/bad-replies", test_net_onvif_bad_replies);
+	g_test_add_func("/nvr/discovery/net/onvif/huge-reply", test_net_onvif_huge_reply);
+	g_test_add_func("/nvr/discovery/net/onvif/stalls", test_net_onvif_stalls);
+	g_test_add_func("/nvr/discovery/net/onvif/cancel", test_net_onvif_cancel);
+	g_test_add_func("/nvr/discovery/net/onvif/refused", test_net_onvif_refused);
+}
+
+/*
+ * --unit registers only the parser cases, --net only the network ones (GLib's
+ * -p does not select a nested suite such as /nvr/discovery/net reliably)
+ */
+static gboolean
+test_take_flag(int *argc, char **argv, const gchar *flag)
+{
+	for (int i = 1; i < *argc; i++) {
+		if (g_strcmp0(argv[i], flag) == 0) {
+			memmove(&argv[i], &argv[i + 1], (gsize)(*argc - i) * sizeof(char *));
+			(*argc)--;
+			return TRUE;
+		}
+	}
+	return FALSE;
+}
+
+int
+main(int argc, char **argv)
+{
+	gboolean unit_only = test_take_flag(&argc, argv, "--unit");
+	gboolean net_only = test_take_flag(&argc, argv, "--net");
+
+	g_test_init(&argc, &argv, NULL);
+	if (!net_only)
+		test_add_unit_cases();
+	if (!unit_only)
+		test_add_net_cases();
 	return g_test_run();
 }

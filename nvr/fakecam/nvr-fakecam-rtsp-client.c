@@ -1,0 +1,92 @@
+#include "config.h"
+
+#include "fakecam/nvr-fakecam-rtsp-client.h"
+
+struct _NvrFakecamRtspClient {
+	GstRTSPClient parent_instance;
+	const NvrFakecamDevice *dev; /* immutable; the camera outlives its clients */
+};
+
+G_DEFINE_TYPE(NvrFakecamRtspClient, nvr_fakecam_rtsp_client, GST_TYPE_RTSP_CLIENT)
+
+static gchar *
+nvr_fakecam_rtsp_client_make_path_from_uri(GstRTSPClient *client, const GstRTSPUrl *uri)
+{
+	NvrFakecamRtspClient *self = NVR_FAKECAM_RTSP_CLIENT(client);
+	const gchar *abspath = uri->abspath != NULL && uri->abspath[0] != '\0' ? uri->abspath : "/";
+
+	return nvr_fakecam_device_normalize_path(self->dev, abspath, uri->query);
+}
+
+/*
+ * A URL with a query ("/cam/realmonitor?channel=1&subtype=0") cannot be the
+ * base of a relative control URL: RFC 3986 resolution drops the last path
+ * segment and the query ("/cam/stream=0"), and rtspsrc resolves that way. So
+ * for such mounts each stream's control URL is made absolute.
+ */
+static GstSDPMessage *
+nvr_fakecam_rtsp_client_create_sdp(GstRTSPClient *client, GstRTSPMedia *media)
+{
+	GstSDPMessage *sdp =
+	    GST_RTSP_CLIENT_CLASS(nvr_fakecam_rtsp_client_parent_class)->create_sdp(client, media);
+	GstRTSPContext *ctx = gst_rtsp_context_get_current();
+	g_autofree gchar *base = NULL;
+
+	if (sdp == NULL || ctx == NULL || ctx->uri == NULL || ctx->uri->query == NULL)
+		return sdp;
+	base = gst_rtsp_url_get_request_uri(ctx->uri);
+	for (guint i = 0; i < gst_sdp_message_medias_len(sdp); i++) {
+		GstSDPMedia *m = (GstSDPMedia *)gst_sdp_message_get_media(sdp, i);
+		for (guint j = 0; j < gst_sdp_media_attributes_len(m); j++) {
+			const GstSDPAttribute *a = gst_sdp_media_get_attribute(m, j);
+			GstSDPAttribute abs;
+			g_autofree gchar *url = NULL;
+
+			if (g_strcmp0(a->key, "control") != 0 || a->value == NULL ||
+			    g_str_has_prefix(a->value, "rtsp"))
+				continue;
+			url = g_strdup_printf("%s%s%s",
+					      base,
+					      g_str_has_suffix(base, "/") ? "" : "/",
+					      a->value);
+			gst_sdp_attribute_set(&abs, "control", url);
+			gst_sdp_media_replace_attribute(m, j, &abs);
+		}
+	}
+	return sdp;
+}
+
+/* the class handler of "send-message" runs after the server set its own Server header */
+static void
+nvr_fakecam_rtsp_client_send_message(GstRTSPClient *client, GstRTSPContext *ctx,
+				     GstRTSPMessage *response)
+{
+	NvrFakecamRtspClient *self = NVR_FAKECAM_RTSP_CLIENT(client);
+
+	gst_rtsp_message_remove_header(response, GST_RTSP_HDR_SERVER, -1);
+	gst_rtsp_message_add_header(response, GST_RTSP_HDR_SERVER, self->dev->persona->rtsp_server);
+}
+
+static void
+nvr_fakecam_rtsp_client_class_init(NvrFakecamRtspClientClass *klass)
+{
+	GstRTSPClientClass *client_class = GST_RTSP_CLIENT_CLASS(klass);
+
+	client_class->create_sdp = nvr_fakecam_rtsp_client_create_sdp;
+	client_class->make_path_from_uri = nvr_fakecam_rtsp_client_make_path_from_uri;
+	client_class->send_message = nvr_fakecam_rtsp_client_send_message;
+}
+
+static void
+nvr_fakecam_rtsp_client_init(NvrFakecamRtspClient *self)
+{
+}
+
+NvrFakecamRtspClient *
+nvr_fakecam_rtsp_client_new(const NvrFakecamDevice *dev)
+{
+	NvrFakecamRtspClient *self = g_object_new(NVR_TYPE_FAKECAM_RTSP_CLIENT, NULL);
+
+	self->dev = dev;
+	return self;
+}

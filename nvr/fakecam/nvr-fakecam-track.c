@@ -1,0 +1,385 @@
+#include "config.h"
+
+#include <string.h>
+
+#include "core/nvr-error.h"
+#include "fakecam/nvr-fakecam-track.h"
+
+struct _NvrFakecamTrack {
+	GObject parent_instance;
+	NvrFakecamTrackKind kind; /* all fields immutable after nvr_fakecam_track_new() */
+	GstCaps *caps;
+	guint width;
+	guint height;
+	GPtrArray *aus; /* GstBuffer: DURATION set, DELTA_UNIT on non-key AUs */
+	GstClockTime duration;
+	guint64 bytes;
+};
+
+G_DEFINE_TYPE(NvrFakecamTrack, nvr_fakecam_track, G_TYPE_OBJECT)
+
+static void
+nvr_fakecam_track_finalize(GObject *obj)
+{
+	NvrFakecamTrack *self = NVR_FAKECAM_TRACK(obj);
+
+	gst_clear_caps(&self->caps);
+	g_clear_pointer(&self->aus, g_ptr_array_unref);
+	G_OBJECT_CLASS(nvr_fakecam_track_parent_class)->finalize(obj);
+}
+
+static void
+nvr_fakecam_track_class_init(NvrFakecamTrackClass *klass)
+{
+	G_OBJECT_CLASS(klass)->finalize = nvr_fakecam_track_finalize;
+}
+
+static void
+nvr_fakecam_track_init(NvrFakecamTrack *self)
+{
+}
+
+static gboolean
+nvr_fakecam_track_set_caps(NvrFakecamTrack *self, GstCaps *caps, GError **error)
+{
+	GstStructure *s;
+	gint w = 0, h = 0;
+
+	if (caps == NULL || gst_caps_get_size(caps) != 1 || !gst_caps_is_fixed(caps)) {
+		g_set_error_literal(error, NVR_ERROR, NVR_ERROR_CORRUPT, "caps are not fixed");
+		return FALSE;
+	}
+	s = gst_caps_get_structure(caps, 0);
+	if (gst_structure_has_name(s, "video/x-h264")) {
+		if (g_strcmp0(gst_structure_get_string(s, "stream-format"), "avc") != 0 ||
+		    !gst_structure_has_field_typed(s, "codec_data", GST_TYPE_BUFFER) ||
+		    !gst_structure_get_int(s, "width", &w) ||
+		    !gst_structure_get_int(s, "height", &h) || w <= 0 || h <= 0) {
+			g_set_error_literal(error,
+					    NVR_ERROR,
+					    NVR_ERROR_CORRUPT,
+					    "H.264 caps need avc form, codec_data and a size");
+			return FALSE;
+		}
+		self->kind = NVR_FAKECAM_TRACK_VIDEO;
+	} else if (gst_structure_has_name(s, "audio/mpeg")) {
+		self->kind = NVR_FAKECAM_TRACK_AUDIO;
+	} else {
+		g_set_error(error,
+			    NVR_ERROR,
+			    NVR_ERROR_NOT_SUPPORTED,
+			    "unsupported caps %s",
+			    gst_structure_get_name(s));
+		return FALSE;
+	}
+	self->caps = gst_caps_ref(caps);
+	self->width = (guint)w;
+	self->height = (guint)h;
+	return TRUE;
+}
+
+/**
+ * nvr_fakecam_track_new:
+ * @caps: fixed caps of the stream (H.264 AVC with codec_data, or AAC)
+ * @aus: (element-type GstBuffer): access units in decoding order, each with
+ *   its DURATION; non-key AUs carry GST_BUFFER_FLAG_DELTA_UNIT
+ *
+ * Returns: (transfer full): the track, or NULL with @error if the AUs cannot
+ * loop (a video track must start with a key frame)
+ */
+NvrFakecamTrack *
+nvr_fakecam_track_new(GstCaps *caps, GPtrArray *aus, GError **error)
+{
+	g_autoptr(NvrFakecamTrack) self = g_object_new(NVR_TYPE_FAKECAM_TRACK, NULL);
+
+	g_return_val_if_fail(aus != NULL, NULL);
+	if (!nvr_fakecam_track_set_caps(self, caps, error))
+		return NULL;
+	if (aus->len == 0 || aus->len > NVR_FAKECAM_TRACK_MAX_AUS) {
+		g_set_error(error, NVR_ERROR, NVR_ERROR_CORRUPT, "%u access units", aus->len);
+		return NULL;
+	}
+	self->aus = g_ptr_array_new_full(aus->len, (GDestroyNotify)gst_buffer_unref);
+	for (guint i = 0; i < aus->len; i++) {
+		GstBuffer *au = g_ptr_array_index(aus, i);
+		gsize size = au != NULL ? gst_buffer_get_size(au) : 0;
+
+		if (size == 0 || size > NVR_FAKECAM_TRACK_MAX_AU ||
+		    !GST_CLOCK_TIME_IS_VALID(GST_BUFFER_DURATION(au)) ||
+		    GST_BUFFER_DURATION(au) == 0 || GST_BUFFER_DURATION(au) > GST_SECOND) {
+			g_set_error(error, NVR_ERROR, NVR_ERROR_CORRUPT, "access unit %u is invalid", i);
+			return NULL;
+		}
+		self->duration += GST_BUFFER_DURATION(au);
+		self->bytes += size;
+		g_ptr_array_add(self->aus, gst_buffer_ref(au));
+	}
+	if (self->kind == NVR_FAKECAM_TRACK_VIDEO && !nvr_fakecam_track_is_key(self, 0)) {
+		g_set_error_literal(error,
+				    NVR_ERROR,
+				    NVR_ERROR_CORRUPT,
+				    "video track does not start with a key frame");
+		return NULL;
+	}
+	return g_steal_pointer(&self);
+}
+
+NvrFakecamTrackKind
+nvr_fakecam_track_get_kind(NvrFakecamTrack *self)
+{
+	return self->kind;
+}
+
+/* Returns: (transfer none) */
+GstCaps *
+nvr_fakecam_track_get_caps(NvrFakecamTrack *self)
+{
+	return self->caps;
+}
+
+guint
+nvr_fakecam_track_get_width(NvrFakecamTrack *self)
+{
+	return self->width;
+}
+
+guint
+nvr_fakecam_track_get_height(NvrFakecamTrack *self)
+{
+	return self->height;
+}
+
+guint
+nvr_fakecam_track_get_n_aus(NvrFakecamTrack *self)
+{
+	return self->aus->len;
+}
+
+/* the loop length: what each pass through the clip adds to the timestamps */
+GstClockTime
+nvr_fakecam_track_get_duration(NvrFakecamTrack *self)
+{
+	return self->duration;
+}
+
+guint64
+nvr_fakecam_track_get_bytes(NvrFakecamTrack *self)
+{
+	return self->bytes;
+}
+
+/* Returns: (transfer none): AU @idx; copy it (cheaply) before timestamping */
+GstBuffer *
+nvr_fakecam_track_get_au(NvrFakecamTrack *self, guint idx)
+{
+	g_return_val_if_fail(idx < self->aus->len, NULL);
+	return g_ptr_array_index(self->aus, idx);
+}
+
+GstClockTime
+nvr_fakecam_track_get_au_duration(NvrFakecamTrack *self, guint idx)
+{
+	return GST_BUFFER_DURATION(nvr_fakecam_track_get_au(self, idx));
+}
+
+gboolean
+nvr_fakecam_track_is_key(NvrFakecamTrack *self, guint idx)
+{
+	GstBuffer *au = nvr_fakecam_track_get_au(self, idx);
+	return au != NULL && !GST_BUFFER_FLAG_IS_SET(au, GST_BUFFER_FLAG_DELTA_UNIT);
+}
+
+/*
+ * serialized form (big endian), as written into a clip file:
+ *   u8 kind, u8[3] zero, u32 caps length, caps string (no NUL), u32 AU count,
+ *   then per AU: u64 duration ns, u32 flags (bit 0: key frame), u32 size, bytes
+ */
+static void
+nvr_fakecam_put_u32(GByteArray *out, guint32 v)
+{
+	guint32 be = GUINT32_TO_BE(v);
+	g_byte_array_append(out, (const guint8 *)&be, 4);
+}
+
+static void
+nvr_fakecam_put_u64(GByteArray *out, guint64 v)
+{
+	guint64 be = GUINT64_TO_BE(v);
+	g_byte_array_append(out, (const guint8 *)&be, 8);
+}
+
+void
+nvr_fakecam_track_serialize(NvrFakecamTrack *self, GByteArray *out)
+{
+	g_autofree gchar *caps = gst_caps_to_string(self->caps);
+	const guint8 head[4] = {(guint8)self->kind, 0, 0, 0};
+
+	g_byte_array_append(out, head, sizeof(head));
+	nvr_fakecam_put_u32(out, (guint32)strlen(caps));
+	g_byte_array_append(out, (const guint8 *)caps, (guint)strlen(caps));
+	nvr_fakecam_put_u32(out, self->aus->len);
+	for (guint i = 0; i < self->aus->len; i++) {
+		GstBuffer *au = g_ptr_array_index(self->aus, i);
+		GstMapInfo map;
+
+		nvr_fakecam_put_u64(out, GST_BUFFER_DURATION(au));
+		nvr_fakecam_put_u32(out, nvr_fakecam_track_is_key(self, i) ? 1 : 0);
+		nvr_fakecam_put_u32(out, (guint32)gst_buffer_get_size(au));
+		if (gst_buffer_map(au, &map, GST_MAP_READ)) {
+			g_byte_array_append(out, map.data, (guint)map.size);
+			gst_buffer_unmap(au, &map);
+		}
+	}
+}
+
+typedef struct {
+	const guint8 *data;
+	gsize len;
+	gsize pos;
+} NvrFakecamReader;
+
+static gboolean
+nvr_fakecam_reader_need(NvrFakecamReader *r, gsize n, GError **error)
+{
+	if (r->len - r->pos < n) {
+		g_set_error(error,
+			    NVR_ERROR,
+			    NVR_ERROR_CORRUPT,
+			    "truncated at byte %" G_GSIZE_FORMAT,
+			    r->pos);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static guint32
+nvr_fakecam_reader_u32(NvrFakecamReader *r)
+{
+	guint32 v;
+	memcpy(&v, r->data + r->pos, 4);
+	r->pos += 4;
+	return GUINT32_FROM_BE(v);
+}
+
+static guint64
+nvr_fakecam_reader_u64(NvrFakecamReader *r)
+{
+	guint64 v;
+	memcpy(&v, r->data + r->pos, 8);
+	r->pos += 8;
+	return GUINT64_FROM_BE(v);
+}
+
+static GstCaps *
+nvr_fakecam_reader_caps(NvrFakecamReader *r, GError **error)
+{
+	g_autofree gchar *str = NULL;
+	GstCaps *caps;
+	guint32 len;
+
+	if (!nvr_fakecam_reader_need(r, 4, error))
+		return NULL;
+	len = nvr_fakecam_reader_u32(r);
+	if (len == 0 || len > NVR_FAKECAM_TRACK_MAX_CAPS) {
+		g_set_error(error, NVR_ERROR, NVR_ERROR_CORRUPT, "caps length %u", len);
+		return NULL;
+	}
+	if (!nvr_fakecam_reader_need(r, len, error))
+		return NULL;
+	str = g_strndup((const gchar *)r->data + r->pos, len);
+	r->pos += len;
+	if (!g_utf8_validate(str, -1, NULL) || (caps = gst_caps_from_string(str)) == NULL) {
+		g_set_error_literal(error, NVR_ERROR, NVR_ERROR_CORRUPT, "unparsable caps");
+		return NULL;
+	}
+	return caps;
+}
+
+static GstBuffer *
+nvr_fakecam_reader_au(NvrFakecamReader *r, GBytes *bytes, guint idx, GError **error)
+{
+	GstBuffer *au;
+	guint64 duration;
+	guint32 flags, size;
+
+	if (!nvr_fakecam_reader_need(r, 16, error))
+		return NULL;
+	duration = nvr_fakecam_reader_u64(r);
+	flags = nvr_fakecam_reader_u32(r);
+	size = nvr_fakecam_reader_u32(r);
+	if (size == 0 || size > NVR_FAKECAM_TRACK_MAX_AU) {
+		g_set_error(error, NVR_ERROR, NVR_ERROR_CORRUPT, "AU %u: size %u", idx, size);
+		return NULL;
+	}
+	if (!nvr_fakecam_reader_need(r, size, error))
+		return NULL;
+	/* the AU shares the file's memory: one allocation for the whole clip */
+	au = gst_buffer_new();
+	gst_buffer_append_memory(au,
+				 gst_memory_new_wrapped(GST_MEMORY_FLAG_READONLY,
+							(gpointer)r->data,
+							r->len,
+							r->pos,
+							size,
+							g_bytes_ref(bytes),
+							(GDestroyNotify)g_bytes_unref));
+	r->pos += size;
+	GST_BUFFER_DURATION(au) = duration;
+	if ((flags & 1) == 0)
+		GST_BUFFER_FLAG_SET(au, GST_BUFFER_FLAG_DELTA_UNIT);
+	return au;
+}
+
+/**
+ * nvr_fakecam_track_parse:
+ * @bytes: a clip file's contents (untrusted: every length is checked)
+ * @offset: (inout): where the track starts; on success, where it ends
+ *
+ * Returns: (transfer full): the track, whose AUs share @bytes' memory
+ */
+NvrFakecamTrack *
+nvr_fakecam_track_parse(GBytes *bytes, gsize *offset, GError **error)
+{
+	NvrFakecamReader r = {.pos = *offset};
+	g_autoptr(GstCaps) caps = NULL;
+	g_autoptr(GPtrArray) aus = NULL;
+	NvrFakecamTrack *track;
+	guint32 n;
+	guint8 kind;
+
+	r.data = g_bytes_get_data(bytes, &r.len);
+	if (r.pos > r.len || !nvr_fakecam_reader_need(&r, 4, error))
+		return NULL;
+	kind = r.data[r.pos];
+	r.pos += 4;
+	caps = nvr_fakecam_reader_caps(&r, error);
+	if (caps == NULL || !nvr_fakecam_reader_need(&r, 4, error))
+		return NULL;
+	n = nvr_fakecam_reader_u32(&r);
+	if (n == 0 || n > NVR_FAKECAM_TRACK_MAX_AUS) {
+		g_set_error(error, NVR_ERROR, NVR_ERROR_CORRUPT, "%u access units", n);
+		return NULL;
+	}
+	/* every AU takes at least 17 bytes: refuse a count the data cannot hold */
+	if ((r.len - r.pos) / 17 < n) {
+		g_set_error(error, NVR_ERROR, NVR_ERROR_CORRUPT, "%u access units do not fit", n);
+		return NULL;
+	}
+	aus = g_ptr_array_new_full(n, (GDestroyNotify)gst_buffer_unref);
+	for (guint i = 0; i < n; i++) {
+		GstBuffer *au = nvr_fakecam_reader_au(&r, bytes, i, error);
+		if (au == NULL)
+			return NULL;
+		g_ptr_array_add(aus, au);
+	}
+	track = nvr_fakecam_track_new(caps, aus, error);
+	if (track == NULL)
+		return NULL;
+	if ((guint8)track->kind != kind) {
+		g_set_error(error, NVR_ERROR, NVR_ERROR_CORRUPT, "track kind %u mismatches caps", kind);
+		g_object_unref(track);
+		return NULL;
+	}
+	*offset = r.pos;
+	return track;
+}
