@@ -1,20 +1,27 @@
 #include "config.h"
 
 #include <libsoup/soup.h>
+#include <netinet/in.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "core/nvr-error.h"
 #include "discovery/nvr-discovery-text.h"
 #include "discovery/nvr-onvif-client.h"
 #include "discovery/nvr-onvif.h"
 #include "discovery/nvr-soap.h"
+#include "discovery/nvr-wsd.h"
 #include "nvr-test-common.h"
 
 /* Returns: (transfer full): a file under tests/discovery/data */
 static gchar *
 test_data_load(const gchar *rel, gsize *len)
 {
-	g_autofree gchar *path = g_test_build_filename(G_TEST_DIST, "discovery", "data", rel, NULL);
+	/* not g_test_build_filename(): the namespace children run without g_test_init() */
+	g_autofree gchar *path =
+		g_build_filename(g_getenv("G_TEST_SRCDIR"), "discovery", "data", rel, NULL);
 	g_autoptr(GError) error = NULL;
 	gchar *data = NULL;
 
@@ -1254,6 +1261,510 @@ test_onvif_client_arguments(void)
 	g_assert_error(error, NVR_ERROR, NVR_ERROR_INVALID_ARGUMENT);
 }
 
+/* ---- WS-Discovery ---- */
+
+#define TEST_WSD_ID "urn:uuid:0b7e1a52-7d0e-4c53-9b0a-6f1d2e3c4b5a"
+
+/* Returns: (transfer full): data/wsd/@name.xml with RelatesTo set to @relates_to */
+static gchar *
+test_wsd_reply(const gchar *name, const gchar *relates_to)
+{
+	g_autofree gchar *rel = g_strdup_printf("wsd/%s.xml", name);
+	g_autofree gchar *data = test_data_load(rel, NULL);
+	g_auto(GStrv) parts = g_strsplit(data, "@RELATES_TO@", -1);
+
+	return g_strjoinv(relates_to, parts);
+}
+
+static GPtrArray *
+test_wsd_parse(const gchar *name, const gchar *relates_to, GError **error)
+{
+	g_autofree gchar *xml = test_wsd_reply(name, relates_to);
+
+	return nvr_wsd_parse_probe_matches(xml, strlen(xml), TEST_WSD_ID, error);
+}
+
+static void
+test_wsd_probe_message(void)
+{
+	g_autofree gchar *probe = nvr_wsd_probe_build(TEST_WSD_ID);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(NvrSoapDoc) doc = nvr_soap_doc_parse(probe, strlen(probe), &error);
+	g_autofree gchar *id = NULL;
+	g_autofree gchar *types = NULL;
+	xmlNode *p;
+
+	g_assert_no_error(error);
+	id = nvr_soap_node_dup_raw(nvr_soap_node_child(nvr_soap_doc_get_header(doc), "MessageID",
+						       NVR_SOAP_NS_ADDRESSING),
+				   128);
+	g_assert_cmpstr(id, ==, TEST_WSD_ID);
+	p = nvr_soap_doc_get_body_child(doc, "Probe", NVR_SOAP_NS_DISCOVERY, &error);
+	g_assert_no_error(error);
+	types = nvr_soap_node_dup_raw(nvr_soap_node_child(p, "Types", NVR_SOAP_NS_DISCOVERY), 128);
+	g_assert_cmpstr(types, ==, "dn:NetworkVideoTransmitter");
+	g_assert_nonnull(strstr(probe, "xmlns:dn=\"http://www.onvif.org/ver10/network/wsdl\""));
+}
+
+static void
+test_wsd_parse_hikvision(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) matches = test_wsd_parse("hikvision", TEST_WSD_ID, &error);
+	NvrWsdMatch *m;
+
+	g_assert_no_error(error);
+	g_assert_cmpuint(matches->len, ==, 1);
+	m = g_ptr_array_index(matches, 0);
+	g_assert_cmpstr(m->endpoint, ==, "urn:uuid:11223344-5566-7788-99aa-4419b6010203");
+	g_assert_cmpuint(g_strv_length(m->types), ==, 2);
+	g_assert_cmpstr(m->types[0], ==, "dn:NetworkVideoTransmitter");
+	g_assert_cmpuint(g_strv_length(m->xaddrs), ==, 2);
+	g_assert_cmpstr(m->xaddrs[0], ==, "http://192.0.2.64/onvif/device_service");
+	g_assert_cmpstr(m->xaddrs[1], ==, "http://[2001:db8::64]/onvif/device_service");
+	g_assert_cmpuint(g_strv_length(m->scopes), ==, 6);
+	g_assert_cmpstr(m->name, ==, "HIKVISION DS-2CD2042WD-I");
+	g_assert_cmpstr(m->hardware, ==, "DS-2CD2042WD-I");
+	g_assert_cmpstr(m->location, ==, "city/hangzhou");
+	g_assert_cmpstr(m->mac, ==, "44:19:B6:01:02:03");
+	g_assert_cmpstr(nvr_wsd_match_get_scope(m, "type"), ==, "video_encoder");
+	g_assert_cmpstr(nvr_wsd_match_get_scope(m, "profile"), ==, "Streaming");
+	g_assert_cmpuint(m->metadata_version, ==, 10);
+	g_assert_null(m->sender);
+}
+
+static void
+test_wsd_parse_dahua(void)
+{
+	g_autoptr(GError) error = NULL;
+	/* Dahua answers "uuid:X" to our "urn:uuid:X", in upper case here: the same message */
+	g_autofree gchar *relates = g_ascii_strup(TEST_WSD_ID + 4, -1);
+	g_autoptr(GPtrArray) matches = test_wsd_parse("dahua", relates, &error);
+	NvrWsdMatch *m;
+
+	g_assert_no_error(error);
+	g_assert_cmpuint(matches->len, ==, 1);
+	m = g_ptr_array_index(matches, 0);
+	g_assert_cmpstr(m->endpoint, ==, "uuid:5f5a69c2-e0ae-504f-829b-00000000a108");
+	g_assert_cmpstr(m->name, ==, "Dahua");
+	g_assert_cmpstr(m->hardware, ==, "IPC-HDW4431C-A");
+	g_assert_cmpstr(m->location, ==, "country/china");
+	g_assert_null(m->mac);
+	g_assert_cmpstr(nvr_wsd_match_get_scope(m, "extension"), ==, "unique_identifier");
+	g_assert_cmpstr(m->xaddrs[0], ==, "http://192.0.2.108/onvif/device_service");
+}
+
+static void
+test_wsd_parse_hostile(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) matches = test_wsd_parse("hostile", TEST_WSD_ID, &error);
+	NvrWsdMatch *m;
+
+	g_assert_no_error(error);
+	g_assert_cmpuint(matches->len, ==,
+			 2); /* the one with neither endpoint nor XAddr is dropped */
+	m = g_ptr_array_index(matches, 0);
+	/* only the usable XAddrs, without credentials */
+	g_assert_cmpuint(g_strv_length(m->xaddrs), ==, 2);
+	g_assert_cmpstr(m->xaddrs[0], ==, "http://192.0.2.1:8080/onvif/device_service");
+	g_assert_cmpstr(m->xaddrs[1], ==, "https://192.0.2.1/ok");
+	g_assert_cmpuint(g_strv_length(m->scopes), ==, 7);
+	g_assert_cmpstr(m->name, ==, "Bad%zzEscape");	/* a broken escape is kept as sent */
+	g_assert_cmpstr(m->hardware, ==, "spoof line"); /* no bidi override, no newline */
+	g_assert_null(m->mac);
+	g_assert_cmpuint(m->metadata_version, ==, 0);
+	m = g_ptr_array_index(matches, 1);
+	g_assert_cmpstr(m->endpoint, ==, "http://192.0.2.2/onvif/device_service");
+}
+
+static void
+test_wsd_parse_not_ours(void)
+{
+	struct {
+		const gchar *name;
+		const gchar *relates_to;
+	} cases[] = {
+		{"hikvision", "urn:uuid:00000000-0000-0000-0000-000000000000"},
+		{"hikvision", ""},
+		{"hello", TEST_WSD_ID},
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(GError) error = NULL;
+		g_autoptr(GPtrArray) matches =
+			test_wsd_parse(cases[i].name, cases[i].relates_to, &error);
+		g_assert_null(matches);
+		g_assert_error(error, NVR_ERROR, NVR_ERROR_PARSE);
+	}
+}
+
+/* a WS-Discovery responder on 127.0.0.1 that also sends junk */
+typedef struct {
+	GSocket *socket;
+	guint16 port;
+	GSource *source;
+	guint n_probes;
+	gchar *first_id;
+	gboolean ids_equal; /* every probe carried the first probe's MessageID */
+} WsdResponder;
+
+static void
+wsd_responder_send(WsdResponder *r, GSocketAddress *to, const gchar *data, gsize len)
+{
+	g_autoptr(GError) error = NULL;
+
+	g_socket_send_to(r->socket, to, data, len, NULL, &error);
+	g_assert_no_error(error);
+}
+
+static void
+wsd_responder_answer(WsdResponder *r, GSocketAddress *to, const gchar *id)
+{
+	g_autofree gchar *hik = test_wsd_reply("hikvision", id);
+	g_autofree gchar *dahua = test_wsd_reply("dahua", id + 4); /* "uuid:…" */
+	g_autofree gchar *stranger = test_wsd_reply("hikvision", "urn:uuid:not-yours");
+	g_autofree gchar *hello = test_wsd_reply("hello", id);
+	const gchar junk[] = "\x00\xff junk \x01";
+
+	wsd_responder_send(r, to, junk, sizeof(junk));
+	wsd_responder_send(r, to, "<s:Envelope", 11);
+	wsd_responder_send(r, to, stranger, strlen(stranger));
+	wsd_responder_send(r, to, hello, strlen(hello));
+	wsd_responder_send(r, to, hik, strlen(hik));
+	wsd_responder_send(r, to, dahua, strlen(dahua));
+	wsd_responder_send(r, to, hik, strlen(hik)); /* the same device twice */
+}
+
+static gboolean
+wsd_responder_cb(GSocket *socket, GIOCondition cond, gpointer user_data)
+{
+	WsdResponder *r = user_data;
+	g_autoptr(GSocketAddress) from = NULL;
+	g_autofree gchar *id = NULL;
+	gchar buf[65536];
+	gssize n = g_socket_receive_from(socket, &from, buf, sizeof(buf) - 1, NULL, NULL);
+
+	if (n <= 0)
+		return G_SOURCE_CONTINUE;
+	buf[n] = '\0';
+	id = test_xml_text(buf, "MessageID");
+	g_assert_nonnull(id);
+	g_assert_nonnull(strstr(buf, "dn:NetworkVideoTransmitter"));
+	if (r->n_probes++ == 0) {
+		r->first_id = g_strdup(id);
+		r->ids_equal = TRUE;
+	} else {
+		r->ids_equal &= g_strcmp0(id, r->first_id) == 0;
+	}
+	wsd_responder_answer(r, from, id);
+	return G_SOURCE_CONTINUE;
+}
+
+static WsdResponder *
+wsd_responder_new(void)
+{
+	WsdResponder *r = g_new0(WsdResponder, 1);
+	g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+	g_autoptr(GSocketAddress) addr = g_inet_socket_address_new(lo, 0);
+	g_autoptr(GSocketAddress) bound = NULL;
+	g_autoptr(GError) error = NULL;
+
+	r->socket = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+				 G_SOCKET_PROTOCOL_UDP, &error);
+	g_assert_no_error(error);
+	g_socket_bind(r->socket, addr, FALSE, &error);
+	g_assert_no_error(error);
+	bound = g_socket_get_local_address(r->socket, &error);
+	g_assert_no_error(error);
+	r->port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
+	g_socket_set_blocking(r->socket, FALSE);
+	r->source = g_socket_create_source(r->socket, G_IO_IN, NULL);
+	g_source_set_callback(r->source, G_SOURCE_FUNC(wsd_responder_cb), r, NULL);
+	g_source_attach(r->source, NULL);
+	return r;
+}
+
+static void
+wsd_responder_free(WsdResponder *r)
+{
+	g_source_destroy(r->source);
+	g_source_unref(r->source);
+	g_socket_close(r->socket, NULL);
+	g_object_unref(r->socket);
+	g_free(r->first_id);
+	g_free(r);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(WsdResponder, wsd_responder_free)
+
+static GPtrArray *
+test_wsd_unicast(guint16 port, guint timeout_ms, GCancellable *cancellable, GError **error)
+{
+	GAsyncResult *res = NULL;
+	g_autoptr(GAsyncResult) done = NULL;
+
+	nvr_wsd_probe_unicast_async("127.0.0.1", port, timeout_ms, cancellable, test_result_cb,
+				    &res);
+	done = test_wait(&res);
+	return nvr_wsd_probe_finish(done, error);
+}
+
+static void
+test_net_wsd_unicast(void)
+{
+	g_autoptr(WsdResponder) r = wsd_responder_new();
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) matches = NULL;
+	gint64 start = g_get_monotonic_time();
+	gint64 elapsed_ms;
+	NvrWsdMatch *hik, *dahua;
+
+	nvr_test_watchdog_start(60);
+	matches = test_wsd_unicast(r->port, 800, NULL, &error);
+	elapsed_ms = (g_get_monotonic_time() - start) / 1000;
+	g_assert_no_error(error);
+	/* the probe went out twice (UDP may drop one), with one MessageID */
+	g_assert_cmpuint(r->n_probes, ==, 2);
+	g_assert_true(r->ids_equal);
+	g_assert_true(g_str_has_prefix(r->first_id, "urn:uuid:"));
+	/* junk, a stranger's reply and a Hello ignored; the repeated device counted once */
+	g_assert_cmpuint(matches->len, ==, 2);
+	hik = g_ptr_array_index(matches, 0);
+	dahua = g_ptr_array_index(matches, 1);
+	g_assert_cmpstr(hik->name, ==, "HIKVISION DS-2CD2042WD-I");
+	g_assert_cmpstr(hik->sender, ==, "127.0.0.1");
+	g_assert_cmpstr(dahua->name, ==, "Dahua");
+	g_assert_cmpint(elapsed_ms, >=, 750);
+	g_assert_cmpint(elapsed_ms, <, 2000);
+	nvr_test_watchdog_stop();
+}
+
+static void
+test_net_wsd_silent(void)
+{
+	g_autoptr(WsdResponder) r = wsd_responder_new();
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) matches = NULL;
+	guint16 port = r->port;
+
+	nvr_test_watchdog_start(60);
+	/* nobody on that port any more: ICMP unreachable, then silence, then an empty list */
+	g_clear_pointer(&r, wsd_responder_free);
+	matches = test_wsd_unicast(port, 300, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(matches->len, ==, 0);
+	nvr_test_watchdog_stop();
+}
+
+static void
+test_net_wsd_cancel(void)
+{
+	g_autoptr(WsdResponder) r = wsd_responder_new();
+	g_autoptr(GCancellable) cancellable = g_cancellable_new();
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) matches = NULL;
+	gint64 start = g_get_monotonic_time();
+
+	nvr_test_watchdog_start(60);
+	g_timeout_add(100, test_cancel_cb, cancellable);
+	matches = test_wsd_unicast(r->port, 10000, cancellable, &error);
+	g_assert_null(matches);
+	g_assert_error(error, NVR_ERROR, NVR_ERROR_CANCELLED);
+	g_assert_cmpint(g_get_monotonic_time() - start, <, 2 * G_TIME_SPAN_SECOND);
+	g_clear_error(&error);
+	/* bad arguments are reported through the callback like any other error */
+	matches = test_wsd_unicast(0, 100, NULL, &error);
+	g_assert_error(error, NVR_ERROR, NVR_ERROR_INVALID_ARGUMENT);
+	nvr_test_watchdog_stop();
+}
+
+/* ---- WS-Discovery multicast, only inside network namespaces this test creates ---- */
+
+#define TEST_NETNS_SUBNET "10.231.77."
+
+/* child mode, in namespace B: answer probes to the group on @iface, naming the TTL they came with
+ */
+static int
+wsd_netns_responder(const gchar *iface)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GSocket) sock = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+					       G_SOCKET_PROTOCOL_UDP, &error);
+	g_autoptr(GInetAddress) any = g_inet_address_new_any(G_SOCKET_FAMILY_IPV4);
+	g_autoptr(GInetAddress) group = g_inet_address_new_from_string(NVR_WSD_MULTICAST_ADDRESS);
+	g_autoptr(GSocketAddress) local = g_inet_socket_address_new(any, NVR_WSD_PORT);
+	int one = 1;
+
+	alarm(30); /* never outlive the test */
+	if (sock == NULL || !g_socket_bind(sock, local, TRUE, &error) ||
+	    !g_socket_join_multicast_group(sock, group, FALSE, iface, &error)) {
+		g_print("error %s\n", error->message);
+		return 1;
+	}
+	setsockopt(g_socket_get_fd(sock), IPPROTO_IP, IP_RECVTTL, &one, sizeof(one));
+	g_print("ready\n");
+	for (;;) {
+		gchar buf[65536];
+		union {
+			struct cmsghdr align;
+			gchar data[CMSG_SPACE(sizeof(int))];
+		} control;
+		struct sockaddr_in from;
+		struct iovec iov = {buf, sizeof(buf) - 1};
+		struct msghdr msg = {&from,	   sizeof(from),    &iov, 1,
+				     control.data, sizeof(control), 0};
+		g_autofree gchar *id = NULL;
+		g_autofree gchar *reply = NULL;
+		g_autofree gchar *named = NULL;
+		int ttl = -1;
+		ssize_t n = recvmsg(g_socket_get_fd(sock), &msg, 0);
+
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
+			if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL)
+				memcpy(&ttl, CMSG_DATA(c), sizeof(ttl));
+		}
+		id = test_xml_text(buf, "MessageID");
+		if (id == NULL)
+			continue;
+		reply = test_wsd_reply("hikvision", id);
+		named = g_strdup_printf("onvif://www.onvif.org/name/ttl-%d ", ttl);
+		{
+			g_autoptr(GString) r = g_string_new(reply);
+			g_string_replace(r, "onvif://www.onvif.org/type/video_encoder ", named, 1);
+			sendto(g_socket_get_fd(sock), r->str, r->len, 0, (struct sockaddr *)&from,
+			       sizeof(from));
+		}
+	}
+	return 0;
+}
+
+/* child mode, in namespace A: one multicast probe on @iface; one line per match */
+static int
+wsd_netns_prober(const gchar *iface)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) matches = NULL;
+	g_autoptr(GAsyncResult) done = NULL;
+	GAsyncResult *res = NULL;
+
+	alarm(30);
+	nvr_wsd_probe_multicast_async(iface, 1500, NULL, test_result_cb, &res);
+	done = test_wait(&res);
+	matches = nvr_wsd_probe_finish(done, &error);
+	if (matches == NULL) {
+		g_print("error %s\n", error->message);
+		return 1;
+	}
+	for (guint i = 0; i < matches->len; i++) {
+		NvrWsdMatch *m = g_ptr_array_index(matches, i);
+		g_print("match %s %s %s\n", m->endpoint, m->sender, m->name);
+	}
+	g_print("done %u\n", matches->len);
+	return 0;
+}
+
+static gboolean
+test_ip(const gchar *args)
+{
+	g_auto(GStrv) argv = g_strsplit(args, " ", -1);
+	g_autofree gchar *err = NULL;
+	g_autoptr(GError) error = NULL;
+	gint status = -1;
+
+	if (!nvr_test_run((const gchar *const *)argv, NULL, &err, &status, &error) || status != 0) {
+		g_test_message("%s: %s", args, error != NULL ? error->message : err);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* two namespaces joined by a veth pair: the probe leaves A on va, the responder listens in B */
+static gboolean
+test_netns_setup(const gchar *a, const gchar *b)
+{
+	gchar *cmds[] = {
+		g_strdup_printf("ip netns add %s", a),
+		g_strdup_printf("ip netns add %s", b),
+		g_strdup_printf("ip -n %s link add va type veth peer name vb netns %s", a, b),
+		g_strdup_printf("ip -n %s addr add " TEST_NETNS_SUBNET "1/24 dev va", a),
+		g_strdup_printf("ip -n %s addr add " TEST_NETNS_SUBNET "2/24 dev vb", b),
+		g_strdup_printf("ip -n %s link set va up", a),
+		g_strdup_printf("ip -n %s link set vb up", b),
+	};
+	gboolean ok = TRUE;
+
+	for (guint i = 0; i < G_N_ELEMENTS(cmds) && ok; i++)
+		ok = test_ip(cmds[i]);
+	for (guint i = 0; i < G_N_ELEMENTS(cmds); i++)
+		g_free(cmds[i]);
+	return ok;
+}
+
+static void
+test_netns_teardown(const gchar *a, const gchar *b)
+{
+	g_autofree gchar *del_a = g_strdup_printf("ip netns del %s", a);
+	g_autofree gchar *del_b = g_strdup_printf("ip netns del %s", b);
+
+	test_ip(del_a); /* the veth pair goes with its namespaces */
+	test_ip(del_b);
+}
+
+static void
+test_net_wsd_multicast_netns(void)
+{
+	g_autofree gchar *a = g_strdup_printf("nvrtest-wsd-a-%d", (int)getpid());
+	g_autofree gchar *b = g_strdup_printf("nvrtest-wsd-b-%d", (int)getpid());
+	g_autofree gchar *self = g_file_read_link("/proc/self/exe", NULL);
+	g_autoptr(NvrTestProc) responder = NULL;
+	g_autoptr(NvrTestProc) prober = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *ready = NULL;
+	g_autofree gchar *done = NULL;
+	g_autofree gchar *match = NULL;
+
+	if (getuid() != 0 || !g_file_test("/usr/sbin/ip", G_FILE_TEST_IS_EXECUTABLE)) {
+		g_test_skip("needs root and ip(8) to make network namespaces");
+		return;
+	}
+	nvr_test_watchdog_start(60);
+	if (!test_netns_setup(a, b)) {
+		test_netns_teardown(a, b);
+		g_test_skip("cannot make network namespaces here");
+		return;
+	}
+	{
+		const gchar *argv_r[] = {"ip", "netns",		  "exec", b,
+					 self, "--wsd-responder", "vb",	  NULL};
+		const gchar *argv_p[] = {"ip", "netns",	       "exec", a,
+					 self, "--wsd-prober", "va",   NULL};
+		responder = nvr_test_proc_spawn(argv_r, &error);
+		if (responder != NULL)
+			ready = nvr_test_proc_wait_line(responder, "ready", 10, &error);
+		if (ready != NULL)
+			prober = nvr_test_proc_spawn(argv_p, &error);
+		if (prober != NULL)
+			match = nvr_test_proc_wait_line(prober, "match ", 10, &error);
+		if (match != NULL)
+			done = nvr_test_proc_wait_line(prober, "done ", 10, &error);
+	}
+	g_clear_pointer(&prober, nvr_test_proc_free);
+	if (responder != NULL)
+		nvr_test_proc_stop(responder, SIGTERM, 5);
+	test_netns_teardown(a, b);
+	/* asserted after cleanup, so a failure leaves no namespace behind */
+	g_assert_no_error(error);
+	/* from B's address, and the probe arrived with TTL 1 (the responder names it so) */
+	g_assert_cmpstr(match, ==,
+			"match urn:uuid:11223344-5566-7788-99aa-4419b6010203 " TEST_NETNS_SUBNET
+			"2 ttl-1");
+	g_assert_cmpstr(done, ==, "done 1");
+	nvr_test_watchdog_stop();
+}
+
 static void
 test_add_unit_cases(void)
 {
@@ -1276,6 +1787,11 @@ test_add_unit_cases(void)
 	g_test_add_func("/nvr/discovery/onvif/parse/rejects-bytes", test_onvif_parse_rejects_bytes);
 	g_test_add_func("/nvr/discovery/onvif/parse/deep", test_onvif_parse_deep);
 	g_test_add_func("/nvr/discovery/onvif/client-arguments", test_onvif_client_arguments);
+	g_test_add_func("/nvr/discovery/wsd/probe-message", test_wsd_probe_message);
+	g_test_add_func("/nvr/discovery/wsd/parse/hikvision", test_wsd_parse_hikvision);
+	g_test_add_func("/nvr/discovery/wsd/parse/dahua", test_wsd_parse_dahua);
+	g_test_add_func("/nvr/discovery/wsd/parse/hostile", test_wsd_parse_hostile);
+	g_test_add_func("/nvr/discovery/wsd/parse/not-ours", test_wsd_parse_not_ours);
 }
 
 static void
@@ -1293,6 +1809,10 @@ test_add_net_cases(void)
 	g_test_add_func("/nvr/discovery/net/onvif/stalls", test_net_onvif_stalls);
 	g_test_add_func("/nvr/discovery/net/onvif/cancel", test_net_onvif_cancel);
 	g_test_add_func("/nvr/discovery/net/onvif/refused", test_net_onvif_refused);
+	g_test_add_func("/nvr/discovery/net/wsd/unicast", test_net_wsd_unicast);
+	g_test_add_func("/nvr/discovery/net/wsd/silent", test_net_wsd_silent);
+	g_test_add_func("/nvr/discovery/net/wsd/cancel", test_net_wsd_cancel);
+	g_test_add_func("/nvr/discovery/net/wsd/multicast-netns", test_net_wsd_multicast_netns);
 }
 
 /*
@@ -1317,6 +1837,12 @@ main(int argc, char **argv)
 {
 	gboolean unit_only = test_take_flag(&argc, argv, "--unit");
 	gboolean net_only = test_take_flag(&argc, argv, "--net");
+
+	/* child processes of the multicast test, run inside its namespaces */
+	if (argc == 3 && g_strcmp0(argv[1], "--wsd-responder") == 0)
+		return wsd_netns_responder(argv[2]);
+	if (argc == 3 && g_strcmp0(argv[1], "--wsd-prober") == 0)
+		return wsd_netns_prober(argv[2]);
 
 	g_test_init(&argc, &argv, NULL);
 	if (!net_only)
