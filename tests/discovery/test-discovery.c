@@ -9,8 +9,11 @@
 
 #include "core/nvr-error.h"
 #include "discovery/nvr-discovery-text.h"
+#include "discovery/nvr-http-banner.h"
+#include "discovery/nvr-neighbour.h"
 #include "discovery/nvr-onvif-client.h"
 #include "discovery/nvr-onvif.h"
+#include "discovery/nvr-rtsp-banner.h"
 #include "discovery/nvr-soap.h"
 #include "discovery/nvr-wsd.h"
 #include "nvr-test-common.h"
@@ -349,6 +352,24 @@ test_onvif_parse_uris(void)
 }
 
 static void
+test_onvif_parse_uri_rejects(void)
+{
+	const gchar *files[] = {"onvif/bad/stream-uri-http.xml",
+				"onvif/bad/stream-uri-no-host.xml"};
+
+	for (guint i = 0; i < G_N_ELEMENTS(files); i++) {
+		gsize len = 0;
+		g_autofree gchar *data = test_data_load(files[i], &len);
+		g_autoptr(GError) error = NULL;
+		g_autofree gchar *uri = nvr_onvif_parse_stream_uri(data, len, &error);
+
+		g_assert_null(uri);
+		g_assert_error(error, NVR_ERROR, NVR_ERROR_PARSE);
+		g_assert_true(g_str_has_prefix(error->message, "stream URI from device: "));
+	}
+}
+
+static void
 test_onvif_parse_faults(void)
 {
 	struct {
@@ -595,7 +616,7 @@ raw_server_new(RawMode mode, const gchar *reply, gsize reply_len)
 	return srv;
 }
 
-G_GNUC_UNUSED static gchar *
+static gchar *
 raw_server_dup_request(RawServer *srv)
 {
 	gchar *copy;
@@ -1261,6 +1282,623 @@ test_onvif_client_arguments(void)
 	g_assert_error(error, NVR_ERROR, NVR_ERROR_INVALID_ARGUMENT);
 }
 
+/* ---- HTTP and RTSP banners ---- */
+
+static void
+test_http_challenges(void)
+{
+	struct {
+		const gchar *header;
+		const gchar *expect; /* "scheme/realm|scheme/realm", realm "-" when absent */
+	} cases[] = {
+		{"Digest realm=\"hikvision\", nonce=\"abc\", qop=\"auth\"", "Digest/hikvision"},
+		{"Basic realm=\"TP-LINK IP-Camera\"", "Basic/TP-LINK IP-Camera"},
+		{"Digest realm=\"a, b\", nonce=\"x\", Basic realm=\"c\"", "Digest/a, b|Basic/c"},
+		{"Negotiate abc123==, Basic realm=plain", "Negotiate/-|Basic/plain"},
+		{"Bearer, Basic", "Bearer/-|Basic/-"},
+		{"Digest realm=\"unterminated", "Digest/unterminated"},
+		{"Digest realm=\"esc\\\"aped\"", "Digest/esc\"aped"},
+		{"Digest REALM = \"upper\" , nonce=1", "Digest/upper"},
+		{"Basic realm=\"\x01"
+		 "ctl\x7f\"",
+		 "Basic/ctl"},
+		{"Digest realm=\"\"", "Digest/-"},
+		{"Basic realm=\"Use 'live' as User Name\"", "Basic/Use 'live' as User Name"},
+		{"=realm=\"x\" Basic", "realm/-|Basic/-"}, /* junk: stepped over, never fatal */
+		{", , ,", ""},
+		{"", ""},
+		{"\"\"\"\"", ""},
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(GPtrArray) chs =
+			g_ptr_array_new_with_free_func((GDestroyNotify)nvr_http_challenge_free);
+		g_autoptr(GString) got = g_string_new(NULL);
+		guint n = nvr_http_challenges_parse(cases[i].header, chs);
+
+		g_assert_cmpuint(n, ==, chs->len);
+		for (guint j = 0; j < chs->len; j++) {
+			NvrHttpChallenge *ch = g_ptr_array_index(chs, j);
+			g_string_append_printf(got, "%s%s/%s", j > 0 ? "|" : "", ch->scheme,
+					       ch->realm != NULL ? ch->realm : "-");
+		}
+		if (g_strcmp0(got->str, cases[i].expect) != 0)
+			g_error("case %u: '%s' gave '%s'", i, cases[i].header, got->str);
+	}
+}
+
+static void
+test_http_challenges_bounded(void)
+{
+	g_autoptr(GString) many = g_string_new(NULL);
+	g_autoptr(GPtrArray) chs =
+		g_ptr_array_new_with_free_func((GDestroyNotify)nvr_http_challenge_free);
+	g_autoptr(GString) long_realm = g_string_new("Basic realm=\"");
+	NvrHttpChallenge *ch;
+
+	for (guint i = 0; i < 100000; i++)
+		g_string_append(many, "Basic, ");
+	g_assert_cmpuint(nvr_http_challenges_parse(many->str, chs), ==, 16);
+	g_ptr_array_set_size(chs, 0);
+	for (guint i = 0; i < 100000; i++)
+		g_string_append_c(long_realm, 'r');
+	g_assert_cmpuint(nvr_http_challenges_parse(long_realm->str, chs), ==, 1);
+	ch = g_ptr_array_index(chs, 0);
+	g_assert_cmpuint(strlen(ch->realm), ==, NVR_DISCOVERY_TEXT_MAX);
+}
+
+static void
+test_http_title(void)
+{
+	struct {
+		const gchar *body;
+		gssize len;
+		const gchar *title;
+	} cases[] = {
+		{"<html><head><TITLE>  Hanwha &amp; Techwin&#33;&#x3f; </TITLE></head>", -1,
+		 "Hanwha & Techwin!?"},
+		{"<title id=\"t\">AXIS</title>", -1, "AXIS"},
+		{"<title>a&bogus;b&#0;c&#xffffffff;d</title>", -1, "a&bogus;b&#0;c&#xffffffff;d"},
+		{"<title>line\none\r\n\ttwo</title>", -1, "line one two"},
+		{"<title>caf\xe9</title>", -1, "caf\xef\xbf\xbd"},
+		{"<title>no end", -1, "no end"},
+		{"<titlefoo>x</titlefoo>", -1, NULL},
+		{"<html>no title</html>", -1, NULL},
+		{"<title>", -1, NULL},
+		{"xx<title", -1, NULL},
+		{"<title>cut here</title>", 13, "cut he"},
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		gsize len = cases[i].len < 0 ? strlen(cases[i].body) : (gsize)cases[i].len;
+		/* a copy of exactly len bytes, so ASan sees any read past the end */
+		g_autofree gchar *copy = g_memdup2(cases[i].body, len);
+		g_autofree gchar *title = nvr_http_title_parse(copy, len);
+		g_assert_cmpstr(title, ==, cases[i].title);
+	}
+}
+
+static NvrRtspBanner *
+test_rtsp_parse_file(const gchar *name, GError **error)
+{
+	g_autofree gchar *rel = g_strdup_printf("rtsp/%s.txt", name);
+	gsize len = 0;
+	g_autofree gchar *data = test_data_load(rel, &len);
+
+	return nvr_rtsp_banner_parse(data, len, error);
+}
+
+static void
+test_rtsp_parse(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(NvrRtspBanner) dahua = test_rtsp_parse_file("dahua", &error);
+	g_autoptr(NvrRtspBanner) unauth = NULL;
+	g_autoptr(NvrRtspBanner) folded = NULL;
+	g_autoptr(NvrRtspBanner) bare = NULL;
+	g_autoptr(NvrRtspBanner) hostile = NULL;
+	NvrHttpChallenge *ch;
+
+	g_assert_no_error(error);
+	g_assert_cmpuint(dahua->status, ==, 200);
+	g_assert_cmpstr(dahua->reason, ==, "OK");
+	g_assert_cmpstr(dahua->server, ==, "Dahua Rtsp Server");
+	g_assert_cmpuint(g_strv_length(dahua->public_methods), ==, 9);
+	g_assert_cmpstr(dahua->public_methods[1], ==, "DESCRIBE");
+	g_assert_cmpuint(dahua->cseq, ==, 1);
+
+	unauth = test_rtsp_parse_file("unauthorized", &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(unauth->status, ==, 401);
+	g_assert_null(unauth->server);
+	g_assert_cmpuint(unauth->challenges->len, ==, 2);
+	ch = g_ptr_array_index(unauth->challenges, 0);
+	g_assert_cmpstr(ch->scheme, ==, "Digest");
+	g_assert_cmpstr(ch->realm, ==, "IP Camera(C2358)");
+	g_assert_cmpuint(g_strv_length(unauth->public_methods), ==, 0);
+
+	folded = test_rtsp_parse_file("folded", &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(folded->status, ==, 501);
+	g_assert_cmpstr(folded->server, ==, "GStreamer RTSP server (folded continuation)");
+
+	bare = test_rtsp_parse_file("bare-newlines", &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(bare->server, ==, "bare-newlines");
+	g_assert_cmpuint(g_strv_length(bare->public_methods), ==, 0); /* after the blank line */
+
+	hostile = test_rtsp_parse_file("hostile", &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(hostile->server, ==, "[31mEvil"); /* the NUL ends what is read */
+	g_assert_cmpuint(hostile->cseq, ==, 0);
+}
+
+static void
+test_rtsp_parse_rejects(void)
+{
+	const gchar *cases[] = {"",
+				"RTSP/1.0",
+				"RTSP/1.0 20 OK\r\n\r\n",
+				"RTSP/2.0 200 OK\r\n\r\n",
+				"SSH-2.0-OpenSSH_9.2\r\n",
+				"RTSP/1.0 2000 OK\r\n\r\n"};
+	g_autoptr(GError) error = NULL;
+	g_autoptr(NvrRtspBanner) http = test_rtsp_parse_file("http-reply", &error);
+	g_autofree gchar *huge = g_malloc0(NVR_RTSP_BANNER_MAX + 1);
+
+	g_assert_null(http);
+	g_assert_error(error, NVR_ERROR, NVR_ERROR_PARSE);
+	g_clear_error(&error);
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(NvrRtspBanner) b =
+			nvr_rtsp_banner_parse(cases[i], strlen(cases[i]), &error);
+		g_assert_null(b);
+		g_assert_error(error, NVR_ERROR, NVR_ERROR_PARSE);
+		g_clear_error(&error);
+	}
+	memset(huge, 'A', NVR_RTSP_BANNER_MAX + 1);
+	g_assert_null(nvr_rtsp_banner_parse(huge, NVR_RTSP_BANNER_MAX + 1, &error));
+	g_assert_error(error, NVR_ERROR, NVR_ERROR_PARSE);
+}
+
+/* ---- neighbour table ---- */
+
+static void
+test_neighbour_proc_arp(void)
+{
+	gsize len = 0;
+	g_autofree gchar *data = test_data_load("neighbour/proc-arp.txt", &len);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) table = nvr_neighbour_parse_proc_arp(data, len, &error);
+	const NvrNeighbour *n;
+
+	g_assert_no_error(error);
+	g_assert_cmpuint(table->len, ==, 4); /* header, junk and short lines skipped */
+	n = nvr_neighbour_table_lookup(table, "192.0.2.64");
+	g_assert_cmpstr(n->mac, ==, "44:19:B6:01:02:03");
+	g_assert_cmpstr(n->device, ==, "eth0");
+	n = nvr_neighbour_table_lookup(table, "192.0.2.200");
+	g_assert_nonnull(n);
+	g_assert_null(n->mac); /* incomplete */
+	n = nvr_neighbour_table_lookup(table, "192.0.2.201");
+	g_assert_cmpstr(n->mac, ==, "EC:71:DB:00:00:01");
+	g_assert_cmpstr(n->device, ==, "wlan0");
+	g_assert_null(nvr_neighbour_table_lookup(table, "192.0.2.202"));
+	g_assert_null(nvr_neighbour_table_lookup(table, "not an address"));
+}
+
+static void
+test_neighbour_ip_neigh(void)
+{
+	gsize len = 0;
+	g_autofree gchar *data = test_data_load("neighbour/ip-neigh.txt", &len);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) table = nvr_neighbour_parse_ip_neigh(data, len, &error);
+	const NvrNeighbour *n;
+
+	g_assert_no_error(error);
+	g_assert_cmpuint(table->len, ==, 6);
+	g_assert_cmpstr(nvr_neighbour_table_lookup(table, "192.0.2.1")->mac, ==,
+			"00:11:22:33:44:55");
+	g_assert_null(nvr_neighbour_table_lookup(table, "192.0.2.99")->mac);
+	g_assert_null(nvr_neighbour_table_lookup(table, "192.0.2.98")->mac);
+	n = nvr_neighbour_table_lookup(table, "FE80::4619:B6FF:FE01:0203");
+	g_assert_cmpstr(n->mac, ==, "44:19:B6:01:02:03");
+	n = nvr_neighbour_table_lookup(table, "2001:db8::64");
+	g_assert_cmpstr(n->address, ==, "2001:db8::64");
+	g_assert_cmpstr(n->mac, ==, "44:19:B6:01:02:03");
+}
+
+static void
+test_neighbour_lookup_file(void)
+{
+	g_autofree gchar *path = g_test_build_filename(G_TEST_DIST, "discovery", "data",
+						       "neighbour", "proc-arp.txt", NULL);
+	g_autofree gchar *dir = nvr_test_mkdtemp();
+	g_autofree gchar *big = g_build_filename(dir, "arp", NULL);
+	g_autofree gchar *junk = g_malloc(NVR_NEIGHBOUR_MAX_BYTES + 10);
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *mac = nvr_neighbour_lookup_mac(path, "192.0.2.108", &error);
+
+	g_assert_no_error(error);
+	g_assert_cmpstr(mac, ==, "90:02:A9:AA:BB:CC");
+	g_assert_null(nvr_neighbour_lookup_mac(path, "192.0.2.200", &error));
+	g_assert_error(error, NVR_ERROR, NVR_ERROR_NOT_FOUND);
+	g_clear_error(&error);
+	g_assert_null(nvr_neighbour_lookup_mac("/nonexistent/arp", "192.0.2.1", &error));
+	g_assert_error(error, NVR_ERROR, NVR_ERROR_NOT_FOUND);
+	g_clear_error(&error);
+	memset(junk, 'x', NVR_NEIGHBOUR_MAX_BYTES + 10);
+	g_file_set_contents(big, junk, NVR_NEIGHBOUR_MAX_BYTES + 10, &error);
+	g_assert_no_error(error);
+	g_assert_null(nvr_neighbour_lookup_mac(big, "192.0.2.1", &error));
+	g_assert_error(error, NVR_ERROR, NVR_ERROR_PARSE);
+	/* the real table reads without error (its content is the host's) */
+	g_clear_error(&error);
+	g_free(nvr_neighbour_lookup_mac(NULL, "127.0.0.1", &error));
+	g_assert_error(error, NVR_ERROR, NVR_ERROR_NOT_FOUND);
+	nvr_test_rm_rf(dir);
+}
+
+/* ---- banners over the network ---- */
+
+static void
+banner_server_cb(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
+		 gpointer user_data)
+{
+	SoupMessageHeaders *h = soup_server_message_get_response_headers(msg);
+	const gchar *page =
+		"<!DOCTYPE html><html><head><title>Hikvision &amp; Co</title></head></html>";
+
+	soup_message_headers_replace(h, "Server", "App-webs/");
+	if (g_strcmp0(path, "/moved") == 0) {
+		soup_server_message_set_redirect(msg, SOUP_STATUS_FOUND, "/doc/page/login.asp");
+		return;
+	}
+	soup_message_headers_append(h, "WWW-Authenticate",
+				    "Digest realm=\"DS-2CD2042WD-I\", nonce=\"n\"");
+	soup_message_headers_append(h, "WWW-Authenticate", "Basic realm=\"DS-2CD2042WD-I\"");
+	soup_server_message_set_status(msg, SOUP_STATUS_UNAUTHORIZED, NULL);
+	soup_server_message_set_response(msg, "text/html", SOUP_MEMORY_STATIC, page, strlen(page));
+}
+
+static NvrHttpBanner *
+test_http_banner(const gchar *url, const gchar *method, guint timeout_ms, GError **error)
+{
+	GAsyncResult *res = NULL;
+	g_autoptr(GAsyncResult) done = NULL;
+
+	nvr_http_banner_probe_async(url, method, timeout_ms, NULL, test_result_cb, &res);
+	done = test_wait(&res);
+	return nvr_http_banner_probe_finish(done, error);
+}
+
+static SoupServer *
+banner_server_new(GTlsCertificate *cert, guint16 *port)
+{
+	SoupServer *server = soup_server_new("tls-certificate", cert, NULL);
+	g_autoptr(GError) error = NULL;
+	GSList *uris;
+
+	soup_server_add_handler(server, NULL, banner_server_cb, NULL, NULL);
+	soup_server_listen_local(server, 0,
+				 SOUP_SERVER_LISTEN_IPV4_ONLY |
+					 (cert != NULL ? SOUP_SERVER_LISTEN_HTTPS : 0),
+				 &error);
+	g_assert_no_error(error);
+	uris = soup_server_get_uris(server);
+	*port = (guint16)g_uri_get_port(uris->data);
+	g_slist_free_full(uris, (GDestroyNotify)g_uri_unref);
+	return server;
+}
+
+static void
+test_net_http_banner(void)
+{
+	guint16 port = 0;
+	g_autoptr(SoupServer) server = banner_server_new(NULL, &port);
+	g_autofree gchar *url = g_strdup_printf("http://127.0.0.1:%u/", port);
+	g_autofree gchar *moved = g_strdup_printf("http://127.0.0.1:%u/moved", port);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(NvrHttpBanner) b = NULL;
+	NvrHttpChallenge *ch;
+
+	nvr_test_watchdog_start(60);
+	b = test_http_banner(url, NULL, 2000, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(b->status, ==, 401);
+	g_assert_cmpstr(b->server, ==, "App-webs/");
+	g_assert_cmpstr(b->title, ==, "Hikvision & Co");
+	g_assert_cmpuint(b->challenges->len, ==, 2);
+	ch = g_ptr_array_index(b->challenges, 0);
+	g_assert_cmpstr(ch->scheme, ==, "Digest");
+	g_assert_cmpstr(ch->realm, ==, "DS-2CD2042WD-I");
+	ch = g_ptr_array_index(b->challenges, 1);
+	g_assert_cmpstr(ch->scheme, ==, "Basic");
+	g_assert_null(b->tls_subject);
+	g_clear_pointer(&b, nvr_http_banner_free);
+
+	b = test_http_banner(url, "HEAD", 2000, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(b->status, ==, 401);
+	g_assert_cmpstr(b->server, ==, "App-webs/");
+	g_assert_null(b->title);
+	g_clear_pointer(&b, nvr_http_banner_free);
+
+	/* a redirect is reported, not followed */
+	b = test_http_banner(moved, NULL, 2000, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(b->status, ==, 302);
+	g_assert_true(g_str_has_suffix(b->location, "/doc/page/login.asp"));
+	g_clear_pointer(&b, nvr_http_banner_free);
+
+	b = test_http_banner("http://admin:pw@127.0.0.1/", NULL, 2000, &error);
+	g_assert_error(error, NVR_ERROR, NVR_ERROR_INVALID_ARGUMENT);
+	nvr_test_watchdog_stop();
+}
+
+/* Returns: (transfer full) (nullable): a throwaway self-signed certificate with a camera's subject
+ */
+static GTlsCertificate *
+test_tls_certificate(const gchar *dir)
+{
+	g_autofree gchar *key = g_build_filename(dir, "key.pem", NULL);
+	g_autofree gchar *crt = g_build_filename(dir, "crt.pem", NULL);
+	const gchar *argv[] = {
+		"openssl",
+		"req",
+		"-x509",
+		"-newkey",
+		"ec",
+		"-pkeyopt",
+		"ec_paramgen_curve:prime256v1",
+		"-nodes",
+		"-days",
+		"1",
+		"-subj",
+		"/C=CN/ST=ZheJiang/L=HangZhou/O=HIKVISION/OU=DVRNVR/CN=www.hikvision.com",
+		"-keyout",
+		key,
+		"-out",
+		crt,
+		NULL};
+	gint status = -1;
+
+	if (!nvr_test_run(argv, NULL, NULL, &status, NULL) || status != 0)
+		return NULL;
+	return g_tls_certificate_new_from_files(crt, key, NULL);
+}
+
+static void
+test_net_https_banner(void)
+{
+	g_autofree gchar *dir = nvr_test_mkdtemp();
+	g_autoptr(GTlsCertificate) cert = NULL;
+	g_autoptr(SoupServer) server = NULL;
+	g_autofree gchar *url = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(NvrHttpBanner) b = NULL;
+	guint16 port = 0;
+
+	if (!g_tls_backend_supports_tls(g_tls_backend_get_default())) {
+		g_test_skip("no TLS backend (glib-networking)");
+		return;
+	}
+	cert = test_tls_certificate(dir);
+	if (cert == NULL) {
+		g_test_skip("openssl cannot make a test certificate");
+		nvr_test_rm_rf(dir);
+		return;
+	}
+	nvr_test_watchdog_start(60);
+	server = banner_server_new(cert, &port);
+	url = g_strdup_printf("https://127.0.0.1:%u/", port);
+	b = test_http_banner(url, NULL, 3000, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(b->status, ==, 401);
+	g_assert_cmpstr(b->server, ==, "App-webs/");
+	g_assert_nonnull(b->tls_subject);
+	g_test_message("subject: %s; issuer: %s", b->tls_subject, b->tls_issuer);
+	g_assert_nonnull(strstr(b->tls_subject, "CN=www.hikvision.com"));
+	g_assert_nonnull(strstr(b->tls_subject, "O=HIKVISION"));
+	g_assert_nonnull(strstr(b->tls_issuer, "OU=DVRNVR")); /* self-signed: issuer = subject */
+	nvr_test_rm_rf(dir);
+	nvr_test_watchdog_stop();
+}
+
+static NvrHttpBanner *
+test_raw_http_banner(RawMode mode, const gchar *reply, gsize len, guint timeout_ms, GError **error)
+{
+	g_autoptr(RawServer) raw = raw_server_new(mode, reply, len);
+	g_autofree gchar *url = g_strdup_printf("http://127.0.0.1:%u/", raw->port);
+
+	return test_http_banner(url, NULL, timeout_ms, error);
+}
+
+static void
+test_net_http_banner_hostile(void)
+{
+	const gchar evil[] = "HTTP/1.1 200 OK\r\n"
+			     "Server: Evil\x01\x1b[31m\xff\xfeWebs\r\n"
+			     "WWW-Authenticate: Basic realm=\"\xc3\x28"
+			     "bad\"\r\n"
+			     "Content-Length: 28\r\n\r\n"
+			     "<title>\xff\xfe\x01"
+			     "t\x00tle</title>xxxxx";
+	g_autoptr(GString) huge_header = g_string_new("HTTP/1.1 200 OK\r\nServer: ");
+	g_autoptr(GString) huge_body = g_string_new("HTTP/1.1 200 OK\r\nServer: big\r\n\r\n");
+	g_autoptr(GError) error = NULL;
+	g_autoptr(NvrHttpBanner) b = NULL;
+
+	nvr_test_watchdog_start(60);
+	b = test_raw_http_banner(RAW_REPLY, evil, sizeof(evil) - 1, 2000, &error);
+	g_assert_no_error(error);
+	g_test_message("server: %s", b->server);
+	g_assert_true(g_utf8_validate(b->server, -1, NULL));
+	g_assert_true(g_str_has_prefix(b->server, "Evil [31m"));
+	g_assert_true(g_str_has_suffix(b->server, "Webs"));
+	g_assert_cmpuint(b->challenges->len, ==, 1);
+	g_assert_true(g_utf8_validate(
+		((NvrHttpChallenge *)g_ptr_array_index(b->challenges, 0))->realm, -1, NULL));
+	g_assert_true(g_utf8_validate(b->title, -1, NULL));
+	g_clear_pointer(&b, nvr_http_banner_free);
+
+	/* a megabyte Server header: an error or a bounded banner, never a megabyte kept */
+	for (guint i = 0; i < 1024 * 1024; i++)
+		g_string_append_c(huge_header, 'A');
+	g_string_append(huge_header, "\r\n\r\n");
+	b = test_raw_http_banner(RAW_REPLY, huge_header->str, huge_header->len, 3000, &error);
+	if (b != NULL)
+		g_assert_cmpuint(strlen(b->server), <=, NVR_DISCOVERY_TEXT_MAX);
+	else
+		g_test_message("megabyte header: %s", error->message);
+	g_clear_pointer(&b, nvr_http_banner_free);
+	g_clear_error(&error);
+
+	/* a body with no end and the title past what is read: cut at NVR_HTTP_BANNER_BODY_MAX */
+	for (guint i = 0; i < 2 * NVR_HTTP_BANNER_BODY_MAX; i++)
+		g_string_append_c(huge_body, ' ');
+	g_string_append(huge_body, "<title>too far</title>");
+	b = test_raw_http_banner(RAW_REPLY, huge_body->str, huge_body->len, 3000, &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(b->server, ==, "big");
+	g_assert_null(b->title);
+	g_clear_pointer(&b, nvr_http_banner_free);
+
+	/* not HTTP at all */
+	b = test_raw_http_banner(RAW_REPLY, "SSH-2.0-OpenSSH_9.2\r\n", 21, 2000, &error);
+	g_assert_null(b);
+	g_assert_error(error, NVR_ERROR, NVR_ERROR_IO);
+	g_clear_error(&error);
+
+	/* silent, and a byte every 50 ms: both end at the deadline */
+	for (RawMode mode = RAW_SILENT; mode <= RAW_TRICKLE; mode++) {
+		gint64 start = g_get_monotonic_time();
+		b = test_raw_http_banner(mode, "HTTP/1.1 200 OK\r\nServer: slow\r\n\r\n", 34, 500,
+					 &error);
+		g_assert_null(b);
+		g_assert_error(error, NVR_ERROR, NVR_ERROR_TIMEOUT);
+		g_assert_cmpint(g_get_monotonic_time() - start, <, 2 * G_TIME_SPAN_SECOND);
+		g_clear_error(&error);
+	}
+	nvr_test_watchdog_stop();
+}
+
+static NvrRtspBanner *
+test_rtsp_probe(guint16 port, guint timeout_ms, GError **error)
+{
+	GAsyncResult *res = NULL;
+	g_autoptr(GAsyncResult) done = NULL;
+
+	nvr_rtsp_banner_probe_async("127.0.0.1", port, timeout_ms, NULL, test_result_cb, &res);
+	done = test_wait(&res);
+	return nvr_rtsp_banner_probe_finish(done, error);
+}
+
+static void
+test_net_rtsp_options(void)
+{
+	gsize len = 0;
+	g_autofree gchar *reply = test_data_load("rtsp/dahua.txt", &len);
+	g_autoptr(RawServer) raw = raw_server_new(RAW_REPLY, reply, len);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(NvrRtspBanner) b = NULL;
+	g_autofree gchar *request = NULL;
+	g_autofree gchar *expect = NULL;
+
+	nvr_test_watchdog_start(60);
+	b = test_rtsp_probe(raw->port, 2000, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(b->status, ==, 200);
+	g_assert_cmpstr(b->server, ==, "Dahua Rtsp Server");
+	g_assert_cmpstr(b->public_methods[0], ==, "OPTIONS");
+	request = raw_server_dup_request(raw);
+	expect = g_strdup_printf("OPTIONS rtsp://127.0.0.1:%u/ RTSP/1.0\r\nCSeq: 1\r\n"
+				 "User-Agent: nvr\r\n\r\n",
+				 raw->port);
+	g_assert_cmpstr(request, ==, expect);
+	nvr_test_watchdog_stop();
+}
+
+static void
+test_net_rtsp_hostile(void)
+{
+	g_autoptr(GString) endless = g_string_new("RTSP/1.0 200 OK\r\nServer: ");
+	g_autoptr(GError) error = NULL;
+
+	nvr_test_watchdog_start(60);
+	for (guint i = 0; i < 1024 * 1024; i++)
+		g_string_append_c(endless, 'A');
+	{
+		g_autoptr(RawServer) raw = raw_server_new(RAW_REPLY, endless->str, endless->len);
+		g_autoptr(NvrRtspBanner) b = test_rtsp_probe(raw->port, 3000, &error);
+		g_assert_null(b);
+		g_assert_error(error, NVR_ERROR, NVR_ERROR_PARSE);
+		g_assert_nonnull(strstr(error->message, "longer than"));
+		g_clear_error(&error);
+	}
+	{
+		const gchar *http = "HTTP/1.1 400 Bad Request\r\n\r\n";
+		g_autoptr(RawServer) raw = raw_server_new(RAW_REPLY, http, strlen(http));
+		g_autoptr(NvrRtspBanner) b = test_rtsp_probe(raw->port, 2000, &error);
+		g_assert_null(b);
+		g_assert_error(error, NVR_ERROR, NVR_ERROR_PARSE);
+		g_clear_error(&error);
+	}
+	{
+		/* closes without a word */
+		g_autoptr(RawServer) raw = raw_server_new(RAW_REPLY, NULL, 0);
+		g_autoptr(NvrRtspBanner) b = test_rtsp_probe(raw->port, 2000, &error);
+		g_assert_null(b);
+		g_assert_error(error, NVR_ERROR, NVR_ERROR_PARSE);
+		g_clear_error(&error);
+	}
+	for (RawMode mode = RAW_SILENT; mode <= RAW_TRICKLE; mode++) {
+		const gchar *slow = "RTSP/1.0 200 OK\r\nServer: slow\r\n\r\n";
+		g_autoptr(RawServer) raw = raw_server_new(mode, slow, strlen(slow));
+		gint64 start = g_get_monotonic_time();
+		g_autoptr(NvrRtspBanner) b = test_rtsp_probe(raw->port, 500, &error);
+		g_assert_null(b);
+		g_assert_error(error, NVR_ERROR, NVR_ERROR_TIMEOUT);
+		g_assert_cmpint(g_get_monotonic_time() - start, <, 2 * G_TIME_SPAN_SECOND);
+		g_clear_error(&error);
+	}
+	{
+		GAsyncResult *res = NULL;
+		g_autoptr(GAsyncResult) done = NULL;
+		g_autoptr(NvrRtspBanner) b = NULL;
+		nvr_rtsp_banner_probe_async("127.0.0.1\r\nX: y", 554, 500, NULL, test_result_cb,
+					    &res);
+		done = test_wait(&res);
+		b = nvr_rtsp_banner_probe_finish(done, &error);
+		g_assert_error(error, NVR_ERROR, NVR_ERROR_INVALID_ARGUMENT);
+	}
+	nvr_test_watchdog_stop();
+}
+
+static void
+test_net_neighbour_ip_neigh(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) table = NULL;
+	g_autoptr(GAsyncResult) done = NULL;
+	GAsyncResult *res = NULL;
+
+	if (g_find_program_in_path("ip") == NULL &&
+	    !g_file_test("/usr/sbin/ip", G_FILE_TEST_EXISTS)) {
+		g_test_skip("no ip(8)");
+		return;
+	}
+	nvr_test_watchdog_start(60);
+	/* the host's own table, read-only: whatever it holds, it parses */
+	nvr_neighbour_ip_neigh_async(3000, NULL, test_result_cb, &res);
+	done = test_wait(&res);
+	table = nvr_neighbour_ip_neigh_finish(done, &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(table);
+	nvr_test_watchdog_stop();
+}
+
 /* ---- WS-Discovery ---- */
 
 #define TEST_WSD_ID "urn:uuid:0b7e1a52-7d0e-4c53-9b0a-6f1d2e3c4b5a"
@@ -1782,6 +2420,7 @@ test_add_unit_cases(void)
 	g_test_add_func("/nvr/discovery/onvif/parse/undeclared-prefixes",
 			test_onvif_parse_undeclared_prefixes);
 	g_test_add_func("/nvr/discovery/onvif/parse/uris", test_onvif_parse_uris);
+	g_test_add_func("/nvr/discovery/onvif/parse/uri-rejects", test_onvif_parse_uri_rejects);
 	g_test_add_func("/nvr/discovery/onvif/parse/faults", test_onvif_parse_faults);
 	g_test_add_func("/nvr/discovery/onvif/parse/rejects", test_onvif_parse_rejects);
 	g_test_add_func("/nvr/discovery/onvif/parse/rejects-bytes", test_onvif_parse_rejects_bytes);
@@ -1792,6 +2431,14 @@ test_add_unit_cases(void)
 	g_test_add_func("/nvr/discovery/wsd/parse/dahua", test_wsd_parse_dahua);
 	g_test_add_func("/nvr/discovery/wsd/parse/hostile", test_wsd_parse_hostile);
 	g_test_add_func("/nvr/discovery/wsd/parse/not-ours", test_wsd_parse_not_ours);
+	g_test_add_func("/nvr/discovery/http/challenges", test_http_challenges);
+	g_test_add_func("/nvr/discovery/http/challenges-bounded", test_http_challenges_bounded);
+	g_test_add_func("/nvr/discovery/http/title", test_http_title);
+	g_test_add_func("/nvr/discovery/rtsp/parse", test_rtsp_parse);
+	g_test_add_func("/nvr/discovery/rtsp/parse-rejects", test_rtsp_parse_rejects);
+	g_test_add_func("/nvr/discovery/neighbour/proc-arp", test_neighbour_proc_arp);
+	g_test_add_func("/nvr/discovery/neighbour/ip-neigh", test_neighbour_ip_neigh);
+	g_test_add_func("/nvr/discovery/neighbour/lookup-file", test_neighbour_lookup_file);
 }
 
 static void
@@ -1813,6 +2460,12 @@ test_add_net_cases(void)
 	g_test_add_func("/nvr/discovery/net/wsd/silent", test_net_wsd_silent);
 	g_test_add_func("/nvr/discovery/net/wsd/cancel", test_net_wsd_cancel);
 	g_test_add_func("/nvr/discovery/net/wsd/multicast-netns", test_net_wsd_multicast_netns);
+	g_test_add_func("/nvr/discovery/net/http/banner", test_net_http_banner);
+	g_test_add_func("/nvr/discovery/net/http/https-banner", test_net_https_banner);
+	g_test_add_func("/nvr/discovery/net/http/hostile", test_net_http_banner_hostile);
+	g_test_add_func("/nvr/discovery/net/rtsp/options", test_net_rtsp_options);
+	g_test_add_func("/nvr/discovery/net/rtsp/hostile", test_net_rtsp_hostile);
+	g_test_add_func("/nvr/discovery/net/neighbour/ip-neigh", test_net_neighbour_ip_neigh);
 }
 
 /*
