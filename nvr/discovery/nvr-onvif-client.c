@@ -406,10 +406,7 @@ nvr_onvif_client_exchange_async(NvrOnvifClient *self, const NvrOnvifOp *op, cons
 	GTask *task = g_task_new(self, cancellable, callback, user_data);
 	NvrOnvifExchange *ex = g_new0(NvrOnvifExchange, 1);
 	g_autofree gchar *envelope = nvr_onvif_client_envelope(self, op, body);
-	g_autofree gchar *content_type = g_strdup_printf(
-		"application/soap+xml; charset=utf-8; action=\"%s/%s\"", op->ns, op->name);
 	g_autoptr(SoupMessage) msg = NULL;
-	g_autoptr(GBytes) bytes = NULL;
 	gsize len;
 
 	g_task_set_check_cancellable(task, FALSE);

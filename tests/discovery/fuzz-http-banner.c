@@ -6,15 +6,15 @@
 #include "discovery/nvr-discovery-text.h"
 #include "discovery/nvr-http-banner.h"
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	g_autofree gchar *header = g_strndup((const gchar *)data, size); /* a header is a C string */
+	g_autofree gchar *header =
+		g_strndup((const gchar *)data, size); /* a header is a C string */
 	g_autoptr(GPtrArray) challenges =
-	    g_ptr_array_new_with_free_func((GDestroyNotify)nvr_http_challenge_free);
+		g_ptr_array_new_with_free_func((GDestroyNotify)nvr_http_challenge_free);
 
 	nvr_http_challenges_parse(header, challenges);
 	g_free(nvr_http_title_parse((const gchar *)data, size));

@@ -1604,6 +1604,7 @@ test_net_http_banner(void)
 	NvrHttpChallenge *ch;
 
 	nvr_test_watchdog_start(60);
+	g_assert_true(SOUP_IS_SERVER(server)); /* serves until freed at the end */
 	b = test_http_banner(url, NULL, 2000, &error);
 	g_assert_no_error(error);
 	g_assert_cmpuint(b->status, ==, 401);
@@ -1976,7 +1977,7 @@ test_wsd_parse_dahua(void)
 {
 	g_autoptr(GError) error = NULL;
 	/* Dahua answers "uuid:X" to our "urn:uuid:X", in upper case here: the same message */
-	g_autofree gchar *relates = g_ascii_strup(TEST_WSD_ID + 4, -1);
+	g_autofree gchar *relates = g_ascii_strup(&TEST_WSD_ID[4], -1);
 	g_autoptr(GPtrArray) matches = test_wsd_parse("dahua", relates, &error);
 	NvrWsdMatch *m;
 
