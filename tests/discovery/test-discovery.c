@@ -2404,6 +2404,204 @@ test_net_wsd_multicast_netns(void)
 	nvr_test_watchdog_stop();
 }
 
+/* ---- against nvr-fakecam's personas (another module's simulator, as a process) ---- */
+
+typedef struct {
+	gchar *persona;
+	gchar *rtsp;  /* main stream URL */
+	gchar *onvif; /* device service URL */
+	gchar *http;
+	gchar *wsd; /* "127.0.0.1:PORT" */
+} FakecamCamera;
+
+static void
+fakecam_camera_free(FakecamCamera *c)
+{
+	g_free(c->persona);
+	g_free(c->rtsp);
+	g_free(c->onvif);
+	g_free(c->http);
+	g_free(c->wsd);
+	g_free(c);
+}
+
+/* "camera N persona=P rtsp=URL sub=URL onvif=URL http=URL wsd=HOST:PORT control=URL" */
+static FakecamCamera *
+fakecam_camera_parse(const gchar *line)
+{
+	g_auto(GStrv) fields = g_strsplit(line, " ", -1);
+	FakecamCamera *c;
+
+	if (!g_str_has_prefix(line, "camera "))
+		return NULL;
+	c = g_new0(FakecamCamera, 1);
+	for (guint i = 2; fields[i] != NULL; i++) {
+		gchar **slot = g_str_has_prefix(fields[i], "persona=") ? &c->persona
+			       : g_str_has_prefix(fields[i], "rtsp=")  ? &c->rtsp
+			       : g_str_has_prefix(fields[i], "onvif=") ? &c->onvif
+			       : g_str_has_prefix(fields[i], "http=")  ? &c->http
+			       : g_str_has_prefix(fields[i], "wsd=")   ? &c->wsd
+								       : NULL;
+		if (slot != NULL)
+			*slot = g_strdup(strchr(fields[i], '=') + 1);
+	}
+	return c;
+}
+
+static void
+fakecam_check_onvif(FakecamCamera *c, const gchar *manufacturer)
+{
+	g_autoptr(NvrOnvifClient) client = test_onvif_client(c->onvif, NULL);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(NvrOnvifDeviceInfo) info = NULL;
+	g_autoptr(GPtrArray) profiles = NULL;
+	g_autoptr(GAsyncResult) done = NULL;
+	g_autofree gchar *uri = NULL;
+	g_autoptr(GUri) rtsp = g_uri_parse(c->rtsp, G_URI_FLAGS_ENCODED, NULL);
+	g_autofree gchar *origin = NULL;
+	GAsyncResult *res = NULL;
+
+	nvr_onvif_client_set_credentials(client, TEST_USER, TEST_PASSWORD, &error);
+	g_assert_no_error(error);
+	info = test_onvif_device_info(client, &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(info->manufacturer, ==, manufacturer);
+	g_assert_nonnull(info->model);
+	g_assert_nonnull(info->firmware_version);
+
+	nvr_onvif_client_get_profiles_async(client, NULL, test_result_cb, &res);
+	done = test_wait(&res);
+	profiles = nvr_onvif_client_get_profiles_finish(client, done, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(profiles->len, >=, 1);
+	g_clear_object(&done);
+	nvr_onvif_client_get_stream_uri_async(
+		client, ((NvrOnvifProfile *)g_ptr_array_index(profiles, 0))->token, NULL,
+		test_result_cb, &res);
+	done = test_wait(&res);
+	uri = nvr_onvif_client_get_stream_uri_finish(client, done, &error);
+	g_assert_no_error(error);
+	/* the main stream of this very camera, in the vendor's ONVIF form */
+	origin = g_strdup_printf("rtsp://127.0.0.1:%d%s", g_uri_get_port(rtsp),
+				 g_uri_get_path(rtsp));
+	if (!g_str_has_prefix(uri, origin))
+		g_error("%s: GetStreamUri gave %s, expected %s...", c->persona, uri, origin);
+}
+
+static void
+fakecam_check_wsd(FakecamCamera *c)
+{
+	const gchar *colon = strrchr(c->wsd, ':');
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) matches = NULL;
+	NvrWsdMatch *m;
+
+	matches = test_wsd_unicast((guint16)atoi(colon + 1), 500, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(matches->len, ==, 1);
+	m = g_ptr_array_index(matches, 0);
+	g_assert_cmpstr(m->xaddrs[0], ==, c->onvif);
+	g_assert_nonnull(m->name);
+}
+
+static void
+fakecam_check_banners(FakecamCamera *c, const gchar *rtsp_server, const gchar *http_server)
+{
+	g_autoptr(GUri) rtsp = g_uri_parse(c->rtsp, G_URI_FLAGS_ENCODED, NULL);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(NvrRtspBanner) rb = test_rtsp_probe((guint16)g_uri_get_port(rtsp), 2000, &error);
+	g_autoptr(NvrHttpBanner) hb = NULL;
+
+	g_assert_no_error(error);
+	g_assert_cmpuint(rb->status, ==, 200);
+	if (rtsp_server != NULL)
+		g_assert_cmpstr(rb->server, ==, rtsp_server);
+	hb = test_http_banner(c->http, NULL, 2000, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(hb->status, !=, 0);
+	if (http_server != NULL)
+		g_assert_cmpstr(hb->server, ==, http_server);
+}
+
+static void
+test_net_fakecam_personas(void)
+{
+	const gchar *fakecam = nvr_test_build_path("NVR_FAKECAM", "nvr/fakecam/nvr-fakecam");
+	/* the values the reference sheet documents, which the personas reproduce */
+	struct {
+		const gchar *persona;
+		const gchar *manufacturer;
+		const gchar *rtsp_server;
+		const gchar *http_server;
+	} expect[] = {
+		{"hikvision", "HIKVISION", NULL, "App-webs/"},
+		{"dahua", "Dahua", "Dahua Rtsp Server", NULL},
+		{"amcrest", "Amcrest", "Dahua Rtsp Server", NULL},
+		{"axis", "AXIS", NULL, NULL},
+		{"reolink", "Reolink", NULL, NULL},
+		{"generic", "IPCAM", NULL, NULL},
+	};
+	g_autofree gchar *dir = NULL;
+	g_autofree gchar *pw = NULL;
+	g_autoptr(NvrTestProc) proc = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *ready = NULL;
+	g_autoptr(GPtrArray) cams =
+		g_ptr_array_new_with_free_func((GDestroyNotify)fakecam_camera_free);
+	GPtrArray *lines;
+
+	if (!g_file_test(fakecam, G_FILE_TEST_IS_EXECUTABLE)) {
+		g_test_skip("nvr-fakecam is not built");
+		return;
+	}
+	nvr_test_watchdog_start(120);
+	dir = nvr_test_mkdtemp();
+	pw = g_build_filename(dir, "password", NULL);
+	g_file_set_contents(pw, TEST_PASSWORD "\n", -1, &error);
+	g_assert_no_error(error);
+	g_setenv("XDG_CACHE_HOME", dir, TRUE); /* its clip cache stays in our temp dir */
+	{
+		const gchar *argv[] = {fakecam,
+				       "--persona",
+				       "hikvision,dahua,amcrest,axis,reolink,generic",
+				       "--cameras",
+				       "6",
+				       "--user",
+				       TEST_USER,
+				       "--password-file",
+				       pw,
+				       "--clip-seconds",
+				       "2",
+				       "--resolution",
+				       "320x240",
+				       "--sub-resolution",
+				       "160x120",
+				       NULL};
+		proc = nvr_test_proc_spawn(argv, &error);
+		g_assert_no_error(error);
+	}
+	ready = nvr_test_proc_wait_line(proc, "ready", 90, &error);
+	g_assert_no_error(error);
+	lines = nvr_test_proc_get_lines(proc);
+	for (guint i = 0; i < lines->len; i++) {
+		FakecamCamera *c = fakecam_camera_parse(g_ptr_array_index(lines, i));
+		if (c != NULL)
+			g_ptr_array_add(cams, c);
+	}
+	g_assert_cmpuint(cams->len, ==, G_N_ELEMENTS(expect));
+	for (guint i = 0; i < cams->len; i++) {
+		FakecamCamera *c = g_ptr_array_index(cams, i);
+		g_assert_cmpstr(c->persona, ==, expect[i].persona);
+		g_test_message("%s: %s", c->persona, c->onvif);
+		fakecam_check_onvif(c, expect[i].manufacturer);
+		fakecam_check_wsd(c);
+		fakecam_check_banners(c, expect[i].rtsp_server, expect[i].http_server);
+	}
+	g_assert_cmpint(nvr_test_proc_stop(proc, SIGTERM, 10), ==, 0);
+	nvr_test_rm_rf(dir);
+	nvr_test_watchdog_stop();
+}
+
 static void
 test_add_unit_cases(void)
 {
@@ -2467,6 +2665,7 @@ test_add_net_cases(void)
 	g_test_add_func("/nvr/discovery/net/rtsp/options", test_net_rtsp_options);
 	g_test_add_func("/nvr/discovery/net/rtsp/hostile", test_net_rtsp_hostile);
 	g_test_add_func("/nvr/discovery/net/neighbour/ip-neigh", test_net_neighbour_ip_neigh);
+	g_test_add_func("/nvr/discovery/net/fakecam/personas", test_net_fakecam_personas);
 }
 
 /*
