@@ -716,7 +716,7 @@ nvr_onvif_client_get_profiles_finish(NvrOnvifClient *self, GAsyncResult *result,
 }
 
 /* a request naming a profile; the token came from the device, so it is escaped */
-static gboolean
+static void
 nvr_onvif_client_call_with_token(NvrOnvifClient *self, const NvrOnvifOp *op, const gchar *before,
 				 const gchar *profile_token, const gchar *after,
 				 gpointer source_tag, GCancellable *cancellable,
@@ -729,12 +729,11 @@ nvr_onvif_client_call_with_token(NvrOnvifClient *self, const NvrOnvifOp *op, con
 		g_task_report_new_error(self, callback, user_data, source_tag, NVR_ERROR,
 					NVR_ERROR_INVALID_ARGUMENT, "ONVIF %s: %s", op->name,
 					error->message);
-		return FALSE;
+		return;
 	}
 	token_xml = g_markup_escape_text(profile_token, -1);
 	nvr_onvif_client_call(self, op, g_strconcat(before, token_xml, after, NULL), source_tag,
 			      cancellable, callback, user_data);
-	return TRUE;
 }
 
 /* RTP unicast over RTSP, the one stream setup every Profile S device supports */
