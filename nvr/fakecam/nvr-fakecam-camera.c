@@ -360,15 +360,40 @@ nvr_fakecam_camera_digest_cb(SoupAuthDomain *domain,
 						       self->dev->password);
 }
 
+/**
+ * nvr_fakecam_soup_listen:
+ * @port: 0 for any free port
+ *
+ * Returns: the bound port, or 0 with @error
+ */
+guint
+nvr_fakecam_soup_listen(SoupServer *server, const gchar *address, guint port, GError **error)
+{
+	g_autoptr(GSocketAddress) addr = g_inet_socket_address_new_from_string(address, port);
+	g_autoptr(GSocketAddress) local = NULL;
+	GSList *listeners;
+
+	if (addr == NULL) {
+		g_set_error(error, NVR_ERROR, NVR_ERROR_INVALID_ARGUMENT, "not an IP address: %s", address);
+		return 0;
+	}
+	if (!soup_server_listen(server, addr, 0, error)) {
+		g_prefix_error(error, "HTTP on %s port %u: ", address, port);
+		return 0;
+	}
+	listeners = soup_server_get_listeners(server);
+	local = listeners != NULL ? g_socket_get_local_address(listeners->data, error) : NULL;
+	g_slist_free(listeners);
+	if (local == NULL)
+		return 0;
+	return g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(local));
+}
+
 static gboolean
 nvr_fakecam_camera_setup_http(NvrFakecamCamera *self, const NvrFakecamCameraConfig *config,
 			      GError **error)
 {
 	const gchar *const *paths = nvr_fakecam_vendor_digest_paths(self->dev->persona);
-	g_autoptr(GSocketAddress) addr =
-	    g_inet_socket_address_new_from_string(config->address, config->http_port);
-	g_autoptr(GSocketAddress) local = NULL;
-	GSList *listeners;
 
 	self->http = soup_server_new("server-header", self->dev->persona->http_server, NULL);
 	if (self->dev->password != NULL && paths[0] != NULL) {
@@ -383,25 +408,8 @@ nvr_fakecam_camera_setup_http(NvrFakecamCamera *self, const NvrFakecamCameraConf
 		soup_server_add_auth_domain(self->http, domain);
 	}
 	soup_server_add_handler(self->http, NULL, nvr_fakecam_camera_http_cb, self, NULL);
-	if (addr == NULL) {
-		g_set_error(error,
-			    NVR_ERROR,
-			    NVR_ERROR_INVALID_ARGUMENT,
-			    "not an IP address: %s",
-			    config->address);
-		return FALSE;
-	}
-	if (!soup_server_listen(self->http, addr, 0, error)) {
-		g_prefix_error(error, "HTTP on %s port %u: ", config->address, config->http_port);
-		return FALSE;
-	}
-	listeners = soup_server_get_listeners(self->http);
-	local = listeners != NULL ? g_socket_get_local_address(listeners->data, error) : NULL;
-	g_slist_free(listeners);
-	if (local == NULL)
-		return FALSE;
-	self->dev->http_port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(local));
-	return TRUE;
+	self->dev->http_port = nvr_fakecam_soup_listen(self->http, config->address, config->http_port, error);
+	return self->dev->http_port != 0;
 }
 
 /* ---- WS-Discovery -------------------------------------------------------- */

@@ -8,6 +8,7 @@
 
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
 
 #include "fakecam/nvr-fakecam-clip.h"
 #include "fakecam/nvr-fakecam-persona.h"
@@ -58,5 +59,8 @@ nvr_fakecam_camera_answer_probe(NvrFakecamCamera *self,
 				const gchar *data,
 				gsize len,
 				GSocketAddress *from);
+
+guint
+nvr_fakecam_soup_listen(SoupServer *server, const gchar *address, guint port, GError **error);
 
 G_END_DECLS

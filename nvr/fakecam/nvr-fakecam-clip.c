@@ -364,6 +364,27 @@ nvr_fakecam_clip_encode_tracks(const NvrFakecamClipParams *p,
 
 static NvrFakecamClip *
 nvr_fakecam_clip_new_take(NvrFakecamTrack *main, NvrFakecamTrack *sub, NvrFakecamTrack *audio,
+			  GError **error);
+
+/**
+ * nvr_fakecam_clip_new:
+ * @audio: (nullable)
+ *
+ * Returns: (transfer full): a clip of these tracks, or NULL with @error if
+ * they break the invariants above
+ */
+NvrFakecamClip *
+nvr_fakecam_clip_new(NvrFakecamTrack *main, NvrFakecamTrack *sub, NvrFakecamTrack *audio,
+		     GError **error)
+{
+	return nvr_fakecam_clip_new_take(main != NULL ? g_object_ref(main) : NULL,
+					 sub != NULL ? g_object_ref(sub) : NULL,
+					 audio != NULL ? g_object_ref(audio) : NULL,
+					 error);
+}
+
+static NvrFakecamClip *
+nvr_fakecam_clip_new_take(NvrFakecamTrack *main, NvrFakecamTrack *sub, NvrFakecamTrack *audio,
 			  GError **error)
 {
 	g_autoptr(NvrFakecamClip) self = g_object_new(NVR_TYPE_FAKECAM_CLIP, NULL);

@@ -28,6 +28,9 @@ typedef struct {
 G_DECLARE_FINAL_TYPE(NvrFakecamClip, nvr_fakecam_clip, NVR, FAKECAM_CLIP, GObject)
 
 NvrFakecamClip *
+nvr_fakecam_clip_new(NvrFakecamTrack *main, NvrFakecamTrack *sub, NvrFakecamTrack *audio,
+		     GError **error);
+NvrFakecamClip *
 nvr_fakecam_clip_encode(const NvrFakecamClipParams *params, GError **error);
 NvrFakecamTrack *
 nvr_fakecam_clip_encode_video(const NvrFakecamClipParams *params,

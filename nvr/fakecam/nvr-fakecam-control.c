@@ -397,35 +397,17 @@ nvr_fakecam_control_listen(NvrFakecamControl *self,
 			   guint port,
 			   GError **error)
 {
-	g_autoptr(GSocketAddress) addr = g_inet_socket_address_new_from_string(address, port);
-	g_autoptr(GSocketAddress) local = NULL;
-	g_autoptr(GInetAddress) inet = NULL;
-	g_autofree gchar *host = NULL;
-	GSList *listeners;
+	g_autoptr(GInetAddress) inet = g_inet_address_new_from_string(address);
+	guint bound = nvr_fakecam_soup_listen(self->server, address, port, error);
+	const gchar *host = address;
 
-	if (addr == NULL) {
-		g_set_error(error, NVR_ERROR, NVR_ERROR_INVALID_ARGUMENT, "bad address %s", address);
+	if (bound == 0)
 		return FALSE;
-	}
-	if (!soup_server_listen(self->server, addr, 0, error)) {
-		g_prefix_error(error, "control on %s port %u: ", address, port);
-		return FALSE;
-	}
-	listeners = soup_server_get_listeners(self->server);
-	local = listeners != NULL ? g_socket_get_local_address(listeners->data, error) : NULL;
-	g_slist_free(listeners);
-	if (local == NULL)
-		return FALSE;
-	inet = g_object_ref(g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(local)));
-	host = g_inet_address_to_string(inet);
-	if (g_inet_address_get_is_any(inet)) {
-		g_free(host);
-		host = g_strdup(g_inet_address_get_family(inet) == G_SOCKET_FAMILY_IPV6 ? "::1"
-											 : "127.0.0.1");
-	}
+	if (g_inet_address_get_is_any(inet))
+		host = g_inet_address_get_family(inet) == G_SOCKET_FAMILY_IPV6 ? "::1" : "127.0.0.1";
 	self->url = g_strdup_printf(strchr(host, ':') != NULL ? "http://[%s]:%u/" : "http://%s:%u/",
 				    host,
-				    g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(local)));
+				    bound);
 	return TRUE;
 }
 

@@ -1,6 +1,9 @@
 #include "config.h"
 
+#include <string.h>
+
 #include "fakecam/nvr-fakecam-rtsp-client.h"
+#include "fakecam/nvr-fakecam-stream.h"
 
 struct _NvrFakecamRtspClient {
 	GstRTSPClient parent_instance;
@@ -67,12 +70,97 @@ nvr_fakecam_rtsp_client_send_message(GstRTSPClient *client, GstRTSPContext *ctx,
 	gst_rtsp_message_add_header(response, GST_RTSP_HDR_SERVER, self->dev->persona->rtsp_server);
 }
 
+/* every PLAY turns the server's rate control back on unless told otherwise;
+ * the feeders pace the media (see nvr-fakecam-stream.c) */
+static GstRTSPStatusCode
+nvr_fakecam_rtsp_client_adjust_play_mode(GstRTSPClient *client,
+					 GstRTSPContext *ctx,
+					 GstRTSPTimeRange **range,
+					 GstSeekFlags *flags,
+					 gdouble *rate,
+					 GstClockTime *trickmode_interval,
+					 gboolean *enable_rate_control)
+{
+	GstRTSPClientClass *parent = GST_RTSP_CLIENT_CLASS(nvr_fakecam_rtsp_client_parent_class);
+	GstRTSPStatusCode code = GST_RTSP_STS_OK;
+
+	if (parent->adjust_play_mode != NULL)
+		code = parent->adjust_play_mode(client,
+						ctx,
+						range,
+						flags,
+						rate,
+						trickmode_interval,
+						enable_rate_control);
+	*enable_rate_control = FALSE;
+	return code;
+}
+
+/* "url=…/stream=N;seq=S;rtptime=T" with T moved by the stream's jump */
+static gchar *
+nvr_fakecam_rtsp_client_jump_rtp_info(NvrFakecamStream *stream, const gchar *entry)
+{
+	NvrFakecamTrack *audio = nvr_fakecam_stream_get_audio(stream);
+	const gchar *rtptime = strstr(entry, "rtptime=");
+	const gchar *url_end = strchr(entry, ';');
+	guint rate = 90000;
+	guint64 t;
+	gchar *end = NULL;
+
+	if (rtptime == NULL)
+		return g_strdup(entry);
+	/* stream=0 is the video, stream=1 the audio (nvr-fakecam-media-factory.c) */
+	if (url_end != NULL && url_end - entry >= 1 && url_end[-1] == '1' && audio != NULL)
+		rate = nvr_fakecam_track_clock_rate(audio);
+	t = g_ascii_strtoull(rtptime + 8, &end, 10);
+	return g_strdup_printf("%.*s%u%s",
+			       (gint)(rtptime + 8 - entry),
+			       entry,
+			       (guint32)(t + nvr_fakecam_stream_rtp_offset(stream, rate)),
+			       end);
+}
+
+/*
+ * RTP-Info's rtptime comes from the payloader, before the jump probe (see
+ * nvr-fakecam-stream.c): a client joining after a jump must get the
+ * timestamps it will see.
+ */
+static GstRTSPStatusCode
+nvr_fakecam_rtsp_client_adjust_play_response(GstRTSPClient *client, GstRTSPContext *ctx)
+{
+	GstRTSPClientClass *parent = GST_RTSP_CLIENT_CLASS(nvr_fakecam_rtsp_client_parent_class);
+	GstRTSPStatusCode code = GST_RTSP_STS_OK;
+	NvrFakecamStream *stream = ctx->media != NULL ? nvr_fakecam_stream_from_media(ctx->media)
+						      : NULL;
+	g_auto(GStrv) entries = NULL;
+	g_autoptr(GPtrArray) fixed = g_ptr_array_new_with_free_func(g_free);
+	gchar *info = NULL;
+
+	if (parent->adjust_play_response != NULL)
+		code = parent->adjust_play_response(client, ctx);
+	if (stream == NULL || nvr_fakecam_stream_rtp_offset(stream, 90000) == 0 ||
+	    gst_rtsp_message_get_header(ctx->response, GST_RTSP_HDR_RTP_INFO, &info, 0) !=
+		GST_RTSP_OK)
+		return code;
+	entries = g_strsplit(info, ",", -1);
+	for (guint i = 0; entries[i] != NULL; i++)
+		g_ptr_array_add(fixed, nvr_fakecam_rtsp_client_jump_rtp_info(stream, entries[i]));
+	g_ptr_array_add(fixed, NULL);
+	gst_rtsp_message_remove_header(ctx->response, GST_RTSP_HDR_RTP_INFO, -1);
+	gst_rtsp_message_take_header(ctx->response,
+				     GST_RTSP_HDR_RTP_INFO,
+				     g_strjoinv(",", (gchar **)fixed->pdata));
+	return code;
+}
+
 static void
 nvr_fakecam_rtsp_client_class_init(NvrFakecamRtspClientClass *klass)
 {
 	GstRTSPClientClass *client_class = GST_RTSP_CLIENT_CLASS(klass);
 
 	client_class->create_sdp = nvr_fakecam_rtsp_client_create_sdp;
+	client_class->adjust_play_mode = nvr_fakecam_rtsp_client_adjust_play_mode;
+	client_class->adjust_play_response = nvr_fakecam_rtsp_client_adjust_play_response;
 	client_class->make_path_from_uri = nvr_fakecam_rtsp_client_make_path_from_uri;
 	client_class->send_message = nvr_fakecam_rtsp_client_send_message;
 }

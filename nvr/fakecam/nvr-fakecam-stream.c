@@ -2,6 +2,7 @@
 
 #include <gst/app/gstappsrc.h>
 #include <gst/base/gstbasesink.h>
+#include <gst/rtp/gstrtpbuffer.h>
 
 #include "fakecam/nvr-fakecam-stream.h"
 
@@ -18,13 +19,18 @@
  *
  *   Pacing is ours: one GSource per track in the feeder thread wakes at each
  *   AU's due time (t0 + media position) and pushes what is due. No sink syncs
- *   to the clock (rate control off for TCP, sync=false on UDP sinks), so a
- *   timestamp jump never makes a sink wait.
+ *   to the clock (rate control off for TCP, sync=false on UDP sinks): the
+ *   pipeline never waits on its own.
  *
- *   PTS = running time at the first need-data + media position + jump. The
- *   media position is the sum of the durations of the AUs passed (sent or
- *   skipped), so timestamps keep increasing across loops by exactly the
- *   clip's length, and a stall leaves a real gap as a camera would.
+ *   PTS = running time at the first need-data + media position. The media
+ *   position is the sum of the durations of the AUs passed (sent or skipped),
+ *   so timestamps keep increasing across loops by exactly the clip's length,
+ *   and a stall leaves a real gap as a camera would.
+ *
+ *   A jump is added to the RTP timestamps by a probe on the payloader's
+ *   output, before rtpbin: like a camera whose RTP clock jumped, its RTCP
+ *   sender reports follow the packets, and a jump back has no lower bound
+ *   (a jump in the PTS could not go below running time 0).
  *
  * invariants
  *   (1) a feed's fields marked "feeder thread" are touched only by the
@@ -46,7 +52,7 @@ struct _NvrFakecamStream {
 	NvrFakecamTrack *video;	       /* protected by lock: the rendition wanted */
 	NvrFakecamTrack *sent;	       /* protected by lock: the one last sent */
 	gint64 stall_until_us;	       /* protected by lock: monotonic */
-	gint64 jump_ms;		       /* protected by lock */
+	gint jump_ms;		       /* atomic: read per RTP packet or list */
 	GPtrArray *feeders;	       /* protected by lock: NvrFakecamFeeder */
 	NvrFakecamStreamStats counters; /* protected by lock; sizes unused */
 };
@@ -170,13 +176,12 @@ nvr_fakecam_stream_get_audio(NvrFakecamStream *self)
 
 /* feeder thread */
 static void
-nvr_fakecam_feeder_push(NvrFakecamFeeder *f, NvrFakecamFeed *feed, GstBuffer *au, gint64 jump_ms)
+nvr_fakecam_feeder_push(NvrFakecamFeeder *f, NvrFakecamFeed *feed, GstBuffer *au)
 {
 	/* a copy shares the AU's memory; only the timestamps are new */
 	GstBuffer *buf = gst_buffer_copy(au);
-	gint64 pts = (gint64)(f->t0_running + feed->position) + jump_ms * (gint64)GST_MSECOND;
 
-	GST_BUFFER_PTS(buf) = GST_BUFFER_DTS(buf) = (GstClockTime)MAX(pts, 0);
+	GST_BUFFER_PTS(buf) = GST_BUFFER_DTS(buf) = f->t0_running + feed->position;
 	gst_app_src_push_buffer(feed->src, buf);
 }
 
@@ -205,13 +210,11 @@ nvr_fakecam_feeder_video_step(NvrFakecamFeeder *f, gint64 now)
 	NvrFakecamFeed *feed = &f->feeds[0];
 	g_autoptr(NvrFakecamTrack) want = NULL;
 	gboolean stalled, send;
-	gint64 jump_ms;
 	GstBuffer *au;
 
 	g_mutex_lock(&s->lock);
 	want = g_object_ref(s->video);
 	stalled = now < s->stall_until_us;
-	jump_ms = s->jump_ms;
 	g_mutex_unlock(&s->lock);
 
 	nvr_fakecam_feeder_maybe_switch(f, feed, want);
@@ -223,7 +226,7 @@ nvr_fakecam_feeder_video_step(NvrFakecamFeeder *f, gint64 now)
 	send = !stalled && (!feed->need_key || nvr_fakecam_track_is_key(feed->track, feed->idx));
 	if (send) {
 		feed->need_key = FALSE;
-		nvr_fakecam_feeder_push(f, feed, au, jump_ms);
+		nvr_fakecam_feeder_push(f, feed, au);
 	}
 	feed->position += GST_BUFFER_DURATION(au);
 	feed->idx++;
@@ -249,17 +252,15 @@ nvr_fakecam_feeder_audio_step(NvrFakecamFeeder *f, gint64 now)
 	NvrFakecamFeed *feed = &f->feeds[1];
 	GstBuffer *au = nvr_fakecam_track_get_au(feed->track, feed->idx);
 	gboolean stalled;
-	gint64 jump_ms;
 
 	g_mutex_lock(&s->lock);
 	stalled = now < s->stall_until_us;
-	jump_ms = s->jump_ms;
 	if (!stalled)
 		s->counters.audio_frames_sent++;
 	g_mutex_unlock(&s->lock);
 
 	if (!stalled)
-		nvr_fakecam_feeder_push(f, feed, au, jump_ms);
+		nvr_fakecam_feeder_push(f, feed, au);
 	feed->position += GST_BUFFER_DURATION(au);
 	if (++feed->idx >= nvr_fakecam_track_get_n_aus(feed->track))
 		feed->idx = 0;
@@ -401,6 +402,78 @@ nvr_fakecam_stream_element_added_cb(GstBin *bin, GstBin *sub_bin, GstElement *el
 		g_object_set(element, "sync", FALSE, NULL);
 }
 
+typedef struct {
+	NvrFakecamStream *stream; /* strong */
+	guint clock_rate;
+} NvrFakecamJumpProbe;
+
+static void
+nvr_fakecam_jump_probe_free(NvrFakecamJumpProbe *p)
+{
+	g_object_unref(p->stream);
+	g_free(p);
+}
+
+static gboolean
+nvr_fakecam_jump_packet(GstBuffer **buf, guint32 offset)
+{
+	GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+
+	*buf = gst_buffer_make_writable(*buf); /* fresh from the payloader: no copy */
+	if (gst_rtp_buffer_map(*buf, GST_MAP_WRITE, &rtp)) {
+		gst_rtp_buffer_set_timestamp(&rtp, gst_rtp_buffer_get_timestamp(&rtp) + offset);
+		gst_rtp_buffer_unmap(&rtp);
+	}
+	return TRUE;
+}
+
+static gboolean
+nvr_fakecam_jump_list_cb(GstBuffer **buf, guint idx, gpointer user_data)
+{
+	return nvr_fakecam_jump_packet(buf, GPOINTER_TO_UINT(user_data));
+}
+
+/* streaming thread: payloader output, before rtpbin */
+static GstPadProbeReturn
+nvr_fakecam_jump_probe_cb(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+	NvrFakecamJumpProbe *p = user_data;
+	guint32 offset = nvr_fakecam_stream_rtp_offset(p->stream, p->clock_rate);
+
+	if (offset == 0)
+		return GST_PAD_PROBE_OK;
+	if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+		GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER(info);
+		nvr_fakecam_jump_packet(&buf, offset);
+		info->data = buf;
+	} else if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
+		GstBufferList *list = gst_buffer_list_make_writable(GST_PAD_PROBE_INFO_BUFFER_LIST(info));
+		gst_buffer_list_foreach(list, nvr_fakecam_jump_list_cb, GUINT_TO_POINTER(offset));
+		info->data = list;
+	}
+	return GST_PAD_PROBE_OK;
+}
+
+static void
+nvr_fakecam_stream_add_jump_probe(NvrFakecamStream *self, GstElement *bin, const gchar *name,
+				  guint clock_rate)
+{
+	g_autoptr(GstElement) pay = gst_bin_get_by_name(GST_BIN(bin), name);
+	g_autoptr(GstPad) src = pay != NULL ? gst_element_get_static_pad(pay, "src") : NULL;
+	NvrFakecamJumpProbe *p;
+
+	if (src == NULL)
+		return;
+	p = g_new0(NvrFakecamJumpProbe, 1);
+	p->stream = g_object_ref(self);
+	p->clock_rate = clock_rate;
+	gst_pad_add_probe(src,
+			  GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+			  nvr_fakecam_jump_probe_cb,
+			  p,
+			  (GDestroyNotify)nvr_fakecam_jump_probe_free);
+}
+
 static GstAppSrc *
 nvr_fakecam_stream_find_src(GstElement *bin, const gchar *name)
 {
@@ -442,6 +515,12 @@ nvr_fakecam_stream_attach_media(NvrFakecamStream *self, GstRTSPMedia *media)
 						  nvr_fakecam_feeder_ref(f),
 						  (GDestroyNotify)nvr_fakecam_feeder_unref);
 	}
+	nvr_fakecam_stream_add_jump_probe(self, element, "pay0", 90000);
+	if (self->audio != NULL)
+		nvr_fakecam_stream_add_jump_probe(self,
+						  element,
+						  "pay1",
+						  nvr_fakecam_track_clock_rate(self->audio));
 	if (pipeline != NULL) {
 		g_signal_connect(pipeline,
 				 "deep-element-added",
@@ -456,10 +535,22 @@ nvr_fakecam_stream_attach_media(NvrFakecamStream *self, GstRTSPMedia *media)
 				0);
 	g_object_weak_ref(G_OBJECT(media), nvr_fakecam_stream_media_gone_cb, g_object_ref(self));
 
+	g_object_set_qdata_full(G_OBJECT(media),
+				g_quark_from_static_string("nvr-fakecam-stream"),
+				g_object_ref(self),
+				g_object_unref);
+
 	g_mutex_lock(&self->lock);
 	g_set_object(&self->sent, f->feeds[0].track);
 	g_ptr_array_add(self->feeders, f);
 	g_mutex_unlock(&self->lock);
+}
+
+/* Returns: (transfer none) (nullable): the stream feeding @media */
+NvrFakecamStream *
+nvr_fakecam_stream_from_media(GstRTSPMedia *media)
+{
+	return g_object_get_qdata(G_OBJECT(media), g_quark_from_static_string("nvr-fakecam-stream"));
 }
 
 gboolean
@@ -483,13 +574,23 @@ nvr_fakecam_stream_stall(NvrFakecamStream *self, guint64 duration_us)
 	g_mutex_unlock(&self->lock);
 }
 
-/* timestamps of everything sent from now on move by @offset_ms */
+/* RTP timestamps of everything sent from now on move by @offset_ms (more) */
 void
 nvr_fakecam_stream_jump(NvrFakecamStream *self, gint64 offset_ms)
 {
-	g_mutex_lock(&self->lock);
-	self->jump_ms += offset_ms;
-	g_mutex_unlock(&self->lock);
+	gint old, new;
+
+	do {
+		old = g_atomic_int_get(&self->jump_ms);
+		new = (gint)CLAMP(old + offset_ms, -G_MAXINT, G_MAXINT);
+	} while (!g_atomic_int_compare_and_exchange(&self->jump_ms, old, new));
+}
+
+/* what the jump adds to the RTP timestamps of a stream with @clock_rate */
+guint32
+nvr_fakecam_stream_rtp_offset(NvrFakecamStream *self, guint clock_rate)
+{
+	return (guint32)((gint64)g_atomic_int_get(&self->jump_ms) * clock_rate / 1000);
 }
 
 /* @track replaces the rendition at the next key frame of every feeder */
@@ -512,7 +613,7 @@ nvr_fakecam_stream_get_stats(NvrFakecamStream *self, NvrFakecamStreamStats *stat
 	*stats = self->counters;
 	stats->medias = self->feeders->len;
 	stats->stalled = g_get_monotonic_time() < self->stall_until_us;
-	stats->jump_ms = self->jump_ms;
+	stats->jump_ms = g_atomic_int_get(&self->jump_ms);
 	shown = self->sent != NULL ? self->sent : self->video;
 	stats->width = nvr_fakecam_track_get_width(shown);
 	stats->height = nvr_fakecam_track_get_height(shown);

@@ -40,12 +40,16 @@ NvrFakecamTrack *
 nvr_fakecam_stream_get_audio(NvrFakecamStream *self);
 void
 nvr_fakecam_stream_attach_media(NvrFakecamStream *self, GstRTSPMedia *media);
+NvrFakecamStream *
+nvr_fakecam_stream_from_media(GstRTSPMedia *media);
 gboolean
 nvr_fakecam_stream_has_media(NvrFakecamStream *self, GstRTSPMedia *media);
 void
 nvr_fakecam_stream_stall(NvrFakecamStream *self, guint64 duration_us);
 void
 nvr_fakecam_stream_jump(NvrFakecamStream *self, gint64 offset_ms);
+guint32
+nvr_fakecam_stream_rtp_offset(NvrFakecamStream *self, guint clock_rate);
 void
 nvr_fakecam_stream_set_video(NvrFakecamStream *self, NvrFakecamTrack *track);
 void

@@ -189,6 +189,20 @@ nvr_fakecam_track_is_key(NvrFakecamTrack *self, guint idx)
 	return au != NULL && !GST_BUFFER_FLAG_IS_SET(au, GST_BUFFER_FLAG_DELTA_UNIT);
 }
 
+/* the RTP clock rate of a track: 90 kHz for video, the sample rate for AAC */
+guint
+nvr_fakecam_track_clock_rate(NvrFakecamTrack *track)
+{
+	gint rate = 0;
+
+	if (nvr_fakecam_track_get_kind(track) == NVR_FAKECAM_TRACK_VIDEO)
+		return 90000;
+	gst_structure_get_int(gst_caps_get_structure(nvr_fakecam_track_get_caps(track), 0),
+			      "rate",
+			      &rate);
+	return rate > 0 ? (guint)rate : 90000;
+}
+
 /*
  * serialized form (big endian), as written into a clip file:
  *   u8 kind, u8[3] zero, u32 caps length, caps string (no NUL), u32 AU count,

@@ -45,6 +45,8 @@ GstClockTime
 nvr_fakecam_track_get_au_duration(NvrFakecamTrack *self, guint idx);
 gboolean
 nvr_fakecam_track_is_key(NvrFakecamTrack *self, guint idx);
+guint
+nvr_fakecam_track_clock_rate(NvrFakecamTrack *track);
 
 void
 nvr_fakecam_track_serialize(NvrFakecamTrack *self, GByteArray *out);

@@ -279,6 +279,13 @@ nvr_fakecam_open_clip(NvrFakecam *fc, GError **error)
 	return fc->jpeg != NULL;
 }
 
+static gboolean
+nvr_fakecam_feeder_quit_cb(gpointer user_data)
+{
+	g_main_loop_quit(user_data);
+	return G_SOURCE_REMOVE;
+}
+
 static gpointer
 nvr_fakecam_feeder_thread(gpointer data)
 {
@@ -414,7 +421,8 @@ nvr_fakecam_clear(NvrFakecam *fc)
 	g_clear_object(&fc->control);
 	g_clear_pointer(&fc->cameras, g_ptr_array_unref);
 	if (fc->feeder_thread != NULL) {
-		g_main_loop_quit(fc->feeder_loop);
+		/* quit from inside the loop: it may not have started running yet */
+		g_main_context_invoke(fc->feeder_context, nvr_fakecam_feeder_quit_cb, fc->feeder_loop);
 		g_thread_join(fc->feeder_thread);
 	}
 	g_clear_pointer(&fc->feeder_loop, g_main_loop_unref);
@@ -438,6 +446,10 @@ nvr_fakecam_run(NvrFakecam *fc, gint *argc, gchar ***argv, GError **error)
 	if (!nvr_fakecam_parse_options(fc, argc, argv, error))
 		return FALSE;
 	nvr_log_install(fc->opt.verbose);
+	/* from the start: a stop asked for during the encode is honoured once ready */
+	fc->loop = g_main_loop_new(NULL, FALSE);
+	g_unix_signal_add(SIGTERM, nvr_fakecam_quit_cb, fc->loop);
+	g_unix_signal_add(SIGINT, nvr_fakecam_quit_cb, fc->loop);
 	gst_init(NULL, NULL);
 	xmlInitParser();
 	if (!nvr_fakecam_open_clip(fc, error))
@@ -450,9 +462,6 @@ nvr_fakecam_run(NvrFakecam *fc, gint *argc, gchar ***argv, GError **error)
 		return FALSE;
 	if (fc->opt.wsd_multicast && !nvr_fakecam_open_multicast(fc, error))
 		return FALSE;
-	fc->loop = g_main_loop_new(NULL, FALSE);
-	g_unix_signal_add(SIGTERM, nvr_fakecam_quit_cb, fc->loop);
-	g_unix_signal_add(SIGINT, nvr_fakecam_quit_cb, fc->loop);
 	nvr_fakecam_print_ready(fc);
 	g_main_loop_run(fc->loop);
 	return TRUE;
