@@ -71,29 +71,7 @@ nvr_index_camera_from_row(sqlite3_stmt *stmt)
 gboolean
 nvr_index_camera_validate_name(const gchar *name, GError **error)
 {
-	glong n_chars;
-
-	if (name == NULL || !g_utf8_validate(name, -1, NULL)) {
-		g_set_error_literal(error, NVR_ERROR, NVR_ERROR_INVALID_ARGUMENT,
-				    "camera name: missing or not UTF-8");
-		return FALSE;
-	}
-	n_chars = g_utf8_strlen(name, -1);
-	if (n_chars < 1 || n_chars > NVR_INDEX_CAMERA_NAME_MAX) {
-		g_set_error(error, NVR_ERROR, NVR_ERROR_INVALID_ARGUMENT,
-			    "camera name: must be 1 to %d characters", NVR_INDEX_CAMERA_NAME_MAX);
-		return FALSE;
-	}
-	for (const gchar *p = name; *p != '\0'; p = g_utf8_next_char(p)) {
-		gunichar c = g_utf8_get_char(p);
-
-		if (c == '/' || !g_unichar_isprint(c)) {
-			g_set_error_literal(error, NVR_ERROR, NVR_ERROR_INVALID_ARGUMENT,
-					    "camera name: only printable characters, no '/'");
-			return FALSE;
-		}
-	}
-	return TRUE;
+	return nvr_index_validate_label("camera name", name, NVR_INDEX_CAMERA_NAME_MAX, error);
 }
 
 /* a stored URL never carries credentials: they live sealed in password_sealed */
@@ -108,7 +86,8 @@ nvr_index_camera_validate_url(const gchar *what, const gchar *url, GError **erro
 	}
 	if (parsed->user != NULL || parsed->password != NULL) {
 		g_set_error(error, NVR_ERROR, NVR_ERROR_INVALID_ARGUMENT,
-			    "%s: credentials belong in the username and password, not the URL", what);
+			    "%s: credentials belong in the username and password, not the URL",
+			    what);
 		return FALSE;
 	}
 	return TRUE;
@@ -140,8 +119,9 @@ static gboolean
 nvr_index_camera_check_name_free(NvrIndex *self, const NvrIndexCamera *camera, GError **error)
 {
 	g_autoptr(sqlite3_stmt) stmt = nvr_index_prepare(
-	    self, "SELECT 1 FROM cameras WHERE name = :name AND removed_us IS NULL AND id != :id",
-	    error);
+		self,
+		"SELECT 1 FROM cameras WHERE name = :name AND removed_us IS NULL AND id != :id",
+		error);
 	gint rc;
 
 	if (stmt == NULL || !nvr_index_bind_text(stmt, ":name", camera->name, error) ||
@@ -149,8 +129,8 @@ nvr_index_camera_check_name_free(NvrIndex *self, const NvrIndexCamera *camera, G
 		return FALSE;
 	rc = nvr_index_step_row(self, stmt, error);
 	if (rc == 1) {
-		g_set_error(error, NVR_ERROR, NVR_ERROR_EXISTS, "a camera named '%s' already exists",
-			    camera->name);
+		g_set_error(error, NVR_ERROR, NVR_ERROR_EXISTS,
+			    "a camera named '%s' already exists", camera->name);
 	}
 	return rc == 0;
 }
@@ -189,13 +169,15 @@ nvr_index_camera_insert_unlocked(NvrIndex *self, NvrIndexCamera *camera, GError 
 	camera->created_us = camera->updated_us = nvr_index_now_us(self);
 	camera->removed_us = 0;
 	stmt = nvr_index_prepare(
-	    self,
-	    "INSERT INTO cameras (uuid, name, main_url, sub_url, username, password_sealed, "
-	    "record_main, record_sub, enabled, budget_bytes, max_age_us, vendor_hint, model_hint, "
-	    "created_us, updated_us) VALUES (:uuid, :name, :main_url, :sub_url, :username, "
-	    ":password_sealed, :record_main, :record_sub, :enabled, :budget_bytes, :max_age_us, "
-	    ":vendor_hint, :model_hint, :created_us, :updated_us)",
-	    error);
+		self,
+		"INSERT INTO cameras (uuid, name, main_url, sub_url, username, password_sealed, "
+		"record_main, record_sub, enabled, budget_bytes, max_age_us, vendor_hint, "
+		"model_hint, "
+		"created_us, updated_us) VALUES (:uuid, :name, :main_url, :sub_url, :username, "
+		":password_sealed, :record_main, :record_sub, :enabled, :budget_bytes, "
+		":max_age_us, "
+		":vendor_hint, :model_hint, :created_us, :updated_us)",
+		error);
 	if (stmt == NULL || !nvr_index_camera_bind(stmt, camera, error) ||
 	    !nvr_index_bind_text(stmt, ":uuid", camera->uuid, error) ||
 	    !nvr_index_bind_int64(stmt, ":created_us", camera->created_us, error) ||
@@ -228,19 +210,12 @@ nvr_index_camera_insert(NvrIndex *self, NvrIndexCamera *camera, GError **error)
 }
 
 static NvrIndexCamera *
-nvr_index_camera_load_where(NvrIndex *self,
-			    const gchar *sql,
-			    const gchar *param,
-			    const gchar *text,
-			    gint64 number,
+nvr_index_camera_load_where(NvrIndex *self, const gchar *sql, const gchar *param, const gchar *text,
 			    GError **error)
 {
 	g_autoptr(sqlite3_stmt) stmt = nvr_index_prepare(self, sql, error);
 
-	if (stmt == NULL)
-		return NULL;
-	if (text != NULL ? !nvr_index_bind_text(stmt, param, text, error)
-			 : !nvr_index_bind_int64(stmt, param, number, error))
+	if (stmt == NULL || !nvr_index_bind_text(stmt, param, text, error))
 		return NULL;
 	return nvr_index_collect_one(self, stmt, nvr_index_camera_from_row, "camera", error);
 }
@@ -253,9 +228,9 @@ nvr_index_camera_load(NvrIndex *self, gint64 id, GError **error)
 
 	g_return_val_if_fail(NVR_IS_INDEX(self), NULL);
 
-	return nvr_index_camera_load_where(
-	    self, "SELECT " NVR_INDEX_CAMERA_COLUMNS " FROM cameras WHERE id = :id", ":id", NULL,
-	    id, error);
+	return nvr_index_load_by_id(
+		self, "SELECT " NVR_INDEX_CAMERA_COLUMNS " FROM cameras WHERE id = :id", id,
+		nvr_index_camera_from_row, "camera", error);
 }
 
 /* Returns: (transfer full): the camera of that name that is not removed */
@@ -270,7 +245,7 @@ nvr_index_camera_load_by_name(NvrIndex *self, const gchar *name, GError **error)
 	return nvr_index_camera_load_where(self,
 					   "SELECT " NVR_INDEX_CAMERA_COLUMNS " FROM cameras "
 					   "WHERE name = :name AND removed_us IS NULL",
-					   ":name", name, 0, error);
+					   ":name", name, error);
 }
 
 /* Returns: (transfer full): any camera, removed or not */
@@ -283,8 +258,8 @@ nvr_index_camera_load_by_uuid(NvrIndex *self, const gchar *uuid, GError **error)
 	g_return_val_if_fail(uuid != NULL, NULL);
 
 	return nvr_index_camera_load_where(
-	    self, "SELECT " NVR_INDEX_CAMERA_COLUMNS " FROM cameras WHERE uuid = :uuid", ":uuid",
-	    uuid, 0, error);
+		self, "SELECT " NVR_INDEX_CAMERA_COLUMNS " FROM cameras WHERE uuid = :uuid",
+		":uuid", uuid, error);
 }
 
 /* Returns: (transfer full) (element-type NvrIndexCamera): by name */
@@ -329,13 +304,14 @@ nvr_index_camera_update(NvrIndex *self, NvrIndexCamera *camera, GError **error)
 	}
 	camera->updated_us = nvr_index_now_us(self);
 	stmt = nvr_index_prepare(
-	    self,
-	    "UPDATE cameras SET name = :name, main_url = :main_url, sub_url = :sub_url, "
-	    "username = :username, password_sealed = :password_sealed, record_main = :record_main, "
-	    "record_sub = :record_sub, enabled = :enabled, budget_bytes = :budget_bytes, "
-	    "max_age_us = :max_age_us, vendor_hint = :vendor_hint, model_hint = :model_hint, "
-	    "updated_us = :updated_us WHERE id = :id AND removed_us IS NULL",
-	    error);
+		self,
+		"UPDATE cameras SET name = :name, main_url = :main_url, sub_url = :sub_url, "
+		"username = :username, password_sealed = :password_sealed, record_main = "
+		":record_main, "
+		"record_sub = :record_sub, enabled = :enabled, budget_bytes = :budget_bytes, "
+		"max_age_us = :max_age_us, vendor_hint = :vendor_hint, model_hint = :model_hint, "
+		"updated_us = :updated_us WHERE id = :id AND removed_us IS NULL",
+		error);
 	if (stmt == NULL || !nvr_index_camera_bind(stmt, camera, error) ||
 	    !nvr_index_bind_int64(stmt, ":id", camera->id, error) ||
 	    !nvr_index_step_changed(self, stmt, "camera", error)) {
@@ -359,27 +335,15 @@ nvr_index_camera_remove(NvrIndex *self, gint64 id, GError **error)
 
 	g_return_val_if_fail(NVR_IS_INDEX(self), FALSE);
 
-	stmt = nvr_index_prepare(self,
-				 "UPDATE cameras SET removed_us = :now, updated_us = :now, enabled = 0 "
-				 "WHERE id = :id AND removed_us IS NULL",
-				 error);
+	stmt = nvr_index_prepare(
+		self,
+		"UPDATE cameras SET removed_us = :now, updated_us = :now, enabled = 0 "
+		"WHERE id = :id AND removed_us IS NULL",
+		error);
 	if (stmt == NULL || !nvr_index_bind_int64(stmt, ":now", nvr_index_now_us(self), error) ||
 	    !nvr_index_bind_int64(stmt, ":id", id, error))
 		return FALSE;
 	return nvr_index_step_changed(self, stmt, "camera", error);
-}
-
-static gboolean
-nvr_index_camera_count_segments(NvrIndex *self, gint64 id, gint64 *count, GError **error)
-{
-	g_autoptr(sqlite3_stmt) stmt =
-	    nvr_index_prepare(self, "SELECT count(*) FROM segments WHERE camera_id = :id", error);
-
-	if (stmt == NULL || !nvr_index_bind_int64(stmt, ":id", id, error) ||
-	    nvr_index_step_row(self, stmt, error) < 0)
-		return FALSE;
-	*count = sqlite3_column_int64(stmt, 0);
-	return TRUE;
 }
 
 /**
@@ -393,12 +357,12 @@ gboolean
 nvr_index_camera_delete(NvrIndex *self, gint64 id, GError **error)
 {
 	NVR_INDEX_LOCKED(self);
-	g_autoptr(sqlite3_stmt) stmt = NULL;
 	gint64 n_segments = 0;
 
 	g_return_val_if_fail(NVR_IS_INDEX(self), FALSE);
 
-	if (!nvr_index_camera_count_segments(self, id, &n_segments, error))
+	if (!nvr_index_query_int64(self, "SELECT count(*) FROM segments WHERE camera_id = :id", id,
+				   &n_segments, error))
 		return FALSE;
 	if (n_segments > 0) {
 		g_set_error(error, NVR_ERROR, NVR_ERROR_BUSY,
@@ -407,10 +371,8 @@ nvr_index_camera_delete(NvrIndex *self, gint64 id, GError **error)
 			    id, n_segments);
 		return FALSE;
 	}
-	stmt = nvr_index_prepare(self, "DELETE FROM cameras WHERE id = :id", error);
-	if (stmt == NULL || !nvr_index_bind_int64(stmt, ":id", id, error))
-		return FALSE;
-	return nvr_index_step_changed(self, stmt, "camera", error);
+	return nvr_index_delete_by_id(self, "DELETE FROM cameras WHERE id = :id", id, "camera",
+				      error);
 }
 
 /* cheap enough to poll every second: one row of a WITHOUT ROWID table */
@@ -424,7 +386,8 @@ nvr_index_camera_get_generation(NvrIndex *self, gint64 *generation, GError **err
 	g_return_val_if_fail(generation != NULL, FALSE);
 
 	stmt = nvr_index_prepare(
-	    self, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'cameras_generation'", error);
+		self, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'cameras_generation'",
+		error);
 	if (stmt == NULL || nvr_index_step_row(self, stmt, error) < 0)
 		return FALSE;
 	*generation = sqlite3_column_int64(stmt, 0);

@@ -33,13 +33,13 @@ typedef struct {
 	gboolean record_main;
 	gboolean record_sub;
 	gboolean enabled;
-	gint64 budget_bytes;	 /* 0: no per-camera byte budget */
-	gint64 max_age_us;	 /* 0: no age limit */
-	gchar *vendor_hint;	 /* nullable */
-	gchar *model_hint;	 /* nullable */
+	gint64 budget_bytes; /* 0: no per-camera byte budget */
+	gint64 max_age_us;   /* 0: no age limit */
+	gchar *vendor_hint;  /* nullable */
+	gchar *model_hint;   /* nullable */
 	gint64 created_us;
 	gint64 updated_us;
-	gint64 removed_us;	 /* 0: not removed */
+	gint64 removed_us; /* 0: not removed */
 } NvrIndexCamera;
 
 NvrIndexCamera *
@@ -52,8 +52,9 @@ gboolean
 nvr_index_camera_validate_name(const gchar *name, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 gboolean
-nvr_index_camera_insert(NvrIndex *self, NvrIndexCamera *camera, GError **error)
-    G_GNUC_WARN_UNUSED_RESULT;
+nvr_index_camera_insert(NvrIndex *self,
+			NvrIndexCamera *camera,
+			GError **error) G_GNUC_WARN_UNUSED_RESULT;
 NvrIndexCamera *
 nvr_index_camera_load(NvrIndex *self, gint64 id, GError **error);
 NvrIndexCamera *
@@ -63,14 +64,16 @@ nvr_index_camera_load_by_uuid(NvrIndex *self, const gchar *uuid, GError **error)
 GPtrArray *
 nvr_index_camera_list(NvrIndex *self, gboolean include_removed, GError **error);
 gboolean
-nvr_index_camera_update(NvrIndex *self, NvrIndexCamera *camera, GError **error)
-    G_GNUC_WARN_UNUSED_RESULT;
+nvr_index_camera_update(NvrIndex *self,
+			NvrIndexCamera *camera,
+			GError **error) G_GNUC_WARN_UNUSED_RESULT;
 gboolean
 nvr_index_camera_remove(NvrIndex *self, gint64 id, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 gboolean
 nvr_index_camera_delete(NvrIndex *self, gint64 id, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 gboolean
-nvr_index_camera_get_generation(NvrIndex *self, gint64 *generation, GError **error)
-    G_GNUC_WARN_UNUSED_RESULT;
+nvr_index_camera_get_generation(NvrIndex *self,
+				gint64 *generation,
+				GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

@@ -81,7 +81,31 @@ nvr_index_collect_one(NvrIndex *self,
 		      const gchar *what,
 		      GError **error);
 
+/* the common shapes: @sql has one parameter, :id */
+gpointer
+nvr_index_load_by_id(NvrIndex *self,
+		     const gchar *sql,
+		     gint64 id,
+		     NvrIndexRowNewFunc row_new,
+		     const gchar *what,
+		     GError **error);
+GPtrArray *
+nvr_index_list_by_id(NvrIndex *self,
+		     const gchar *sql,
+		     gint64 id,
+		     NvrIndexRowNewFunc row_new,
+		     GDestroyNotify row_free,
+		     GError **error);
 gboolean
-nvr_index_check_length(const gchar *what, GBytes *value, gsize len, gboolean nullable, GError **error);
+nvr_index_query_int64(NvrIndex *self, const gchar *sql, gint64 id, gint64 *value, GError **error);
+gboolean
+nvr_index_exec_by_id(
+	NvrIndex *self, const gchar *sql, gint64 id, gint64 *n_changed, GError **error);
+gboolean
+nvr_index_delete_by_id(
+	NvrIndex *self, const gchar *sql, gint64 id, const gchar *what, GError **error);
+
+gboolean
+nvr_index_validate_label(const gchar *what, const gchar *text, glong max_chars, GError **error);
 
 G_END_DECLS

@@ -8,7 +8,8 @@
  * of row updates while the main thread answers the web UI.
  *
  *   IDLE --begin: BEGIN IMMEDIATE, lock kept--> IN TRANSACTION (depth 1)
- *   IN TRANSACTION --begin: SAVEPOINT--> depth + 1 --commit: RELEASE / rollback: ROLLBACK TO--> depth - 1
+ *   depth n --begin: SAVEPOINT--> depth n + 1
+ *   depth n + 1 --commit: RELEASE / rollback: ROLLBACK TO--> depth n
  *   depth 1 --commit: COMMIT / rollback: ROLLBACK, lock released--> IDLE
  *
  * invariants
@@ -40,6 +41,10 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+
 #include "core/nvr-error.h"
 #include "nvr-index-private.h"
 #include "nvr-index.h"
@@ -50,9 +55,9 @@ struct _NvrIndex {
 	gchar *database_uuid; /* immutable after open */
 	guint schema_version; /* immutable after open */
 	GRecMutex lock;
-	sqlite3 *db;	      /* protected by lock */
-	guint depth;	      /* protected by lock: nesting of begin */
-	NvrClock *clock;      /* may be NULL: the system clock */
+	sqlite3 *db;	 /* protected by lock */
+	guint depth;	 /* protected by lock: nesting of begin */
+	NvrClock *clock; /* may be NULL: the system clock */
 };
 
 G_DEFINE_TYPE(NvrIndex, nvr_index, G_TYPE_OBJECT)
@@ -237,8 +242,8 @@ nvr_index_bind_text(sqlite3_stmt *stmt, const gchar *name, const gchar *value, G
 			    name + 1);
 		return FALSE;
 	}
-	return nvr_index_bind_check(sqlite3_bind_text(stmt, idx, value, -1, SQLITE_TRANSIENT),
-				    name, error);
+	return nvr_index_bind_check(sqlite3_bind_text(stmt, idx, value, -1, SQLITE_TRANSIENT), name,
+				    error);
 }
 
 gboolean
@@ -253,9 +258,9 @@ nvr_index_bind_bytes(sqlite3_stmt *stmt, const gchar *name, GBytes *value, GErro
 	if (value == NULL)
 		return nvr_index_bind_check(sqlite3_bind_null(stmt, idx), name, error);
 	data = g_bytes_get_data(value, &len);
-	return nvr_index_bind_check(sqlite3_bind_blob64(stmt, idx, len > 0 ? data : "", len,
-							SQLITE_TRANSIENT),
-				    name, error);
+	return nvr_index_bind_check(
+		sqlite3_bind_blob64(stmt, idx, len > 0 ? data : "", len, SQLITE_TRANSIENT), name,
+		error);
 }
 
 gboolean
@@ -303,11 +308,8 @@ nvr_index_column_dup_bytes(sqlite3_stmt *stmt, gint col)
 }
 
 GPtrArray *
-nvr_index_collect_rows(NvrIndex *self,
-		       sqlite3_stmt *stmt,
-		       NvrIndexRowNewFunc row_new,
-		       GDestroyNotify row_free,
-		       GError **error)
+nvr_index_collect_rows(NvrIndex *self, sqlite3_stmt *stmt, NvrIndexRowNewFunc row_new,
+		       GDestroyNotify row_free, GError **error)
 {
 	g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func(row_free);
 	gint rc;
@@ -320,11 +322,8 @@ nvr_index_collect_rows(NvrIndex *self,
 }
 
 gpointer
-nvr_index_collect_one(NvrIndex *self,
-		      sqlite3_stmt *stmt,
-		      NvrIndexRowNewFunc row_new,
-		      const gchar *what,
-		      GError **error)
+nvr_index_collect_one(NvrIndex *self, sqlite3_stmt *stmt, NvrIndexRowNewFunc row_new,
+		      const gchar *what, GError **error)
 {
 	gint rc = nvr_index_step_row(self, stmt, error);
 
@@ -337,15 +336,103 @@ nvr_index_collect_one(NvrIndex *self,
 	return row_new(stmt);
 }
 
-gboolean
-nvr_index_check_length(const gchar *what, GBytes *value, gsize len, gboolean nullable, GError **error)
+gpointer
+nvr_index_load_by_id(NvrIndex *self, const gchar *sql, gint64 id, NvrIndexRowNewFunc row_new,
+		     const gchar *what, GError **error)
 {
-	if (value == NULL && nullable)
-		return TRUE;
-	if (value == NULL || g_bytes_get_size(value) != len) {
-		g_set_error(error, NVR_ERROR, NVR_ERROR_INVALID_ARGUMENT, "%s: must be %" G_GSIZE_FORMAT
-			    " bytes", what, len);
+	g_autoptr(sqlite3_stmt) stmt = nvr_index_prepare(self, sql, error);
+
+	if (stmt == NULL || !nvr_index_bind_int64(stmt, ":id", id, error))
+		return NULL;
+	return nvr_index_collect_one(self, stmt, row_new, what, error);
+}
+
+GPtrArray *
+nvr_index_list_by_id(NvrIndex *self, const gchar *sql, gint64 id, NvrIndexRowNewFunc row_new,
+		     GDestroyNotify row_free, GError **error)
+{
+	g_autoptr(sqlite3_stmt) stmt = nvr_index_prepare(self, sql, error);
+
+	if (stmt == NULL || !nvr_index_bind_int64(stmt, ":id", id, error))
+		return NULL;
+	return nvr_index_collect_rows(self, stmt, row_new, row_free, error);
+}
+
+/* a query for one number; no row gives 0 */
+gboolean
+nvr_index_query_int64(NvrIndex *self, const gchar *sql, gint64 id, gint64 *value, GError **error)
+{
+	g_autoptr(sqlite3_stmt) stmt = nvr_index_prepare(self, sql, error);
+	gint rc;
+
+	if (stmt == NULL || !nvr_index_bind_int64(stmt, ":id", id, error))
 		return FALSE;
+	rc = nvr_index_step_row(self, stmt, error);
+	if (rc < 0)
+		return FALSE;
+	*value = rc == 1 ? sqlite3_column_int64(stmt, 0) : 0;
+	return TRUE;
+}
+
+/* a change to any number of rows, zero included */
+gboolean
+nvr_index_exec_by_id(NvrIndex *self, const gchar *sql, gint64 id, gint64 *n_changed, GError **error)
+{
+	g_autoptr(sqlite3_stmt) stmt = nvr_index_prepare(self, sql, error);
+
+	if (stmt == NULL || !nvr_index_bind_int64(stmt, ":id", id, error) ||
+	    !nvr_index_step_done(self, stmt, error))
+		return FALSE;
+	if (n_changed != NULL)
+		*n_changed = sqlite3_changes64(self->db);
+	return TRUE;
+}
+
+/* a row that others still reference (ON DELETE NO ACTION) is busy, not missing */
+gboolean
+nvr_index_delete_by_id(NvrIndex *self, const gchar *sql, gint64 id, const gchar *what,
+		       GError **error)
+{
+	g_autoptr(sqlite3_stmt) stmt = nvr_index_prepare(self, sql, error);
+
+	if (stmt == NULL || !nvr_index_bind_int64(stmt, ":id", id, error))
+		return FALSE;
+	if (nvr_index_step_changed(self, stmt, what, error))
+		return TRUE;
+	if (sqlite3_extended_errcode(self->db) == SQLITE_CONSTRAINT_FOREIGNKEY && error != NULL &&
+	    *error != NULL) {
+		(*error)->code = NVR_ERROR_BUSY;
+		g_prefix_error(error, "%s %" G_GINT64_FORMAT " is still in use: ", what, id);
+	}
+	return FALSE;
+}
+
+/* names users type and see: printable UTF-8, no '/', 1 to @max_chars characters */
+gboolean
+nvr_index_validate_label(const gchar *what, const gchar *text, glong max_chars, GError **error)
+{
+	glong n_chars;
+
+	if (text == NULL || !g_utf8_validate(text, -1, NULL)) {
+		g_set_error(error, NVR_ERROR, NVR_ERROR_INVALID_ARGUMENT,
+			    "%s: missing or not UTF-8", what);
+		return FALSE;
+	}
+	n_chars = g_utf8_strlen(text, -1);
+	if (n_chars < 1 || n_chars > max_chars) {
+		g_set_error(error, NVR_ERROR, NVR_ERROR_INVALID_ARGUMENT,
+			    "%s: must be 1 to %ld characters", what, max_chars);
+		return FALSE;
+	}
+	for (const gchar *p = text; *p != '\0'; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char(p);
+
+		/* control and format characters (bidi overrides) would spoof what is shown */
+		if (c == '/' || !g_unichar_isprint(c)) {
+			g_set_error(error, NVR_ERROR, NVR_ERROR_INVALID_ARGUMENT,
+				    "%s: only printable characters, no '/'", what);
+			return FALSE;
+		}
 	}
 	return TRUE;
 }
@@ -382,7 +469,8 @@ nvr_index_rollback_unlocked(NvrIndex *self)
 	g_autoptr(GError) error_local = NULL;
 
 	if (self->depth > 1) {
-		if (!nvr_index_exec(self, "ROLLBACK TO nvr_nested; RELEASE nvr_nested", &error_local))
+		if (!nvr_index_exec(self, "ROLLBACK TO nvr_nested; RELEASE nvr_nested",
+				    &error_local))
 			g_warning("rolling back a nested transaction: %s", error_local->message);
 		return;
 	}
@@ -485,7 +573,8 @@ nvr_index_check_ours(NvrIndex *self, guint version, GError **error)
 		return FALSE;
 	if (version > 0 && app_id == NVR_INDEX_APPLICATION_ID)
 		return TRUE;
-	if (!nvr_index_read_pragma_int(self, "SELECT count(*) FROM sqlite_schema", &n_tables, error))
+	if (!nvr_index_read_pragma_int(self, "SELECT count(*) FROM sqlite_schema", &n_tables,
+				       error))
 		return FALSE;
 	if (version == 0 && app_id == 0 && n_tables == 0)
 		return TRUE;
@@ -502,8 +591,8 @@ nvr_index_seed(NvrIndex *self, GError **error)
 
 	if (!nvr_index_write_pragma_int(self, "application_id", NVR_INDEX_APPLICATION_ID, error))
 		return FALSE;
-	stmt = nvr_index_prepare(self, "INSERT INTO meta (key, value) VALUES ('database_uuid', :uuid)",
-				 error);
+	stmt = nvr_index_prepare(
+		self, "INSERT INTO meta (key, value) VALUES ('database_uuid', :uuid)", error);
 	if (stmt == NULL || !nvr_index_bind_text(stmt, ":uuid", uuid, error))
 		return FALSE;
 	return nvr_index_step_done(self, stmt, error);
@@ -570,12 +659,34 @@ nvr_index_configure(NvrIndex *self, GError **error)
 	return nvr_index_exec(self, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON", error);
 }
 
+/*
+ * sealed camera passwords and session hashes live here: the file is made
+ * 0600 before SQLite creates it (SQLite gives -wal and -shm the mode of the
+ * database file)
+ */
+static gboolean
+nvr_index_create_private(const gchar *path, GError **error)
+{
+	gint fd = g_open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	gint errsv = errno;
+
+	if (fd < 0 && errsv != EEXIST)
+		return nvr_error_from_errno(error, errsv, "creating %s", path);
+	if (fd >= 0)
+		g_close(fd, NULL);
+	return TRUE;
+}
+
 static gboolean
 nvr_index_open_db(NvrIndex *self, GError **error)
 {
-	gint rc = sqlite3_open_v2(self->path, &self->db,
-				  SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-				  NULL);
+	gint rc;
+
+	if (!nvr_index_create_private(self->path, error))
+		return FALSE;
+	rc = sqlite3_open_v2(self->path, &self->db,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+			     NULL);
 
 	if (rc != SQLITE_OK)
 		return nvr_index_set_error(self, rc, "opening", error);
@@ -595,7 +706,8 @@ nvr_index_setup(NvrIndex *self, guint target_version, GError **error)
 		return FALSE;
 	if (!nvr_index_check_newer(version, error) || !nvr_index_check_ours(self, version, error))
 		return FALSE;
-	if (!nvr_index_configure(self, error) || !nvr_index_migrate(self, version, target_version, error))
+	if (!nvr_index_configure(self, error) ||
+	    !nvr_index_migrate(self, version, target_version, error))
 		return FALSE;
 	/* a newer nvr may have migrated it past us while we waited */
 	if (!nvr_index_read_user_version(self, &version, error) ||

@@ -23,6 +23,12 @@ G_BEGIN_DECLS
 /* how long a statement waits for another process's write lock */
 #define NVR_INDEX_BUSY_TIMEOUT_MS 5000
 
+/* the two streams of a camera; values are stored */
+typedef enum {
+	NVR_INDEX_STREAM_MAIN = 0, /* recorded */
+	NVR_INDEX_STREAM_SUB = 1,  /* live grid, optionally recorded */
+} NvrIndexStream;
+
 #define NVR_TYPE_INDEX (nvr_index_get_type())
 G_DECLARE_FINAL_TYPE(NvrIndex, nvr_index, NVR, INDEX, GObject)
 
@@ -50,6 +56,6 @@ gchar *
 nvr_index_meta_get(NvrIndex *self, const gchar *key, GError **error);
 gboolean
 nvr_index_meta_set(NvrIndex *self, const gchar *key, const gchar *value, GError **error)
-    G_GNUC_WARN_UNUSED_RESULT;
+	G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS
