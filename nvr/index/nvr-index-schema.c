@@ -6,7 +6,9 @@
  *       codec_configs, runs, segments, tombstones, users, sessions, audit_log
  *   v2  segments.tags_digest and tags_digest_sig (signed digest of all
  *       chunk tags, DESIGN.md §6); devices, evidence, verdicts,
- *       acknowledgements (vendor identification, DESIGN.md §7)
+ *       acknowledgements (vendor identification, DESIGN.md §7); indexes
+ *       segments_oldest (the retention walk streams instead of sorting)
+ *       and segments_bytes (byte totals from a covering index)
  *
  * rules
  *   (1) a released step is never edited: a database at v1 in the field was
@@ -195,6 +197,10 @@ static const gchar nvr_index_schema_v1[] =
 static const gchar nvr_index_schema_v2[] =
 	"ALTER TABLE segments ADD COLUMN tags_digest BLOB CHECK (length(tags_digest) = 32);"
 	"ALTER TABLE segments ADD COLUMN tags_digest_sig BLOB CHECK (length(tags_digest_sig) = 64);"
+	/* rowid order inside equal start_us: the walk is ORDER BY start_us, id */
+	"CREATE INDEX segments_oldest ON segments (start_us)"
+	"  WHERE status IN ('finalized', 'interrupted');"
+	"CREATE INDEX segments_bytes ON segments (camera_id, status, file_len);"
 
 	"CREATE TABLE devices ("
 	"  id INTEGER PRIMARY KEY,"

@@ -355,6 +355,23 @@ nvr_index_segment_list_by_status(NvrIndex *self, NvrIndexSegmentStatus status, G
 				      (GDestroyNotify)nvr_index_segment_free, error);
 }
 
+/* running byte totals per camera: a handful of cameras, so a short array */
+static gint64 *
+nvr_index_camera_sum(GArray *sums, gint64 camera_id)
+{
+	NvrIndexSegmentTotals *t;
+
+	for (guint i = 0; i < sums->len; i++) {
+		t = &g_array_index(sums, NvrIndexSegmentTotals, i);
+		if (t->camera_id == camera_id)
+			return &t->stored_bytes;
+	}
+	g_array_set_size(sums, sums->len + 1);
+	t = &g_array_index(sums, NvrIndexSegmentTotals, sums->len - 1);
+	t->camera_id = camera_id;
+	return &t->stored_bytes;
+}
+
 /**
  * nvr_index_segment_foreach_oldest:
  * @func: called for each finalized or interrupted segment of every camera,
@@ -363,6 +380,9 @@ nvr_index_segment_list_by_status(NvrIndex *self, NvrIndexSegmentStatus status, G
  *   mark them garbage)
  *
  * A walk, not a list: a year of one-minute segments is millions of rows.
+ * It streams from the segments_oldest index, so stopping early is cheap;
+ * the totals are summed here rather than by window functions, which would
+ * sort every row before the first one came out.
  */
 gboolean
 nvr_index_segment_foreach_oldest(NvrIndex *self, NvrIndexRetentionFunc func, gpointer user_data,
@@ -370,6 +390,8 @@ nvr_index_segment_foreach_oldest(NvrIndex *self, NvrIndexRetentionFunc func, gpo
 {
 	NVR_INDEX_LOCKED(self);
 	g_autoptr(sqlite3_stmt) stmt = NULL;
+	g_autoptr(GArray) sums = g_array_new(FALSE, TRUE, sizeof(NvrIndexSegmentTotals));
+	gint64 total = 0;
 	gint rc;
 
 	g_return_val_if_fail(NVR_IS_INDEX(self), FALSE);
@@ -377,11 +399,8 @@ nvr_index_segment_foreach_oldest(NvrIndex *self, NvrIndexRetentionFunc func, gpo
 
 	stmt = nvr_index_prepare(
 		self,
-		"SELECT id, camera_id, stream, start_us, end_us, file_len, "
-		"sum(file_len) OVER (PARTITION BY camera_id ORDER BY start_us, id "
-		"  ROWS UNBOUNDED PRECEDING), "
-		"sum(file_len) OVER (ORDER BY start_us, id ROWS UNBOUNDED PRECEDING) "
-		"FROM segments WHERE " NVR_INDEX_SEGMENT_STORED " ORDER BY start_us, id",
+		"SELECT id, camera_id, stream, start_us, end_us, file_len FROM segments "
+		"WHERE " NVR_INDEX_SEGMENT_STORED " ORDER BY start_us, id",
 		error);
 	if (stmt == NULL)
 		return FALSE;
@@ -393,9 +412,13 @@ nvr_index_segment_foreach_oldest(NvrIndex *self, NvrIndexRetentionFunc func, gpo
 			.start_us = sqlite3_column_int64(stmt, 3),
 			.end_us = sqlite3_column_int64(stmt, 4),
 			.file_len = sqlite3_column_int64(stmt, 5),
-			.camera_bytes_through = sqlite3_column_int64(stmt, 6),
-			.total_bytes_through = sqlite3_column_int64(stmt, 7),
 		};
+		gint64 *camera_sum = nvr_index_camera_sum(sums, row.camera_id);
+
+		*camera_sum += row.file_len;
+		total += row.file_len;
+		row.camera_bytes_through = *camera_sum;
+		row.total_bytes_through = total;
 		if (!func(&row, user_data))
 			break;
 	}
@@ -404,6 +427,8 @@ nvr_index_segment_foreach_oldest(NvrIndex *self, NvrIndexRetentionFunc func, gpo
 
 /**
  * nvr_index_segment_list_totals:
+ *
+ * Read from a covering index (segments_bytes), without touching the rows.
  *
  * Returns: (transfer full) (element-type NvrIndexSegmentTotals): one entry
  *   per camera that has segment rows, by camera id
@@ -423,9 +448,7 @@ nvr_index_segment_list_totals(NvrIndex *self, GError **error)
 		"SELECT camera_id, sum(status != 'garbage'), "
 		"coalesce(sum(CASE WHEN " NVR_INDEX_SEGMENT_STORED " THEN file_len END), 0), "
 		"coalesce(sum(CASE WHEN status = 'recording' THEN file_len END), 0), "
-		"coalesce(sum(CASE WHEN status = 'garbage' THEN file_len END), 0), "
-		"coalesce(min(CASE WHEN " NVR_INDEX_SEGMENT_STORED " THEN start_us END), 0), "
-		"coalesce(max(CASE WHEN " NVR_INDEX_SEGMENT_STORED " THEN end_us END), 0) "
+		"coalesce(sum(CASE WHEN status = 'garbage' THEN file_len END), 0) "
 		"FROM segments GROUP BY camera_id ORDER BY camera_id",
 		error);
 	if (stmt == NULL)
@@ -437,14 +460,63 @@ nvr_index_segment_list_totals(NvrIndex *self, GError **error)
 			.stored_bytes = sqlite3_column_int64(stmt, 2),
 			.recording_bytes = sqlite3_column_int64(stmt, 3),
 			.garbage_bytes = sqlite3_column_int64(stmt, 4),
-			.oldest_start_us = sqlite3_column_int64(stmt, 5),
-			.newest_end_us = sqlite3_column_int64(stmt, 6),
 		};
 		g_array_append_val(totals, t);
 	}
 	if (rc < 0)
 		return NULL;
 	return g_steal_pointer(&totals);
+}
+
+static gboolean
+nvr_index_segment_query_edge(NvrIndex *self, const gchar *sql, gint64 camera_id,
+			     NvrIndexStream stream, gint64 *value, GError **error)
+{
+	g_autoptr(sqlite3_stmt) stmt =
+		nvr_index_segment_prepare_stream(self, sql, camera_id, stream, error);
+	gint rc;
+
+	if (stmt == NULL)
+		return FALSE;
+	rc = nvr_index_step_row(self, stmt, error);
+	if (rc == 0) {
+		g_set_error_literal(error, NVR_ERROR, NVR_ERROR_NOT_FOUND, "no stored segments");
+		return FALSE;
+	}
+	if (rc < 0)
+		return FALSE;
+	*value = sqlite3_column_int64(stmt, 0);
+	return TRUE;
+}
+
+/**
+ * nvr_index_segment_get_extent:
+ * @start_us: (out): the start of the oldest stored segment of the stream
+ * @end_us: (out): the end of the newest
+ *
+ * Two index lookups, whatever the history's length.
+ *
+ * Returns: %FALSE with NVR_ERROR_NOT_FOUND if nothing is stored
+ */
+gboolean
+nvr_index_segment_get_extent(NvrIndex *self, gint64 camera_id, NvrIndexStream stream,
+			     gint64 *start_us, gint64 *end_us, GError **error)
+{
+	NVR_INDEX_LOCKED(self);
+
+	g_return_val_if_fail(NVR_IS_INDEX(self), FALSE);
+	g_return_val_if_fail(start_us != NULL && end_us != NULL, FALSE);
+
+	return nvr_index_segment_query_edge(
+		       self,
+		       "SELECT start_us FROM segments WHERE camera_id = :camera_id AND stream = "
+		       ":stream AND " NVR_INDEX_SEGMENT_STORED " ORDER BY start_us LIMIT 1",
+		       camera_id, stream, start_us, error) &&
+	       nvr_index_segment_query_edge(
+		       self,
+		       "SELECT end_us FROM segments WHERE camera_id = :camera_id AND stream = "
+		       ":stream AND " NVR_INDEX_SEGMENT_STORED " ORDER BY start_us DESC LIMIT 1",
+		       camera_id, stream, end_us, error);
 }
 
 static gboolean

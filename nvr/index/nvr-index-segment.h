@@ -69,15 +69,13 @@ typedef struct {
 /* Returns: %FALSE to stop the walk; must not write to the index */
 typedef gboolean (*NvrIndexRetentionFunc)(const NvrIndexRetentionRow *row, gpointer user_data);
 
-/* bytes of one camera (or all, camera_id 0) by status */
+/* the bytes of one camera by status */
 typedef struct {
 	gint64 camera_id;
 	gint64 n_segments;	/* not garbage */
 	gint64 stored_bytes;	/* finalized and interrupted */
 	gint64 recording_bytes; /* open files, as far as written */
 	gint64 garbage_bytes;	/* awaiting unlink */
-	gint64 oldest_start_us; /* 0: nothing stored */
-	gint64 newest_end_us;
 } NvrIndexSegmentTotals;
 
 const gchar *
@@ -124,6 +122,13 @@ nvr_index_segment_foreach_oldest(NvrIndex *self,
 				 GError **error) G_GNUC_WARN_UNUSED_RESULT;
 GArray *
 nvr_index_segment_list_totals(NvrIndex *self, GError **error);
+gboolean
+nvr_index_segment_get_extent(NvrIndex *self,
+			     gint64 camera_id,
+			     NvrIndexStream stream,
+			     gint64 *start_us,
+			     gint64 *end_us,
+			     GError **error) G_GNUC_WARN_UNUSED_RESULT;
 gboolean
 nvr_index_segment_mark_garbage(NvrIndex *self, const gint64 *ids, guint n_ids, GError **error)
 	G_GNUC_WARN_UNUSED_RESULT;

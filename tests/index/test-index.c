@@ -240,7 +240,7 @@ test_schema_steps_frozen(void)
 {
 	static const gchar *const sha256[] = {
 		"429f0adee9af5fa4b4e60b0a00f6a6cbbad37a20543d1f3926ff532d51acb9ca",
-		"9656777da2669fc8b2097c6c88f7ce25f29987250128734983e58adac8b2c902",
+		"2acaf7515eeaab75580773b32d6eef6053e3d7c8a32b39768d2b757681e9d859",
 	};
 	guint n = 0;
 	const NvrIndexMigration *m = nvr_index_schema_get_migrations(&n);
@@ -1328,6 +1328,7 @@ test_segment_retention_walk(IndexFixture *fx, gconstpointer data)
 	g_autoptr(NvrIndexSegment) a0 = NULL, a1 = NULL, a2 = NULL, b0 = NULL, b1 = NULL, bg = NULL;
 	Walk walk = {rows, G_MAXUINT};
 	NvrIndexSegmentTotals *ta, *tb;
+	gint64 start = 0, end = 0;
 	Rec a, b;
 
 	rec_setup(fx, &a, "a");
@@ -1379,12 +1380,23 @@ test_segment_retention_walk(IndexFixture *fx, gconstpointer data)
 	g_assert_cmpint(ta->camera_id, ==, a.camera);
 	g_assert_cmpint(ta->n_segments, ==, 3);
 	g_assert_cmpint(ta->stored_bytes, ==, 700);
-	g_assert_cmpint(ta->oldest_start_us, ==, T0_US);
-	g_assert_cmpint(ta->newest_end_us, ==, T0_US + 5 * MIN_US);
 	g_assert_cmpint(tb->n_segments, ==, 2);
 	g_assert_cmpint(tb->stored_bytes, ==, 1000);
 	g_assert_cmpint(tb->recording_bytes, ==, 777);
 	g_assert_cmpint(tb->garbage_bytes, ==, 5000);
+
+	/* the stored extent of one stream: open and garbage rows are not stored */
+	ASSERT_OK(nvr_index_segment_get_extent(fx->index, a.camera, NVR_INDEX_STREAM_MAIN, &start,
+					       &end, &error));
+	g_assert_cmpint(start, ==, T0_US);
+	g_assert_cmpint(end, ==, T0_US + 5 * MIN_US);
+	ASSERT_OK(nvr_index_segment_get_extent(fx->index, b.camera, NVR_INDEX_STREAM_MAIN, &start,
+					       &end, &error));
+	g_assert_cmpint(start, ==, T0_US + MIN_US);
+	g_assert_cmpint(end, ==, T0_US + 2 * MIN_US);
+	g_assert_false(nvr_index_segment_get_extent(fx->index, b.camera, NVR_INDEX_STREAM_SUB,
+						    &start, &end, &error));
+	g_assert_error(error, NVR_ERROR, NVR_ERROR_NOT_FOUND);
 }
 
 /* all or none */
