@@ -231,6 +231,37 @@ test_migrate_v1(IndexFixture *fx, gconstpointer data)
 	sqlite3_close(db);
 }
 
+/* a step that fails leaves the database as it was: one transaction per step */
+static void
+test_migrate_step_atomic(IndexFixture *fx, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(NvrIndex) v1 = nvr_index_open_at_version(fx->path, 1, &error);
+	g_autoptr(NvrIndex) index = NULL;
+	sqlite3 *db;
+
+	g_assert_no_error(error);
+	g_clear_object(&v1);
+	/* something in the way of the v2 step, halfway through it */
+	db = raw_open(fx->path);
+	raw_exec(db, "CREATE TABLE evidence (x)");
+	sqlite3_close(db);
+
+	index = nvr_index_open(fx->path, &error);
+	g_assert_null(index);
+	g_assert_nonnull(error);
+	g_assert_nonnull(strstr(error->message, "schema v2"));
+	g_test_message("refused as expected: %s", error->message);
+	db = raw_open(fx->path);
+	g_assert_cmpint(raw_int(db, "PRAGMA user_version"), ==, 1);
+	g_assert_cmpint(raw_int(db, "SELECT count(*) FROM pragma_table_info('segments') "
+				    "WHERE name = 'tags_digest'"),
+			==, 0);
+	g_assert_cmpint(raw_int(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'devices'"),
+			==, 0);
+	sqlite3_close(db);
+}
+
 /*
  * a released step must never change: databases in the field were made by
  * exactly this text. If this fails, add a new step instead.
@@ -2001,6 +2032,47 @@ test_audit(IndexFixture *fx, gconstpointer data)
 	g_assert_cmpint(n, ==, 1);
 }
 
+/* the names stored for enums, both ways */
+static void
+test_enum_names(IndexFixture *fx, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	NvrIndexSegmentStatus status = 0;
+	NvrIndexConfidence confidence = 0;
+	NvrIndexRole role = 0;
+
+	for (NvrIndexSegmentStatus i = NVR_INDEX_SEGMENT_RECORDING; i <= NVR_INDEX_SEGMENT_GARBAGE;
+	     i++) {
+		g_assert_true(nvr_index_segment_status_from_string(
+			nvr_index_segment_status_to_string(i), &status));
+		g_assert_cmpint(status, ==, i);
+	}
+	g_assert_false(nvr_index_segment_status_from_string("deleted", &status));
+	for (NvrIndexConfidence i = NVR_INDEX_CONFIDENCE_UNKNOWN; i <= NVR_INDEX_CONFIDENCE_CERTAIN;
+	     i++) {
+		g_assert_true(nvr_index_confidence_from_string(nvr_index_confidence_to_string(i),
+							       &confidence));
+		g_assert_cmpint(confidence, ==, i);
+	}
+	g_assert_cmpstr(nvr_index_confidence_to_string(NVR_INDEX_CONFIDENCE_CERTAIN), ==,
+			"certain");
+	g_assert_null(nvr_index_confidence_to_string(4));
+	g_assert_false(nvr_index_confidence_from_string(NULL, &confidence));
+	g_assert_true(nvr_index_role_from_string("owner", &role));
+	g_assert_cmpint(role, ==, NVR_INDEX_ROLE_OWNER);
+	g_assert_false(nvr_index_role_from_string("admin", &role));
+	g_assert_cmpstr(nvr_index_tombstone_reason_to_string(NVR_INDEX_TOMBSTONE_USER), ==, "user");
+	g_assert_null(nvr_index_tombstone_reason_to_string(0));
+
+	g_assert_true(nvr_index_camera_validate_name("Front door (east)", &error));
+	g_assert_no_error(error);
+	g_assert_false(nvr_index_camera_validate_name("../etc", &error));
+	g_assert_error(error, NVR_ERROR, NVR_ERROR_INVALID_ARGUMENT);
+	g_assert_cmpint(nvr_index_now_us(fx->index), ==, T0_US);
+	nvr_clock_fake_advance(fx->clock, 5);
+	g_assert_cmpint(nvr_index_now_us(fx->index), ==, T0_US + 5);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -2013,6 +2085,7 @@ main(int argc, char **argv)
 	ADD("create", test_create);
 	ADD("reopen", test_reopen);
 	ADD_UNOPENED("migrate-v1", test_migrate_v1);
+	ADD_UNOPENED("migrate-step-atomic", test_migrate_step_atomic);
 	g_test_add_func("/nvr/index/schema-steps-frozen", test_schema_steps_frozen);
 	ADD("newer-refused", test_newer_refused);
 	ADD_UNOPENED("foreign-file-refused", test_foreign_file_refused);
@@ -2027,6 +2100,7 @@ main(int argc, char **argv)
 	ADD("camera/hostile-values", test_hostile_values);
 	ADD("camera/delete-with-footage", test_camera_delete_with_footage);
 	ADD("meta", test_meta);
+	ADD("enum-names", test_enum_names);
 	ADD("footage-dir", test_footage_dir);
 	ADD("codec-config", test_codec_config);
 	ADD("run/crud", test_run);
