@@ -13,8 +13,10 @@
  *   The picture is videotestsrc's SMPTE bars scrolling sideways (cheap to
  *   draw, and enough motion for x264 to spend the bitrate: about 4 Mbit/s at
  *   1080p) with the clip time burned in by timeoverlay. x264enc runs at
- *   speed-preset=ultrafast with a fixed thread count (its output does not
- *   depend on the machine), no scene cuts and no AUD NALs, a key frame every
+ *   speed-preset=ultrafast with one thread per encoder (the encoders of one
+ *   pipeline run in parallel anyway; with frame threads beside a second
+ *   encoder x264's output was not repeatable), no scene cuts and no AUD
+ *   NALs, a key frame every
  *   NVR_FAKECAM_GOP_SECONDS; the clip is whole GOPs, so looping it is seamless
  *   for a decoder and every loop starts with an IDR.
  *
@@ -27,7 +29,7 @@
  *   (2) the clip file holds the tracks in the order main, sub, [audio]
  */
 
-#define NVR_FAKECAM_CLIP_MAGIC "NVRFAKECAM1\n"
+#define NVR_FAKECAM_CLIP_MAGIC "NVRFAKECAM2\n" /* 2: caps as key=value lines */
 #define NVR_FAKECAM_CLIP_MAGIC_LEN 12
 #define NVR_FAKECAM_CLIP_MAX_FILE (1024 * 1024 * 1024)
 #define NVR_FAKECAM_AUDIO_RATE 16000
@@ -214,7 +216,7 @@ nvr_fakecam_clip_pipeline_desc(const NvrFakecamClipParams *p,
 					       outs[i].height);
 		g_string_append_printf(s,
 				       "x264enc speed-preset=ultrafast key-int-max=%u bitrate=%u "
-				       "threads=2 aud=false option-string=scenecut=0 ! h264parse ! "
+				       "threads=1 aud=false option-string=scenecut=0 ! h264parse ! "
 				       "video/x-h264,stream-format=avc,alignment=au ! "
 				       "appsink name=v%u sync=false ",
 				       gop,
@@ -605,7 +607,7 @@ nvr_fakecam_clip_save(NvrFakecamClip *self, const gchar *path, GError **error)
 gchar *
 nvr_fakecam_clip_cache_path(const NvrFakecamClipParams *p)
 {
-	g_autofree gchar *key = g_strdup_printf("nvr-fakecam clip v1 %ux%u@%u %u %ux%u %u %us %d "
+	g_autofree gchar *key = g_strdup_printf("nvr-fakecam clip v2 %ux%u@%u %u %ux%u %u %us %d "
 						"gst %u.%u",
 						p->width,
 						p->height,

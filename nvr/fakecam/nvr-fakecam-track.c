@@ -39,6 +39,233 @@ nvr_fakecam_track_init(NvrFakecamTrack *self)
 {
 }
 
+/* the caps fields the payloaders and parsers use; a track keeps only these,
+ * typed as listed, and the clip file stores them as "key=value" lines */
+typedef enum {
+	NVR_FAKECAM_FIELD_STRING,
+	NVR_FAKECAM_FIELD_INT,
+	NVR_FAKECAM_FIELD_FRACTION,
+	NVR_FAKECAM_FIELD_BUFFER, /* in hex in the file */
+} NvrFakecamFieldType;
+
+static const struct {
+	const gchar *name;
+	NvrFakecamFieldType type;
+} nvr_fakecam_caps_fields[] = {
+    {"stream-format", NVR_FAKECAM_FIELD_STRING},
+    {"alignment", NVR_FAKECAM_FIELD_STRING},
+    {"profile", NVR_FAKECAM_FIELD_STRING},
+    {"level", NVR_FAKECAM_FIELD_STRING},
+    {"width", NVR_FAKECAM_FIELD_INT},
+    {"height", NVR_FAKECAM_FIELD_INT},
+    {"framerate", NVR_FAKECAM_FIELD_FRACTION},
+    {"pixel-aspect-ratio", NVR_FAKECAM_FIELD_FRACTION},
+    {"mpegversion", NVR_FAKECAM_FIELD_INT},
+    {"rate", NVR_FAKECAM_FIELD_INT},
+    {"channels", NVR_FAKECAM_FIELD_INT},
+    {"codec_data", NVR_FAKECAM_FIELD_BUFFER},
+};
+
+#define NVR_FAKECAM_CAPS_MAX_CODEC_DATA 4096
+
+static GType
+nvr_fakecam_caps_field_type(guint i)
+{
+	switch (nvr_fakecam_caps_fields[i].type) {
+	case NVR_FAKECAM_FIELD_STRING:
+		return G_TYPE_STRING;
+	case NVR_FAKECAM_FIELD_INT:
+		return G_TYPE_INT;
+	case NVR_FAKECAM_FIELD_FRACTION:
+		return GST_TYPE_FRACTION;
+	case NVR_FAKECAM_FIELD_BUFFER:
+		break;
+	}
+	return GST_TYPE_BUFFER;
+}
+
+static gboolean
+nvr_fakecam_caps_string_ok(const gchar *v)
+{
+	if (v == NULL || v[0] == '\0' || strlen(v) > 64)
+		return FALSE;
+	for (const gchar *c = v; *c != '\0'; c++) {
+		if (!g_ascii_isalnum(*c) && *c != '-' && *c != '.' && *c != '_')
+			return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+nvr_fakecam_caps_value_ok(const GValue *v)
+{
+	GstBuffer *buf;
+
+	if (G_VALUE_TYPE(v) == G_TYPE_STRING)
+		return nvr_fakecam_caps_string_ok(g_value_get_string(v));
+	if (G_VALUE_TYPE(v) == GST_TYPE_BUFFER) {
+		buf = gst_value_get_buffer(v);
+		return buf != NULL && gst_buffer_get_size(buf) > 0 &&
+		       gst_buffer_get_size(buf) <= NVR_FAKECAM_CAPS_MAX_CODEC_DATA;
+	}
+	return TRUE;
+}
+
+static GstCaps *
+nvr_fakecam_track_clean_caps(const GstStructure *s)
+{
+	GstStructure *clean = gst_structure_new_empty(gst_structure_get_name(s));
+
+	for (guint i = 0; i < G_N_ELEMENTS(nvr_fakecam_caps_fields); i++) {
+		const GValue *v = gst_structure_get_value(s, nvr_fakecam_caps_fields[i].name);
+		if (v != NULL && G_VALUE_TYPE(v) == nvr_fakecam_caps_field_type(i) &&
+		    nvr_fakecam_caps_value_ok(v))
+			gst_structure_set_value(clean, nvr_fakecam_caps_fields[i].name, v);
+	}
+	return gst_caps_new_full(clean, NULL);
+}
+
+/* "name=video/x-h264\nwidth=1920\nframerate=15/1\ncodec_data=0142c0...\n" */
+static gchar *
+nvr_fakecam_caps_serialize(GstCaps *caps)
+{
+	const GstStructure *s = gst_caps_get_structure(caps, 0);
+	GString *out = g_string_new(NULL);
+
+	g_string_append_printf(out, "name=%s\n", gst_structure_get_name(s));
+	for (guint i = 0; i < G_N_ELEMENTS(nvr_fakecam_caps_fields); i++) {
+		const gchar *key = nvr_fakecam_caps_fields[i].name;
+		const GValue *v = gst_structure_get_value(s, key);
+		GstMapInfo map;
+
+		if (v == NULL)
+			continue;
+		if (G_VALUE_TYPE(v) == G_TYPE_STRING) {
+			g_string_append_printf(out, "%s=%s\n", key, g_value_get_string(v));
+		} else if (G_VALUE_TYPE(v) == G_TYPE_INT) {
+			g_string_append_printf(out, "%s=%d\n", key, g_value_get_int(v));
+		} else if (G_VALUE_TYPE(v) == GST_TYPE_FRACTION) {
+			g_string_append_printf(out,
+					       "%s=%d/%d\n",
+					       key,
+					       gst_value_get_fraction_numerator(v),
+					       gst_value_get_fraction_denominator(v));
+		} else if (G_VALUE_TYPE(v) == GST_TYPE_BUFFER &&
+			   gst_buffer_map(gst_value_get_buffer(v), &map, GST_MAP_READ)) {
+			g_string_append_printf(out, "%s=", key);
+			for (gsize j = 0; j < map.size; j++)
+				g_string_append_printf(out, "%02x", map.data[j]);
+			g_string_append_c(out, '\n');
+			gst_buffer_unmap(gst_value_get_buffer(v), &map);
+		}
+	}
+	return g_string_free(out, FALSE);
+}
+
+static gboolean
+nvr_fakecam_caps_parse_value(GType type, const gchar *text, GValue *v)
+{
+	g_auto(GStrv) frac = NULL;
+	gint64 a, b;
+
+	g_value_init(v, type);
+	if (type == G_TYPE_STRING) {
+		g_value_set_string(v, text);
+		return nvr_fakecam_caps_string_ok(text);
+	}
+	if (type == G_TYPE_INT) {
+		if (!g_ascii_string_to_signed(text, 10, 0, 1000000, &a, NULL))
+			return FALSE;
+		g_value_set_int(v, (gint)a);
+		return TRUE;
+	}
+	if (type == GST_TYPE_FRACTION) {
+		frac = g_strsplit(text, "/", 3);
+		if (g_strv_length(frac) != 2 || !g_ascii_string_to_signed(frac[0], 10, 0, 100000, &a, NULL) ||
+		    !g_ascii_string_to_signed(frac[1], 10, 1, 100000, &b, NULL))
+			return FALSE;
+		gst_value_set_fraction(v, (gint)a, (gint)b);
+		return TRUE;
+	}
+	/* GST_TYPE_BUFFER, in hex */
+	{
+		gsize n = strlen(text) / 2;
+		g_autofree guint8 *bytes = NULL;
+
+		if (n == 0 || n > NVR_FAKECAM_CAPS_MAX_CODEC_DATA || strlen(text) % 2 != 0)
+			return FALSE;
+		bytes = g_malloc(n);
+		for (gsize j = 0; j < n; j++) {
+			gint hi = g_ascii_xdigit_value(text[2 * j]);
+			gint lo = g_ascii_xdigit_value(text[2 * j + 1]);
+			if (hi < 0 || lo < 0)
+				return FALSE;
+			bytes[j] = (guint8)(hi << 4 | lo);
+		}
+		gst_value_take_buffer(v, gst_buffer_new_memdup(bytes, n));
+		return TRUE;
+	}
+}
+
+static gboolean
+nvr_fakecam_caps_parse_line(GstStructure **s, const gchar *line, GError **error)
+{
+	const gchar *eq = strchr(line, '=');
+	g_autofree gchar *key = eq != NULL ? g_strndup(line, eq - line) : NULL;
+
+	if (key == NULL) {
+		g_set_error_literal(error, NVR_ERROR, NVR_ERROR_CORRUPT, "caps line without '='");
+		return FALSE;
+	}
+	if (*s == NULL) { /* the first line names the media type */
+		if (g_strcmp0(key, "name") != 0 ||
+		    (g_strcmp0(eq + 1, "video/x-h264") != 0 && g_strcmp0(eq + 1, "audio/mpeg") != 0)) {
+			g_set_error_literal(error, NVR_ERROR, NVR_ERROR_CORRUPT, "bad caps name");
+			return FALSE;
+		}
+		*s = gst_structure_new_empty(eq + 1);
+		return TRUE;
+	}
+	for (guint i = 0; i < G_N_ELEMENTS(nvr_fakecam_caps_fields); i++) {
+		g_auto(GValue) v = G_VALUE_INIT;
+		if (g_strcmp0(key, nvr_fakecam_caps_fields[i].name) != 0)
+			continue;
+		if (gst_structure_has_field(*s, key) ||
+		    !nvr_fakecam_caps_parse_value(nvr_fakecam_caps_field_type(i), eq + 1, &v)) {
+			g_set_error(error, NVR_ERROR, NVR_ERROR_CORRUPT, "bad caps field %s", key);
+			return FALSE;
+		}
+		gst_structure_set_value(*s, key, &v);
+		return TRUE;
+	}
+	g_set_error(error, NVR_ERROR, NVR_ERROR_CORRUPT, "unknown caps field");
+	return FALSE;
+}
+
+/* the inverse of nvr_fakecam_caps_serialize(), for untrusted text: no
+ * GStreamer string parser is involved */
+static GstCaps *
+nvr_fakecam_caps_parse(const gchar *text, gsize len, GError **error)
+{
+	g_autofree gchar *copy = g_strndup(text, len);
+	g_auto(GStrv) lines = NULL;
+	GstStructure *s = NULL;
+
+	if (strlen(copy) != len || len == 0 || copy[len - 1] != '\n') {
+		g_set_error_literal(error, NVR_ERROR, NVR_ERROR_CORRUPT, "caps are not text lines");
+		return NULL;
+	}
+	copy[len - 1] = '\0';
+	lines = g_strsplit(copy, "\n", -1);
+	for (guint i = 0; lines[i] != NULL; i++) {
+		if (!nvr_fakecam_caps_parse_line(&s, lines[i], error)) {
+			g_clear_pointer(&s, gst_structure_free);
+			return NULL;
+		}
+	}
+	return gst_caps_new_full(s, NULL);
+}
+
 static gboolean
 nvr_fakecam_track_set_caps(NvrFakecamTrack *self, GstCaps *caps, GError **error)
 {
@@ -49,7 +276,8 @@ nvr_fakecam_track_set_caps(NvrFakecamTrack *self, GstCaps *caps, GError **error)
 		g_set_error_literal(error, NVR_ERROR, NVR_ERROR_CORRUPT, "caps are not fixed");
 		return FALSE;
 	}
-	s = gst_caps_get_structure(caps, 0);
+	self->caps = nvr_fakecam_track_clean_caps(gst_caps_get_structure(caps, 0));
+	s = gst_caps_get_structure(self->caps, 0);
 	if (gst_structure_has_name(s, "video/x-h264")) {
 		if (g_strcmp0(gst_structure_get_string(s, "stream-format"), "avc") != 0 ||
 		    !gst_structure_has_field_typed(s, "codec_data", GST_TYPE_BUFFER) ||
@@ -63,6 +291,15 @@ nvr_fakecam_track_set_caps(NvrFakecamTrack *self, GstCaps *caps, GError **error)
 		}
 		self->kind = NVR_FAKECAM_TRACK_VIDEO;
 	} else if (gst_structure_has_name(s, "audio/mpeg")) {
+		gint rate = 0;
+		if (!gst_structure_get_int(s, "rate", &rate) || rate <= 0 || rate > 192000 ||
+		    !gst_structure_has_field_typed(s, "codec_data", GST_TYPE_BUFFER)) {
+			g_set_error_literal(error,
+					    NVR_ERROR,
+					    NVR_ERROR_CORRUPT,
+					    "AAC caps need a rate and codec_data");
+			return FALSE;
+		}
 		self->kind = NVR_FAKECAM_TRACK_AUDIO;
 	} else {
 		g_set_error(error,
@@ -72,7 +309,6 @@ nvr_fakecam_track_set_caps(NvrFakecamTrack *self, GstCaps *caps, GError **error)
 			    gst_structure_get_name(s));
 		return FALSE;
 	}
-	self->caps = gst_caps_ref(caps);
 	self->width = (guint)w;
 	self->height = (guint)h;
 	return TRUE;
@@ -205,7 +441,8 @@ nvr_fakecam_track_clock_rate(NvrFakecamTrack *track)
 
 /*
  * serialized form (big endian), as written into a clip file:
- *   u8 kind, u8[3] zero, u32 caps length, caps string (no NUL), u32 AU count,
+ *   u8 kind, u8[3] zero, u32 caps length, caps as "key=value\n" lines (see
+ *   nvr_fakecam_caps_serialize()), u32 AU count,
  *   then per AU: u64 duration ns, u32 flags (bit 0: key frame), u32 size, bytes
  */
 static void
@@ -225,7 +462,7 @@ nvr_fakecam_put_u64(GByteArray *out, guint64 v)
 void
 nvr_fakecam_track_serialize(NvrFakecamTrack *self, GByteArray *out)
 {
-	g_autofree gchar *caps = gst_caps_to_string(self->caps);
+	g_autofree gchar *caps = nvr_fakecam_caps_serialize(self->caps);
 	const guint8 head[4] = {(guint8)self->kind, 0, 0, 0};
 
 	g_byte_array_append(out, head, sizeof(head));
@@ -287,7 +524,6 @@ nvr_fakecam_reader_u64(NvrFakecamReader *r)
 static GstCaps *
 nvr_fakecam_reader_caps(NvrFakecamReader *r, GError **error)
 {
-	g_autofree gchar *str = NULL;
 	GstCaps *caps;
 	guint32 len;
 
@@ -300,12 +536,8 @@ nvr_fakecam_reader_caps(NvrFakecamReader *r, GError **error)
 	}
 	if (!nvr_fakecam_reader_need(r, len, error))
 		return NULL;
-	str = g_strndup((const gchar *)r->data + r->pos, len);
+	caps = nvr_fakecam_caps_parse((const gchar *)r->data + r->pos, len, error);
 	r->pos += len;
-	if (!g_utf8_validate(str, -1, NULL) || (caps = gst_caps_from_string(str)) == NULL) {
-		g_set_error_literal(error, NVR_ERROR, NVR_ERROR_CORRUPT, "unparsable caps");
-		return NULL;
-	}
 	return caps;
 }
 

@@ -316,6 +316,32 @@ test_clip_file(void)
 	}
 }
 
+/* the same parameters give the same bytes: tests may compare what they record */
+static void
+test_encode_repeatable(void)
+{
+	NvrFakecamClipParams p = {160, 96, 15, 200, 64, 64, 64, 2, FALSE};
+	g_autoptr(GError) error = NULL;
+	g_autoptr(NvrFakecamClip) a = nvr_fakecam_clip_encode(&p, &error);
+	g_autoptr(NvrFakecamClip) b = NULL;
+	g_autoptr(GBytes) bytes_a = NULL;
+	g_autoptr(GBytes) bytes_b = NULL;
+	NvrFakecamTrack *main;
+
+	g_assert_no_error(error);
+	b = nvr_fakecam_clip_encode(&p, &error);
+	g_assert_no_error(error);
+	main = nvr_fakecam_clip_get_main(a);
+	g_assert_cmpuint(nvr_fakecam_track_get_n_aus(main), ==, 30);
+	g_assert_cmpuint(nvr_fakecam_track_get_duration(main), ==, 2 * GST_SECOND);
+	g_assert_cmpuint(nvr_fakecam_track_get_width(nvr_fakecam_clip_get_sub(a)), ==, 64);
+	for (guint i = 0; i < 30; i++) /* a GOP of 2 s: key frames at 0 and 30 only */
+		g_assert_cmpint(nvr_fakecam_track_is_key(main, i), ==, i == 0);
+	bytes_a = nvr_fakecam_clip_serialize(a);
+	bytes_b = nvr_fakecam_clip_serialize(b);
+	g_assert_true(g_bytes_equal(bytes_a, bytes_b));
+}
+
 static void
 test_json_depth(void)
 {
@@ -340,5 +366,6 @@ main(int argc, char **argv)
 	g_test_add_func("/nvr/fakecam/unit/wsd-match", test_wsd_match);
 	g_test_add_func("/nvr/fakecam/unit/clip-file", test_clip_file);
 	g_test_add_func("/nvr/fakecam/unit/json-depth", test_json_depth);
+	g_test_add_func("/nvr/fakecam/unit/encode-repeatable", test_encode_repeatable);
 	return g_test_run();
 }

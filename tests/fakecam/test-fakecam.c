@@ -9,11 +9,13 @@
  */
 #include "config.h"
 
+#include <gio/gio.h>
 #include <gst/app/gstappsink.h>
 #include <gst/rtp/gstrtpbuffer.h>
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "nvr-test-common.h"
 
@@ -662,16 +664,9 @@ test_rtsp_server_header(void)
 }
 
 static gchar *
-fc_probe(guint camera, const gchar *types, const gchar *msg_id)
+fc_probe_xml(const gchar *types, const gchar *msg_id)
 {
-	g_autoptr(GSocket) sock = g_socket_new(G_SOCKET_FAMILY_IPV4,
-					       G_SOCKET_TYPE_DATAGRAM,
-					       G_SOCKET_PROTOCOL_UDP,
-					       NULL);
-	g_auto(GStrv) hp = g_strsplit(fc.cams[camera].wsd, ":", 2);
-	g_autoptr(GSocketAddress) to =
-	    g_inet_socket_address_new_from_string(hp[0], (guint)g_ascii_strtoull(hp[1], NULL, 10));
-	g_autofree gchar *probe = g_strdup_printf(
+	return g_strdup_printf(
 	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
 	    "<e:Envelope xmlns:e=\"http://www.w3.org/2003/05/soap-envelope\" "
 	    "xmlns:w=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\" "
@@ -684,6 +679,19 @@ fc_probe(guint camera, const gchar *types, const gchar *msg_id)
 	    "<e:Body><d:Probe><d:Types>%s</d:Types></d:Probe></e:Body></e:Envelope>",
 	    msg_id,
 	    types);
+}
+
+static gchar *
+fc_probe(guint camera, const gchar *types, const gchar *msg_id)
+{
+	g_autoptr(GSocket) sock = g_socket_new(G_SOCKET_FAMILY_IPV4,
+					       G_SOCKET_TYPE_DATAGRAM,
+					       G_SOCKET_PROTOCOL_UDP,
+					       NULL);
+	g_auto(GStrv) hp = g_strsplit(fc.cams[camera].wsd, ":", 2);
+	g_autoptr(GSocketAddress) to =
+	    g_inet_socket_address_new_from_string(hp[0], (guint)g_ascii_strtoull(hp[1], NULL, 10));
+	g_autofree gchar *probe = fc_probe_xml(types, msg_id);
 	gchar *buf = g_malloc0(65536);
 	gssize n;
 
@@ -1256,11 +1264,117 @@ test_clip_file_and_audio(void)
 	fc_client_check_continuous(c);
 }
 
+/* helper mode, run inside a namespace: one multicast Probe, then the answers */
+static int
+fc_multicast_prober(const gchar *address)
+{
+	g_autoptr(GSocket) sock =
+	    g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
+	g_autoptr(GSocketAddress) local = g_inet_socket_address_new_from_string(address, 0);
+	g_autoptr(GSocketAddress) group = g_inet_socket_address_new_from_string("239.255.255.250", 3702);
+	g_autofree gchar *probe = fc_probe_xml("dn:NetworkVideoTransmitter", "urn:uuid:77");
+	g_autofree gchar *buf = g_malloc0(65536);
+	guint n = 0;
+	gssize len;
+
+	if (sock == NULL || !g_socket_bind(sock, local, TRUE, NULL))
+		return 1;
+	g_socket_set_multicast_ttl(sock, 1);
+	g_socket_set_timeout(sock, 2);
+	if (g_socket_send_to(sock, group, probe, strlen(probe), NULL, NULL) < 0)
+		return 1;
+	while ((len = g_socket_receive(sock, buf, 65535, NULL, NULL)) > 0) {
+		g_autofree gchar *xaddrs = NULL;
+		buf[len] = '\0';
+		xaddrs = fc_xml_value(buf, "XAddrs");
+		g_print("match %s\n", xaddrs != NULL ? xaddrs : "?");
+		n++;
+	}
+	g_print("done %u\n", n);
+	return 0;
+}
+
+static gboolean
+fc_ip(const gchar *cmdline)
+{
+	g_auto(GStrv) argv = g_strsplit(cmdline, " ", -1);
+	gint status = -1;
+
+	return nvr_test_run((const gchar *const *)argv, NULL, NULL, &status, NULL) && status == 0;
+}
+
+/* --wsd-multicast in a namespace of ours: a multicast Probe from a second one
+ * gets a ProbeMatches from every camera; nothing reaches a real LAN */
+static void
+test_wsd_multicast_netns(void)
+{
+	g_autofree gchar *a = g_strdup_printf("nvrfc-a-%d", (int)getpid());
+	g_autofree gchar *b = g_strdup_printf("nvrfc-b-%d", (int)getpid());
+	g_autofree gchar *self = g_file_read_link("/proc/self/exe", NULL);
+	g_autofree gchar *clip = g_build_filename(fc.tmp, "clip.nfc", NULL);
+	gchar *setup[] = {
+	    g_strdup_printf("ip netns add %s", a),
+	    g_strdup_printf("ip netns add %s", b),
+	    g_strdup_printf("ip -n %s link add fca type veth peer name fcb netns %s", a, b),
+	    g_strdup_printf("ip -n %s addr add 10.213.7.1/24 dev fca", a),
+	    g_strdup_printf("ip -n %s addr add 10.213.7.2/24 dev fcb", b),
+	    g_strdup_printf("ip -n %s link set fca up", a),
+	    g_strdup_printf("ip -n %s link set fcb up", b),
+	    g_strdup_printf("ip -n %s route add 224.0.0.0/4 dev fcb", b),
+	};
+	g_autofree gchar *del_a = g_strdup_printf("ip netns del %s", a);
+	g_autofree gchar *del_b = g_strdup_printf("ip netns del %s", b);
+	const gchar *argv_cam[] = {"ip", "netns", "exec", a,
+				   nvr_test_build_path("NVR_FAKECAM", "nvr/fakecam/nvr-fakecam"),
+				   "--bind", "10.213.7.1", "--persona", "hikvision,axis", "--cameras",
+				   "2", "--clip", clip, "--wsd-multicast", NULL};
+	const gchar *argv_probe[] = {"ip", "netns", "exec", b, self, "--multicast-prober",
+				     "10.213.7.2", NULL};
+	g_autoptr(NvrTestProc) cams = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *ready = NULL;
+	g_autofree gchar *out = NULL;
+	gboolean ok = TRUE;
+	gint status = -1;
+
+	if (getuid() != 0 || !g_file_test("/usr/sbin/ip", G_FILE_TEST_IS_EXECUTABLE)) {
+		g_test_skip("needs root and ip(8) to make network namespaces");
+		return;
+	}
+	for (guint i = 0; i < G_N_ELEMENTS(setup); i++) {
+		ok = ok && fc_ip(setup[i]);
+		g_free(setup[i]);
+	}
+	if (ok) {
+		cams = nvr_test_proc_spawn(argv_cam, &error);
+		if (cams != NULL)
+			ready = nvr_test_proc_wait_line(cams, "ready", 30, &error);
+		if (ready != NULL)
+			nvr_test_run(argv_probe, &out, NULL, &status, &error);
+		if (cams != NULL)
+			nvr_test_proc_stop(cams, SIGTERM, 10);
+	}
+	fc_ip(del_a); /* the veth pair goes with its namespaces */
+	fc_ip(del_b);
+	if (!ok) {
+		g_test_skip("cannot make network namespaces here");
+		return;
+	}
+	/* asserted after the cleanup, so a failure leaves no namespace behind */
+	g_assert_no_error(error);
+	g_test_message("%s", out);
+	g_assert_cmpint(status, ==, 0);
+	g_assert_nonnull(strstr(out, "done 2\n"));
+	g_assert_nonnull(strstr(out, "match http://10.213.7.1:"));
+}
+
 int
 main(int argc, char **argv)
 {
 	int ret;
 
+	if (argc == 3 && g_str_equal(argv[1], "--multicast-prober"))
+		return fc_multicast_prober(argv[2]);
 	g_test_init(&argc, &argv, NULL);
 	gst_init(&argc, &argv);
 	nvr_test_watchdog_start(FC_WATCHDOG_S);
@@ -1279,6 +1393,7 @@ main(int argc, char **argv)
 	g_test_add_func("/nvr/fakecam/vendor-generic-404", test_vendor_generic_and_404);
 	g_test_add_func("/nvr/fakecam/rtsp-server-header", test_rtsp_server_header);
 	g_test_add_func("/nvr/fakecam/wsd-probe", test_wsd_probe);
+	g_test_add_func("/nvr/fakecam/wsd-multicast-netns", test_wsd_multicast_netns);
 	g_test_add_func("/nvr/fakecam/rtsp-four-mounts", test_rtsp_four_mounts);
 	g_test_add_func("/nvr/fakecam/fault-drop", test_fault_drop);
 	g_test_add_func("/nvr/fakecam/fault-stall", test_fault_stall);

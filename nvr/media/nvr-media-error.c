@@ -1,0 +1,5 @@
+#include "config.h"
+
+#include "nvr-media-error.h"
+
+G_DEFINE_QUARK(nvr - media - error - quark, nvr_media_error)
