@@ -12,15 +12,19 @@ nvr_media_codec_fail(GError **error, const gchar *what)
 	return FALSE;
 }
 
+/* the cropped picture size of an SPS; bounds it before it becomes a guint */
 static gboolean
-nvr_media_dimensions_check(guint width, guint height, GError **error)
+nvr_media_dimensions_set(guint64 width, guint64 height, guint *w, guint *h, GError **error)
 {
 	if (width == 0 || height == 0 || width > NVR_MEDIA_MAX_DIMENSION ||
 	    height > NVR_MEDIA_MAX_DIMENSION) {
-		g_set_error(error, NVR_ERROR, NVR_ERROR_PARSE, "picture size %ux%u out of range",
+		g_set_error(error, NVR_ERROR, NVR_ERROR_PARSE,
+			    "picture size %" G_GUINT64_FORMAT "x%" G_GUINT64_FORMAT " out of range",
 			    width, height);
 		return FALSE;
 	}
+	*w = (guint)width;
+	*h = (guint)height;
 	return TRUE;
 }
 
@@ -153,11 +157,7 @@ nvr_media_h264_sps_parse_rbsp(NvrMediaBits *b, NvrMediaH264Sps *sps, GError **er
 		return nvr_media_codec_fail(error, "H.264 SPS cropping");
 	width -= crop_x * ((guint64)crop[0] + crop[1]);
 	height -= crop_y * ((guint64)crop[2] + crop[3]);
-	if (width > NVR_MEDIA_MAX_DIMENSION || height > NVR_MEDIA_MAX_DIMENSION)
-		return nvr_media_dimensions_check(G_MAXUINT, G_MAXUINT, error);
-	sps->width = (guint)width;
-	sps->height = (guint)height;
-	return nvr_media_dimensions_check(sps->width, sps->height, error);
+	return nvr_media_dimensions_set(width, height, &sps->width, &sps->height, error);
 }
 
 gboolean
@@ -237,11 +237,7 @@ nvr_media_h265_sps_parse_rbsp(NvrMediaBits *b, NvrMediaH265Sps *sps, GError **er
 		return nvr_media_codec_fail(error, "H.265 SPS conformance window");
 	width -= sub_w * crop_w;
 	height -= sub_h * crop_h;
-	if (width > NVR_MEDIA_MAX_DIMENSION || height > NVR_MEDIA_MAX_DIMENSION)
-		return nvr_media_dimensions_check(G_MAXUINT, G_MAXUINT, error);
-	sps->width = (guint)width;
-	sps->height = (guint)height;
-	return nvr_media_dimensions_check(sps->width, sps->height, error);
+	return nvr_media_dimensions_set(width, height, &sps->width, &sps->height, error);
 }
 
 gboolean
