@@ -209,6 +209,26 @@ test_vectors_payload_identical(JsonObject *c, NvrNvreReader *reader, GString *fa
 		g_string_append_printf(failures, "%s: payload differs from %s\n", id, other);
 }
 
+/* README step 7: "ok <plain_len> <sha256>" or the class name; a mismatch is listed in @failures */
+static gboolean
+test_vectors_compare(JsonObject *expect, const gchar *got, const GError *error, GString *failures,
+		     const gchar *id)
+{
+	g_autofree gchar *want = NULL;
+
+	if (json_object_has_member(expect, "error"))
+		want = g_strdup(json_object_get_string_member(expect, "error"));
+	else
+		want = g_strdup_printf("ok %" G_GINT64_FORMAT " %s",
+				       json_object_get_int_member(expect, "plain_len"),
+				       json_object_get_string_member(expect, "plain_sha256"));
+	if (g_strcmp0(got, want) == 0)
+		return TRUE;
+	g_string_append_printf(failures, "%s: got '%s' (%s), want '%s'\n", id, got,
+			       error != NULL ? error->message : "-", want);
+	return FALSE;
+}
+
 /* README steps 2–7 for one segment case */
 static void
 test_vectors_run_segment(JsonObject *c, GString *failures)
@@ -220,7 +240,6 @@ test_vectors_run_segment(JsonObject *c, GString *failures)
 	g_autoptr(GError) error = NULL;
 	g_autofree guint8 *plain = NULL;
 	g_autofree gchar *got = NULL;
-	g_autofree gchar *want = NULL;
 	guint64 plain_len = 0;
 
 	test_vectors_keys(c, &keys);
@@ -242,16 +261,7 @@ test_vectors_run_segment(JsonObject *c, GString *failures)
 	}
 	if (got == NULL)
 		got = g_strdup(test_keys_outcome(error));
-	if (json_object_has_member(expect, "error"))
-		want = g_strdup(json_object_get_string_member(expect, "error"));
-	else
-		want = g_strdup_printf("ok %" G_GINT64_FORMAT " %s",
-				       json_object_get_int_member(expect, "plain_len"),
-				       json_object_get_string_member(expect, "plain_sha256"));
-	if (g_strcmp0(got, want) != 0)
-		g_string_append_printf(failures, "%s: got '%s' (%s), want '%s'\n", id, got,
-				       error != NULL ? error->message : "-", want);
-	else if (reader != NULL && error == NULL)
+	if (test_vectors_compare(expect, got, error, failures, id) && reader != NULL && error == NULL)
 		test_vectors_payload_identical(c, reader, failures, id);
 }
 
@@ -268,7 +278,6 @@ test_vectors_run_slot(JsonObject *c, GString *failures)
 	g_autoptr(NvrNvreKeyPair) pair = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *got = NULL;
-	g_autofree gchar *want = NULL;
 	g_autofree gchar *key_id_hex = NULL;
 	guint8 hpk[32];
 	guint8 key_id[8];
@@ -290,15 +299,7 @@ test_vectors_run_slot(JsonObject *c, GString *failures)
 	} else {
 		got = g_strdup(test_keys_outcome(error));
 	}
-	if (json_object_has_member(expect, "error"))
-		want = g_strdup(json_object_get_string_member(expect, "error"));
-	else
-		want = g_strdup_printf("ok %" G_GINT64_FORMAT " %s",
-				       json_object_get_int_member(expect, "plain_len"),
-				       json_object_get_string_member(expect, "plain_sha256"));
-	if (g_strcmp0(got, want) != 0)
-		g_string_append_printf(failures, "%s: got '%s' (%s), want '%s'\n", id, got,
-				       error != NULL ? error->message : "-", want);
+	test_vectors_compare(expect, got, error, failures, id);
 }
 
 static void

@@ -124,9 +124,5 @@ main(int argc, char **argv)
 	nvr_test_watchdog_start(NVR_TEST_WATCHDOG_S);
 	g_test_add_func("/nvr/keys/error-classes", test_keys_error_classes);
 	test_keys_vectors_register();
-	/*TMP*/ //test_keys_nvre_register();
-	/*TMP*/ //test_keys_mutation_register();
-	/*TMP*/ //test_keys_keyring_register();
-	/*TMP*/ //test_keys_ctl_register();
 	return g_test_run();
 }

@@ -31,13 +31,5 @@ test_keys_outcome(const GError *error);
 
 void
 test_keys_vectors_register(void);
-void
-test_keys_nvre_register(void);
-void
-test_keys_mutation_register(void);
-void
-test_keys_keyring_register(void);
-void
-test_keys_ctl_register(void);
 
 G_END_DECLS
