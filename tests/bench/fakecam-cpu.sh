@@ -43,6 +43,7 @@ trap cleanup EXIT INT TERM
 
 # the clip is cached per user ($XDG_CACHE_HOME/nvr-fakecam), so only a first
 # run pays for the encode; the line it prints says which it was
+: >"$work/out"
 "$fakecam" --persona hikvision,dahua,amcrest,axis,reolink,generic --cameras "$cameras" \
 	"$@" >"$work/out" 2>"$work/err" &
 fc_pid=$!
