@@ -404,6 +404,8 @@ nvr_nvre_reader_get_prev_segment_id(const NvrNvreReader *self)
 void
 nvr_nvre_reader_get_chain_state(const NvrNvreReader *self, NvrNvreChainState *state)
 {
+	/* zeroed padding too: states are compared with memcmp() */
+	memset(state, 0, sizeof(*state));
 	nvr_nvre_fixed_prime(self->oh.fixed.bytes, state->fixed_prime);
 	state->file_len = self->state_len;
 	memcpy(state->last_tag, self->last_tag, NVR_NVRE_TAG_SIZE);

@@ -192,18 +192,36 @@ nvr_nvre_writer_start(NvrNvreWriter *self, const NvrNvreWriterParams *p, guint c
 	return nvr_nvre_tags_digest_init(&self->tags, self->fixed, error);
 }
 
+static guint
+nvr_nvre_writer_chunk_log2(const NvrNvreWriterParams *p)
+{
+	return p->chunk_log2 != 0 ? p->chunk_log2 : NVR_NVRE_CHUNK_LOG2_DEFAULT;
+}
+
+static guint
+nvr_nvre_writer_header_len(const NvrNvreWriterParams *p)
+{
+	return p->header_len != 0 ? p->header_len : NVR_NVRE_HEADER_LEN_DEFAULT;
+}
+
+/* before the file exists: bad parameters leave nothing behind */
+static gboolean
+nvr_nvre_writer_check(const NvrNvreWriterParams *p, GError **error)
+{
+	return nvr_keys_init(error) &&
+	       nvr_nvre_writer_check_params(p, nvr_nvre_writer_chunk_log2(p),
+					    nvr_nvre_writer_header_len(p), error);
+}
+
+/* takes @fd; the parameters were checked */
 static NvrNvreWriter *
 nvr_nvre_writer_new_internal(gint fd, const gchar *path, const NvrNvreWriterParams *p,
 			     const NvrNvreWriterTestMaterial *m, GError **error)
 {
 	g_autoptr(NvrNvreWriter) self = NULL;
-	guint chunk_log2 = p->chunk_log2 != 0 ? p->chunk_log2 : NVR_NVRE_CHUNK_LOG2_DEFAULT;
-	guint hl = p->header_len != 0 ? p->header_len : NVR_NVRE_HEADER_LEN_DEFAULT;
+	guint chunk_log2 = nvr_nvre_writer_chunk_log2(p);
+	guint hl = nvr_nvre_writer_header_len(p);
 
-	if (!nvr_keys_init(error) || !nvr_nvre_writer_check_params(p, chunk_log2, hl, error)) {
-		close(fd);
-		return NULL;
-	}
 	self = g_new0(NvrNvreWriter, 1);
 	self->fd = fd;
 	self->dir = path != NULL ? g_path_get_dirname(path) : NULL;
@@ -224,6 +242,8 @@ nvr_nvre_writer_create(const gchar *path, const NvrNvreWriterParams *params, GEr
 	gint fd;
 
 	g_return_val_if_fail(path != NULL && params != NULL, NULL);
+	if (!nvr_nvre_writer_check(params, error))
+		return NULL;
 	/* never overwrite: an existing file is somebody's footage (§9 step 2) */
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0) {
@@ -257,6 +277,8 @@ nvr_nvre_writer_new_for_fd(gint fd, const NvrNvreWriterParams *params, GError **
 	gint dup_fd;
 
 	g_return_val_if_fail(fd >= 0 && params != NULL, NULL);
+	if (!nvr_nvre_writer_check(params, error))
+		return NULL;
 	dup_fd = nvr_nvre_writer_dup_empty_fd(fd, error);
 	if (dup_fd < 0)
 		return NULL;
@@ -270,6 +292,8 @@ nvr_nvre_writer_new_for_fd_with_material(gint fd, const NvrNvreWriterParams *par
 	gint dup_fd;
 
 	g_return_val_if_fail(fd >= 0 && params != NULL && material != NULL, NULL);
+	if (!nvr_nvre_writer_check(params, error))
+		return NULL;
 	dup_fd = nvr_nvre_writer_dup_empty_fd(fd, error);
 	if (dup_fd < 0)
 		return NULL;

@@ -124,5 +124,6 @@ main(int argc, char **argv)
 	nvr_test_watchdog_start(NVR_TEST_WATCHDOG_S);
 	g_test_add_func("/nvr/keys/error-classes", test_keys_error_classes);
 	test_keys_vectors_register();
+	test_keys_nvre_register();
 	return g_test_run();
 }

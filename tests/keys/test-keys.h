@@ -31,5 +31,7 @@ test_keys_outcome(const GError *error);
 
 void
 test_keys_vectors_register(void);
+void
+test_keys_nvre_register(void);
 
 G_END_DECLS
