@@ -377,7 +377,17 @@ nvr_fakecam_stream_detach_media(NvrFakecamStream *self, GstRTSPMedia *media)
 		g_ptr_array_add(gone, g_ptr_array_steal_index(self->feeders, i));
 	}
 	g_mutex_unlock(&self->lock);
-	/* @gone is freed outside the lock: the last unref may free the stream's ref */
+	/* the appsrcs hold the feeders through their callbacks, and the feeders
+	 * hold the appsrcs: break the cycle (outside the lock, the last unref may
+	 * drop a reference to the stream) */
+	for (guint i = 0; i < gone->len; i++) {
+		NvrFakecamFeeder *f = g_ptr_array_index(gone, i);
+		GstAppSrcCallbacks none = {NULL};
+		for (guint j = 0; j < G_N_ELEMENTS(f->feeds); j++) {
+			if (f->feeds[j].src != NULL)
+				gst_app_src_set_callbacks(f->feeds[j].src, &none, NULL, NULL);
+		}
+	}
 }
 
 static void
