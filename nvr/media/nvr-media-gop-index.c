@@ -165,6 +165,8 @@ nvr_media_gop_index_decode(const guint8 *data, gsize size, GError **error)
 	e.offset = nvr_media_bytes_varint(&r);
 	if (r.overrun || count > nvr_media_bytes_remaining(&r) / 3)
 		return nvr_media_gop_index_fail(error, "truncated header or impossible count");
+	if (count == 0 && (e.start != 0 || e.offset != 0))
+		return nvr_media_gop_index_fail(error, "an empty index has a start");
 	index = nvr_media_gop_index_new();
 	g_array_set_size(index->entries, 0);
 	for (guint64 i = 0; i < count; i++) {

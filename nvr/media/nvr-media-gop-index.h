@@ -18,7 +18,8 @@
  *                              frames: primary-track samples in the fragment;
  *                              nonkey: 1 when it does not start with a key frame
  *
- * Nothing may follow the last entry. Fragments are contiguous by
+ * An empty index (count 0) has start 0 and offset 0. Nothing may follow the
+ * last entry. Fragments are contiguous by
  * construction, so the deltas are the durations and lengths: the blob alone
  * says where the segment ends. Decoding checks every varint, every sum
  * against overflow, and allocates only after the count is checked against

@@ -90,6 +90,7 @@ typedef enum {
 	MEDIA_AUDIO_NONE,
 	MEDIA_AUDIO_AAC,
 	MEDIA_AUDIO_MULAW,
+	MEDIA_AUDIO_ALAW,
 } MediaAudio;
 
 /* @video: "x264" or "x265"; @bframes only for x264 */
@@ -124,12 +125,13 @@ media_clip_encode(const gchar *video, guint frames, guint width, guint height, g
 				       "audio/mpeg,mpegversion=4,stream-format=raw ! "
 				       "appsink name=a sync=false",
 				       MAX(2, seconds_x10 * 48000 / 10 / 1024));
-	else if (audio == MEDIA_AUDIO_MULAW)
+	else if (audio == MEDIA_AUDIO_MULAW || audio == MEDIA_AUDIO_ALAW)
 		g_string_append_printf(d,
 				       "audiotestsrc num-buffers=%u samplesperbuffer=320 ! "
-				       "audio/x-raw,rate=8000,channels=1 ! mulawenc ! "
+				       "audio/x-raw,rate=8000,channels=1 ! %s ! "
 				       "appsink name=a sync=false",
-				       MAX(2, seconds_x10 * 8000 / 10 / 320));
+				       MAX(2, seconds_x10 * 8000 / 10 / 320),
+				       audio == MEDIA_AUDIO_MULAW ? "mulawenc" : "alawenc");
 	return media_clip_run(d->str);
 }
 
@@ -725,8 +727,7 @@ test_media_hostile_caps(void)
 		"video/x-h265,stream-format=hev1,alignment=au,codec_data=(buffer)0101",
 		"audio/mpeg,mpegversion=4,stream-format=raw,rate=48000,channels=1",
 		"audio/mpeg,mpegversion=4,stream-format=adts,rate=48000,channels=1",
-		"audio/"
-		"mpeg,mpegversion=4,stream-format=raw,codec_data=(buffer)ff,rate=48000,channels=1",
+		"audio/mpeg,mpegversion=4,stream-format=raw,codec_data=(buffer)ff,rate=8000",
 		"audio/mpeg,mpegversion=4,stream-format=raw,codec_data=(buffer)1688,channels=1",
 		"audio/x-mulaw,rate=0,channels=1",
 		"audio/x-alaw,rate=8000,channels=99",
@@ -867,6 +868,64 @@ test_media_storage_h264_mulaw(void)
 		g_strdup_printf("h264,160,120,60\npcm_mulaw,%u\n", clip->audio->len);
 
 	media_check_storage(clip, 3, want);
+}
+
+static void
+test_media_storage_h264_alaw(void)
+{
+	g_autoptr(MediaClip) clip =
+		media_clip_encode("x264", 30, 160, 120, 15, 0, MEDIA_AUDIO_ALAW);
+	g_autofree gchar *want =
+		g_strdup_printf("h264,160,120,30\npcm_alaw,%u\n", clip->audio->len);
+
+	media_check_storage(clip, 2, want);
+}
+
+/* a GOP longer than the limit is cut; the piece after the cut is no key frame */
+static void
+test_media_storage_long_gop(void)
+{
+	g_autoptr(MediaClip) clip = media_clip_encode("x264", 60, 160, 120, 30, 0, MEDIA_AUDIO_AAC);
+	MediaFeeder f = {.seg = nvr_media_segmenter_new(NVR_MEDIA_MODE_STORAGE)};
+	g_autoptr(GPtrArray) segments = media_segments_new();
+	g_autoptr(GError) error = NULL;
+	g_autoptr(NvrMediaGopIndex) index = NULL;
+	g_autofree gchar *dir = nvr_test_mkdtemp();
+	g_autofree gchar *path = NULL;
+	g_autofree gchar *probe = NULL;
+	g_autofree gchar *want = NULL;
+	const guint want_frames[] = {12, 12, 6, 12, 12, 6};
+	MediaSegment *s;
+
+	/* at most 12 frames (0.4 s) per fragment: 30-frame GOPs become 12 + 12 + 6 */
+	nvr_media_segmenter_set_limits(f.seg, 10 * NVR_MEDIA_VIDEO_TIMESCALE,
+				       12 * MEDIA_TICKS_PER_FRAME, 32 * 1024 * 1024);
+	media_feed(&f, clip);
+	g_assert_true(nvr_media_segmenter_finish(f.seg, &error));
+	media_collect(f.seg, segments);
+	g_assert_cmpuint(segments->len, ==, 1);
+	s = g_ptr_array_index(segments, 0);
+	g_assert_cmpuint(s->fragments->len, ==, 6);
+	for (guint i = 0; i < 6; i++) {
+		const NvrMediaFragmentInfo *fi =
+			&g_array_index(s->fragments, NvrMediaFragmentInfo, i);
+
+		g_assert_cmpuint(fi->frames, ==, want_frames[i]);
+		g_assert_cmpint(fi->keyframe, ==, i % 3 == 0);
+	}
+	media_assert_index(s);
+	index = nvr_media_gop_index_decode(g_bytes_get_data(s->index, NULL),
+					   g_bytes_get_size(s->index), &error);
+	g_assert_no_error(error);
+	/* seeking into a cut piece starts at its GOP's key frame */
+	g_assert_cmpint(nvr_media_gop_index_lookup(index, 25 * MEDIA_TICKS_PER_FRAME), ==, 0);
+	g_assert_cmpint(nvr_media_gop_index_lookup(index, 31 * MEDIA_TICKS_PER_FRAME), ==, 3);
+	path = media_write_file(dir, "long-gop.mp4", s->data->data, s->data->len);
+	probe = media_ffprobe(path);
+	want = g_strdup_printf("h264,160,120,60\naac,%u\n", clip->audio->len);
+	g_assert_cmpstr(probe, ==, want);
+	media_feeder_clear(&f);
+	nvr_test_rm_rf(dir);
 }
 
 static void
@@ -1510,6 +1569,8 @@ main(int argc, char **argv)
 	g_test_add_func("/nvr/media/init/deterministic", test_media_init_deterministic);
 	g_test_add_func("/nvr/media/storage/h264-aac", test_media_storage_h264_aac);
 	g_test_add_func("/nvr/media/storage/h264-mulaw", test_media_storage_h264_mulaw);
+	g_test_add_func("/nvr/media/storage/h264-alaw", test_media_storage_h264_alaw);
+	g_test_add_func("/nvr/media/storage/long-gop", test_media_storage_long_gop);
 	g_test_add_func("/nvr/media/storage/bframes", test_media_storage_bframes);
 	g_test_add_func("/nvr/media/storage/h265", test_media_storage_h265);
 	g_test_add_func("/nvr/media/storage/resolution-change", test_media_resolution_change);
