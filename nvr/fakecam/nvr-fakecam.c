@@ -14,6 +14,8 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
 
 #include "core/nvr-error.h"
 #include "core/nvr-log.h"
@@ -45,6 +47,7 @@ typedef struct {
 	gboolean audio;
 	gint mtu;
 	gboolean wsd_multicast;
+	gboolean exit_with_parent;
 	gboolean verbose;
 } NvrFakecamOptions;
 
@@ -198,6 +201,8 @@ nvr_fakecam_parse_options(NvrFakecam *fc, gint *argc, gchar ***argv, GError **er
 	    {"mtu", 0, 0, G_OPTION_ARG_INT, &o->mtu, "RTP packet size (default 1400)", "BYTES"},
 	    {"wsd-multicast", 0, 0, G_OPTION_ARG_NONE, &o->wsd_multicast,
 	     "also answer WS-Discovery on 239.255.255.250:3702 (network namespaces only)", NULL},
+	    {"exit-with-parent", 0, 0, G_OPTION_ARG_NONE, &o->exit_with_parent,
+	     "stop when the process that started it dies (for test harnesses)", NULL},
 	    {"verbose", 'v', 0, G_OPTION_ARG_NONE, &o->verbose, "log more", NULL},
 	    {NULL}};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- simulated IP cameras");
@@ -446,6 +451,12 @@ nvr_fakecam_run(NvrFakecam *fc, gint *argc, gchar ***argv, GError **error)
 	if (!nvr_fakecam_parse_options(fc, argc, argv, error))
 		return FALSE;
 	nvr_log_install(fc->opt.verbose);
+	/* a test that aborts must not leave its cameras running */
+	if (fc->opt.exit_with_parent &&
+	    (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() == 1)) {
+		g_set_error_literal(error, NVR_ERROR, NVR_ERROR_FAILED, "the parent is already gone");
+		return FALSE;
+	}
 	/* from the start: a stop asked for during the encode is honoured once ready */
 	fc->loop = g_main_loop_new(NULL, FALSE);
 	g_unix_signal_add(SIGTERM, nvr_fakecam_quit_cb, fc->loop);

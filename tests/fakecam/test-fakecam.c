@@ -128,6 +128,7 @@ fc_start(void)
 			       clip,
 			       "--password-file",
 			       pw,
+			       "--exit-with-parent",
 			       NULL};
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *ready = NULL;
@@ -1232,10 +1233,10 @@ test_clip_file_and_audio(void)
 	g_autofree gchar *clip = g_build_filename(fc.tmp, "clip.nfc", NULL);
 	g_autofree gchar *audio_clip = g_build_filename(fc.tmp, "audio.nfc", NULL);
 	const gchar *argv[] = {nvr_test_build_path("NVR_FAKECAM", "nvr/fakecam/nvr-fakecam"),
-			       "--clip", clip, "--no-auth", NULL};
+			       "--clip", clip, "--no-auth", "--exit-with-parent", NULL};
 	const gchar *argv_audio[] = {nvr_test_build_path("NVR_FAKECAM", "nvr/fakecam/nvr-fakecam"),
 				     "--clip", audio_clip, "--clip-seconds", "2", "--audio",
-				     "--no-auth", "--persona", "reolink", NULL};
+				     "--no-auth", "--persona", "reolink", "--exit-with-parent", NULL};
 	g_autoptr(NvrTestProc) proc = nvr_test_proc_spawn(argv, NULL);
 	g_autoptr(NvrTestProc) proc_audio = NULL;
 	g_autoptr(GError) error = NULL;
@@ -1327,7 +1328,7 @@ test_wsd_multicast_netns(void)
 	const gchar *argv_cam[] = {"ip", "netns", "exec", a,
 				   nvr_test_build_path("NVR_FAKECAM", "nvr/fakecam/nvr-fakecam"),
 				   "--bind", "10.213.7.1", "--persona", "hikvision,axis", "--cameras",
-				   "2", "--clip", clip, "--wsd-multicast", NULL};
+				   "2", "--clip", clip, "--wsd-multicast", "--exit-with-parent", NULL};
 	const gchar *argv_probe[] = {"ip", "netns", "exec", b, self, "--multicast-prober",
 				     "10.213.7.2", NULL};
 	g_autoptr(NvrTestProc) cams = NULL;
