@@ -189,14 +189,14 @@ nvr_nvre_rewrap_header(const NvrNvreOpenHeader *oh, const NvrNvreRewrapParams *p
 	guint hl = oh->fixed.header_len;
 	guint8 *mac = header + hl - NVR_NVRE_HEADER_TAIL;
 	guint8 msg[NVR_NVRE_SIG_MESSAGE_SIZE];
-	NvrNvreHeaderKeys *hk;
+	NvrNvreFileKeys *hk;
 	gboolean ok = TRUE;
 
 	memset(header, 0, hl);
 	memcpy(header, oh->fixed.bytes, NVR_NVRE_FIXED_SIZE);
 	header[NVR_NVRE_OFF_N_RECIPIENTS] = (guint8)p->n_recipients;
 	header[NVR_NVRE_OFF_FLAGS] = p->device_key != NULL ? NVR_NVRE_FLAG_SIGNED : 0;
-	hk = (NvrNvreHeaderKeys *)nvr_secret_acquire(oh->header_keys, error);
+	hk = (NvrNvreFileKeys *)nvr_secret_acquire(oh->keys, error);
 	if (hk == NULL)
 		return FALSE;
 	for (guint i = 0; ok && i < p->n_recipients; i++)
@@ -204,7 +204,7 @@ nvr_nvre_rewrap_header(const NvrNvreOpenHeader *oh, const NvrNvreRewrapParams *p
 					  header + NVR_NVRE_FIXED_SIZE + i * NVR_NVRE_STANZA_SIZE, error);
 	/* K_mac is unchanged: PRK ignores bytes 14 and 15 */
 	ok = ok && nvr_nvre_header_mac(hk->k_mac, header, hl, mac, error);
-	nvr_secret_release(oh->header_keys);
+	nvr_secret_release(oh->keys);
 	if (!ok || p->device_key == NULL)
 		return ok;
 	nvr_nvre_sig_message(header, mac, msg);

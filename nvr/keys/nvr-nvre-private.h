@@ -68,12 +68,21 @@ typedef struct {
 	guint64 prev_segment_id;
 } NvrNvreFixed;
 
-/* K_file, PRK and K_mac: needed only while the header is built or checked */
+/* the keys of one file, in one NvrSecret (one sodium_malloc: they cost a few syscalls each).
+ * K_file, PRK and K_mac are needed only while the header is built or checked, and are
+ * wiped then (nvr_nvre_file_keys_wipe_header); K_payload stays for the chunks. */
 typedef struct {
 	guint8 k_file[NVR_NVRE_KEY_SIZE];
 	guint8 prk[NVR_NVRE_KEY_SIZE];
 	guint8 k_mac[NVR_NVRE_KEY_SIZE];
-} NvrNvreHeaderKeys;
+	guint8 k_payload[NVR_NVRE_KEY_SIZE];
+} NvrNvreFileKeys;
+
+NvrSecret *
+nvr_nvre_file_keys_new(GError **error);
+/* zeroes K_file, PRK and K_mac */
+gboolean
+nvr_nvre_file_keys_wipe_header(NvrSecret *keys, GError **error);
 
 gboolean
 nvr_nvre_fail(GError **error, NvrNvreError code, const gchar *format, ...) G_GNUC_PRINTF(3, 4);
@@ -98,9 +107,9 @@ nvr_nvre_fixed_prime(const guint8 *fixed, guint8 out[NVR_NVRE_FIXED_SIZE]);
 gboolean
 nvr_nvre_recipients_fit(guint n_recipients, guint header_len);
 
-/* §4.4: PRK, K_mac from keys->k_file and FIXED; K_payload into @k_payload (32 bytes) */
+/* §4.4: PRK, K_mac and K_payload from keys->k_file and FIXED */
 gboolean
-nvr_nvre_derive(NvrNvreHeaderKeys *keys, const guint8 *fixed, guint8 *k_payload, GError **error);
+nvr_nvre_derive(NvrNvreFileKeys *keys, const guint8 *fixed, GError **error);
 /* §6.1 over header[0 .. hl−96) */
 gboolean
 nvr_nvre_header_mac(const guint8 *k_mac, const guint8 *header, guint header_len,
@@ -133,8 +142,7 @@ typedef struct {
 	NvrNvreFixed fixed;
 	guint64 file_len;	/* L at open */
 	guint8 *header;		/* hl bytes, g_malloc */
-	NvrSecret *header_keys; /* NvrNvreHeaderKeys */
-	NvrSecret *k_payload;
+	NvrSecret *keys;	/* NvrNvreFileKeys */
 } NvrNvreOpenHeader;
 
 void

@@ -41,8 +41,7 @@ void
 nvr_nvre_open_header_clear(NvrNvreOpenHeader *oh)
 {
 	g_clear_pointer(&oh->header, g_free);
-	g_clear_pointer(&oh->header_keys, nvr_secret_free);
-	g_clear_pointer(&oh->k_payload, nvr_secret_free);
+	g_clear_pointer(&oh->keys, nvr_secret_free);
 }
 
 /* steps 1–3: everything that needs no more than FIXED and L */
@@ -154,29 +153,19 @@ nvr_nvre_open_keys(NvrNvreOpenHeader *oh, NvrNvreKeyPair *const *keys, guint n_k
 {
 	const guint8 *stored_mac = oh->header + oh->fixed.header_len - NVR_NVRE_HEADER_TAIL;
 	guint8 mac[NVR_NVRE_MAC_SIZE];
-	NvrNvreHeaderKeys *hk;
-	guint8 *k_payload;
+	NvrNvreFileKeys *hk;
 	gboolean ok;
 
-	oh->header_keys = nvr_secret_new(sizeof(NvrNvreHeaderKeys), error);
-	if (oh->header_keys == NULL)
+	oh->keys = nvr_nvre_file_keys_new(error);
+	if (oh->keys == NULL)
 		return FALSE;
-	oh->k_payload = nvr_secret_new(NVR_NVRE_KEY_SIZE, error);
-	if (oh->k_payload == NULL)
-		return FALSE;
-	hk = (NvrNvreHeaderKeys *)nvr_secret_acquire(oh->header_keys, error);
+	hk = (NvrNvreFileKeys *)nvr_secret_acquire(oh->keys, error);
 	if (hk == NULL)
 		return FALSE;
-	k_payload = nvr_secret_acquire(oh->k_payload, error);
-	if (k_payload == NULL) {
-		nvr_secret_release(oh->header_keys);
-		return FALSE;
-	}
 	ok = nvr_nvre_unwrap(oh, keys, n_keys, hk->k_file, error) &&
-	     nvr_nvre_derive(hk, oh->fixed.bytes, k_payload, error) &&
+	     nvr_nvre_derive(hk, oh->fixed.bytes, error) &&
 	     nvr_nvre_header_mac(hk->k_mac, oh->header, oh->fixed.header_len, mac, error);
-	nvr_secret_release(oh->k_payload);
-	nvr_secret_release(oh->header_keys);
+	nvr_secret_release(oh->keys);
 	if (!ok)
 		return FALSE;
 	/* key commitment: no chunk is touched before this holds (§6.1) */
@@ -213,7 +202,7 @@ nvr_nvre_reader_load_chunk_unlocked(NvrNvreReader *self, guint64 index, gboolean
 	guint8 nonce[NVR_NVRE_NONCE_SIZE];
 	guint8 ad[NVR_NVRE_AD_SIZE];
 	unsigned long long mlen = 0;
-	const guint8 *k;
+	const NvrNvreFileKeys *k;
 	gint rc;
 
 	if (self->cache_valid && self->cache_index == index)
@@ -223,14 +212,14 @@ nvr_nvre_reader_load_chunk_unlocked(NvrNvreReader *self, guint64 index, gboolean
 		return FALSE;
 	nvr_nvre_chunk_nonce(fx->bytes, index, final, nonce);
 	nvr_nvre_chunk_ad(fx->bytes, index, final, ad);
-	k = nvr_secret_acquire(self->oh.k_payload, error);
+	k = (const NvrNvreFileKeys *)nvr_secret_acquire(self->oh.keys, error);
 	if (k == NULL)
 		return FALSE;
 	/* verifies the tag before it writes a byte of output */
 	rc = crypto_aead_xchacha20poly1305_ietf_decrypt(self->cache, &mlen, NULL, self->cipher,
 							plain + NVR_NVRE_TAG_SIZE, ad, sizeof(ad),
-							nonce, k);
-	nvr_secret_release(self->oh.k_payload);
+							nonce, k->k_payload);
+	nvr_secret_release(self->oh.keys);
 	if (rc != 0 || mlen != plain) {
 		if (final)
 			return nvr_nvre_fail(error, NVR_NVRE_ERROR_FINAL,
@@ -307,7 +296,8 @@ nvr_nvre_reader_open_internal(gint fd, const NvrNvreReadParams *p, GError **erro
 				  p->require_signature, TRUE, &self->oh, error))
 		return NULL;
 	/* K_file, PRK and K_mac have done their work */
-	g_clear_pointer(&self->oh.header_keys, nvr_secret_free);
+	if (!nvr_nvre_file_keys_wipe_header(self->oh.keys, error))
+		return NULL;
 	self->cipher = g_malloc(self->oh.fixed.chunk_disk_size);
 	self->cache = g_malloc(self->oh.fixed.chunk_size);
 	if (!nvr_nvre_reader_check_length(self, p->mode, error))

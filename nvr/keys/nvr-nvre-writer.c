@@ -38,7 +38,7 @@ struct _NvrNvreWriter {
 	guint8 fixed[NVR_NVRE_FIXED_SIZE];
 	guint header_len;
 	gsize chunk_size;
-	NvrSecret *k_payload;
+	NvrSecret *keys; /* NvrNvreFileKeys; only K_payload is left after the header */
 	guint8 *plain; /* chunk_size bytes */
 	gsize fill;
 	guint8 *cipher; /* chunk_size + 16 bytes */
@@ -120,7 +120,7 @@ nvr_nvre_writer_build_fixed(NvrNvreWriter *self, const NvrNvreWriterParams *p, g
 /* stanzas, zero padding, MAC, signature: the whole header in @header (hl bytes, zeroed) */
 static gboolean
 nvr_nvre_writer_build_header(NvrNvreWriter *self, const NvrNvreWriterParams *p,
-			     NvrNvreHeaderKeys *keys, const NvrNvreWriterTestMaterial *m,
+			     NvrNvreFileKeys *keys, const NvrNvreWriterTestMaterial *m,
 			     guint8 *header, GError **error)
 {
 	guint8 *mac = header + self->header_len - NVR_NVRE_HEADER_TAIL;
@@ -148,26 +148,17 @@ static gboolean
 nvr_nvre_writer_start(NvrNvreWriter *self, const NvrNvreWriterParams *p, guint chunk_log2,
 		      const NvrNvreWriterTestMaterial *m, GError **error)
 {
-	g_autoptr(NvrSecret) hk_secret = nvr_secret_new(sizeof(NvrNvreHeaderKeys), error);
 	g_autofree guint8 *header = g_malloc0(self->header_len);
 	guint8 salt[NVR_NVRE_SALT_SIZE];
-	NvrNvreHeaderKeys *keys;
-	guint8 *k_payload;
+	NvrNvreFileKeys *keys;
 	gboolean ok;
 
-	if (hk_secret == NULL)
+	self->keys = nvr_nvre_file_keys_new(error);
+	if (self->keys == NULL)
 		return FALSE;
-	self->k_payload = nvr_secret_new(NVR_NVRE_KEY_SIZE, error);
-	if (self->k_payload == NULL)
-		return FALSE;
-	keys = (NvrNvreHeaderKeys *)nvr_secret_acquire(hk_secret, error);
+	keys = (NvrNvreFileKeys *)nvr_secret_acquire(self->keys, error);
 	if (keys == NULL)
 		return FALSE;
-	k_payload = nvr_secret_acquire(self->k_payload, error);
-	if (k_payload == NULL) {
-		nvr_secret_release(hk_secret);
-		return FALSE;
-	}
 	if (m != NULL) {
 		memcpy(keys->k_file, m->k_file, NVR_NVRE_KEY_SIZE);
 		memcpy(salt, m->file_salt, sizeof(salt));
@@ -178,12 +169,11 @@ nvr_nvre_writer_start(NvrNvreWriter *self, const NvrNvreWriterParams *p, guint c
 	ok = nvr_nvre_writer_build_fixed(self, p, chunk_log2, salt,
 					 p->device_key != NULL || (m != NULL && m->signed_unsigned),
 					 error) &&
-	     nvr_nvre_derive(keys, self->fixed, k_payload, error) &&
+	     nvr_nvre_derive(keys, self->fixed, error) &&
 	     nvr_nvre_writer_build_header(self, p, keys, m, header, error);
 	/* K_file, PRK and K_mac die here, before any chunk exists (§9 step 5) */
-	nvr_secret_release(self->k_payload);
-	nvr_secret_release(hk_secret);
-	g_clear_pointer(&hk_secret, nvr_secret_free);
+	sodium_memzero(keys, G_STRUCT_OFFSET(NvrNvreFileKeys, k_payload));
+	nvr_secret_release(self->keys);
 	if (!ok)
 		return FALSE;
 	if (!nvr_nvre_pwrite_all(self->fd, header, self->header_len, 0, error))
@@ -317,7 +307,7 @@ nvr_nvre_writer_flush_chunk(NvrNvreWriter *self, gboolean final, GError **error)
 	guint8 nonce[NVR_NVRE_NONCE_SIZE];
 	guint8 ad[NVR_NVRE_AD_SIZE];
 	unsigned long long clen = 0;
-	const guint8 *k;
+	const NvrNvreFileKeys *k;
 	gint rc;
 
 	/* the nonce holds 56 bits of index (§9 step 6) */
@@ -325,12 +315,12 @@ nvr_nvre_writer_flush_chunk(NvrNvreWriter *self, gboolean final, GError **error)
 		return nvr_nvre_fail(error, NVR_NVRE_ERROR_INVALID_ARGUMENT, "too many chunks");
 	nvr_nvre_chunk_nonce(self->fixed, self->next_index, final, nonce);
 	nvr_nvre_chunk_ad(self->fixed, self->next_index, final, ad);
-	k = nvr_secret_acquire(self->k_payload, error);
+	k = (const NvrNvreFileKeys *)nvr_secret_acquire(self->keys, error);
 	if (k == NULL)
 		return FALSE;
 	rc = crypto_aead_xchacha20poly1305_ietf_encrypt(self->cipher, &clen, self->plain, self->fill,
-							ad, sizeof(ad), NULL, nonce, k);
-	nvr_secret_release(self->k_payload);
+							ad, sizeof(ad), NULL, nonce, k->k_payload);
+	nvr_secret_release(self->keys);
 	if (rc != 0 || clen != self->fill + NVR_NVRE_TAG_SIZE)
 		return nvr_nvre_fail_crypto(error, "chunk encryption");
 	if (!nvr_nvre_pwrite_all(self->fd, self->cipher, clen, self->file_len, error))
@@ -402,7 +392,7 @@ nvr_nvre_writer_finish(NvrNvreWriter *self, NvrNvreWriterResult *result, GError 
 	memset(result, 0, sizeof(*result));
 	if (!nvr_nvre_tags_digest_final(&self->tags, self->file_len, result->tags_digest, error))
 		return FALSE;
-	g_clear_pointer(&self->k_payload, nvr_secret_free);
+	g_clear_pointer(&self->keys, nvr_secret_free);
 	nvr_nvre_fixed_prime(self->fixed, result->state.fixed_prime);
 	result->state.file_len = self->file_len;
 	memcpy(result->state.last_tag, self->last_tag, NVR_NVRE_TAG_SIZE);
@@ -434,7 +424,7 @@ nvr_nvre_writer_free(NvrNvreWriter *self)
 		return;
 	if (self->fd >= 0)
 		close(self->fd);
-	nvr_secret_free(self->k_payload);
+	nvr_secret_free(self->keys);
 	sodium_memzero(&self->tags, sizeof(self->tags));
 	/* footage is not a key, but the buffer should not outlive the segment either */
 	if (self->plain != NULL)

@@ -183,8 +183,26 @@ nvr_nvre_fixed_prime(const guint8 *fixed, guint8 out[NVR_NVRE_FIXED_SIZE])
 	out[NVR_NVRE_OFF_FLAGS] = 0;
 }
 
+NvrSecret *
+nvr_nvre_file_keys_new(GError **error)
+{
+	return nvr_secret_new(sizeof(NvrNvreFileKeys), error);
+}
+
 gboolean
-nvr_nvre_derive(NvrNvreHeaderKeys *keys, const guint8 *fixed, guint8 *k_payload, GError **error)
+nvr_nvre_file_keys_wipe_header(NvrSecret *keys, GError **error)
+{
+	guint8 *p = nvr_secret_acquire(keys, error);
+
+	if (p == NULL)
+		return FALSE;
+	sodium_memzero(p, G_STRUCT_OFFSET(NvrNvreFileKeys, k_payload));
+	nvr_secret_release(keys);
+	return TRUE;
+}
+
+gboolean
+nvr_nvre_derive(NvrNvreFileKeys *keys, const guint8 *fixed, GError **error)
 {
 	static const guint8 prk_prefix[] = "NVRE1-prk";
 	crypto_generichash_state st;
@@ -202,8 +220,7 @@ nvr_nvre_derive(NvrNvreHeaderKeys *keys, const guint8 *fixed, guint8 *k_payload,
 	sodium_memzero(&st, sizeof(st));
 	if (crypto_kdf_derive_from_key(keys->k_mac, NVR_NVRE_KEY_SIZE, 1, "NVRE1hdr", keys->prk) != 0)
 		return nvr_nvre_fail_crypto(error, "K_mac derivation");
-	if (k_payload != NULL &&
-	    crypto_kdf_derive_from_key(k_payload, NVR_NVRE_KEY_SIZE, 2, "NVRE1pld", keys->prk) != 0)
+	if (crypto_kdf_derive_from_key(keys->k_payload, NVR_NVRE_KEY_SIZE, 2, "NVRE1pld", keys->prk) != 0)
 		return nvr_nvre_fail_crypto(error, "K_payload derivation");
 	return TRUE;
 }

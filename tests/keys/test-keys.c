@@ -125,5 +125,6 @@ main(int argc, char **argv)
 	g_test_add_func("/nvr/keys/error-classes", test_keys_error_classes);
 	test_keys_vectors_register();
 	test_keys_nvre_register();
+	test_keys_mutation_register();
 	return g_test_run();
 }

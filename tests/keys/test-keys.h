@@ -33,5 +33,7 @@ void
 test_keys_vectors_register(void);
 void
 test_keys_nvre_register(void);
+void
+test_keys_mutation_register(void);
 
 G_END_DECLS
