@@ -7,8 +7,10 @@
 #include "nvr-media-box.h"
 #include "nvr-media-export.h"
 
-/* times beyond this (about 1.6 million years at 90 kHz) are hostile */
-#define NVR_MEDIA_MAX_TIME ((guint64)1 << 62)
+/* times beyond this (800 000 years at 90 kHz) are hostile; with gaps below
+ * NVR_MEDIA_MAX_GAP, every sum of times stays far from overflowing gint64 */
+#define NVR_MEDIA_MAX_TIME ((guint64)1 << 61)
+#define NVR_MEDIA_MAX_GAP ((guint64)1 << 60)
 
 void
 nvr_media_segment_layout_free(NvrMediaSegmentLayout *layout)
@@ -149,7 +151,7 @@ void
 nvr_media_concat_next_source(NvrMediaConcat *self, guint64 gap)
 {
 	self->new_source = TRUE;
-	self->gap = MIN(gap, NVR_MEDIA_MAX_TIME);
+	self->gap = MIN(gap, NVR_MEDIA_MAX_GAP);
 }
 
 guint64
@@ -158,38 +160,40 @@ nvr_media_concat_get_end(NvrMediaConcat *self)
 	return self->ends[0];
 }
 
-/* @v (primary timescale) in track @t's timescale, rounded; @ceil: rounded up */
+/* |@v| * @num / @den, rounded up (@up) or to nearest, with @v's sign; hostile
+ * timescales saturate (and fail the range checks later) instead of wrapping */
 static gint64
-nvr_media_concat_to_track(NvrMediaConcat *self, guint t, gint64 v, gboolean ceil)
+nvr_media_concat_scale(gint64 v, guint32 num, guint32 den, gboolean up)
 {
-	guint64 mag = (guint64)(v < 0 ? -v : v);
+	guint64 mag = v < 0 ? (guint64)-v : (guint64)v; /* |v| <= 2^62 */
 	guint64 r;
 
-	if (t == 0)
-		return v;
-	if (v >= 0)
-		r = ceil ? gst_util_uint64_scale_ceil(mag, self->timescales[t], self->timescales[0])
-			 : gst_util_uint64_scale_round(mag, self->timescales[t],
-						       self->timescales[0]);
+	/* rounding "up" means towards +infinity: down in magnitude when negative */
+	if (up)
+		r = v >= 0 ? gst_util_uint64_scale_ceil(mag, num, den)
+			   : gst_util_uint64_scale(mag, num, den);
 	else
-		r = ceil ? gst_util_uint64_scale(mag, self->timescales[t], self->timescales[0])
-			 : gst_util_uint64_scale_round(mag, self->timescales[t],
-						       self->timescales[0]);
+		r = gst_util_uint64_scale_round(mag, num, den);
+	r = MIN(r, NVR_MEDIA_MAX_TIME);
 	return v < 0 ? -(gint64)r : (gint64)r;
 }
 
-/* the smallest primary-timescale offset whose conversion to track @t is at least @need */
+/* @v (primary timescale) in track @t's timescale */
+static gint64
+nvr_media_concat_to_track(NvrMediaConcat *self, guint t, gint64 v, gboolean up)
+{
+	if (t == 0)
+		return v;
+	return nvr_media_concat_scale(v, self->timescales[t], self->timescales[0], up);
+}
+
+/* a primary-timescale offset whose conversion to track @t is at least @need */
 static gint64
 nvr_media_concat_from_track(NvrMediaConcat *self, guint t, gint64 need)
 {
-	guint64 mag = (guint64)(need < 0 ? -need : need);
-	guint64 r;
-
 	if (t == 0)
 		return need;
-	r = need >= 0 ? gst_util_uint64_scale_ceil(mag, self->timescales[0], self->timescales[t])
-		      : gst_util_uint64_scale(mag, self->timescales[0], self->timescales[t]);
-	return need < 0 ? -(gint64)r : (gint64)r;
+	return nvr_media_concat_scale(need, self->timescales[0], self->timescales[t], TRUE);
 }
 
 static gint

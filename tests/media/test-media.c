@@ -386,7 +386,7 @@ media_ffprobe(const gchar *path)
 {
 	const gchar *argv[] = {"ffprobe",
 			       "-v",
-			       "error",
+			       "warning",
 			       "-count_frames",
 			       "-show_entries",
 			       "stream=codec_name,width,height,nb_read_frames",
@@ -401,7 +401,7 @@ media_ffprobe(const gchar *path)
 
 	nvr_test_run(argv, &out, &err, &status, &error);
 	g_assert_no_error(error);
-	/* no warning, no error: ffprobe -v error prints nothing for a clean file */
+	/* no warning, no error: ffprobe -v warning prints nothing for a clean file */
 	g_assert_cmpstr(err, ==, "");
 	g_assert_cmpint(status, ==, 0);
 	return out;
@@ -1109,8 +1109,13 @@ media_export_segments(GPtrArray *segments, const gchar *path, guint64 gap_us)
 	g_autoptr(GFileOutputStream) out =
 		g_file_replace(file, NULL, FALSE, G_FILE_CREATE_NONE, NULL, &error);
 	g_autoptr(NvrMediaExport) ex = NULL;
+	guint64 duration = 0;
 
 	g_assert_no_error(error);
+	/* what playback knows from the index before it reads a byte */
+	for (guint i = 0; i < segments->len; i++)
+		duration += ((MediaSegment *)g_ptr_array_index(segments, i))->info.duration;
+	duration = gst_util_uint64_scale_round(duration, G_USEC_PER_SEC, NVR_MEDIA_VIDEO_TIMESCALE);
 	for (guint i = 0; i < segments->len; i++) {
 		MediaSegment *s = g_ptr_array_index(segments, i);
 		g_autoptr(NvrMediaSegmentLayout) layout =
@@ -1118,7 +1123,8 @@ media_export_segments(GPtrArray *segments, const gchar *path, guint64 gap_us)
 
 		g_assert_no_error(error);
 		if (i == 0)
-			ex = nvr_media_export_new(G_OUTPUT_STREAM(out), s->init, 0, NULL, &error);
+			ex = nvr_media_export_new(G_OUTPUT_STREAM(out), s->init, duration, NULL,
+						  &error);
 		else
 			nvr_media_export_next_source(ex, s->init, gap_us, &error);
 		g_assert_no_error(error);
@@ -1135,6 +1141,24 @@ media_export_segments(GPtrArray *segments, const gchar *path, guint64 gap_us)
 	g_assert_no_error(error);
 	g_output_stream_close(G_OUTPUT_STREAM(out), NULL, &error);
 	g_assert_no_error(error);
+}
+
+static gdouble
+media_ffprobe_duration(const gchar *path)
+{
+	const gchar *argv[] = {
+		"ffprobe", "-v", "warning", "-show_entries", "format=duration", "-of",
+		"csv=p=0", path, NULL};
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *out = NULL;
+	g_autofree gchar *err = NULL;
+	gint status = -1;
+
+	nvr_test_run(argv, &out, &err, &status, &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(err, ==, "");
+	g_assert_cmpint(status, ==, 0);
+	return g_ascii_strtod(out, NULL);
 }
 
 static void
@@ -1187,6 +1211,8 @@ test_media_concat(void)
 	want = g_strdup_printf("h264,160,120,%u\naac,%u\n", 2 * clip->video->len,
 			       2 * clip->audio->len);
 	g_assert_cmpstr(probe, ==, want);
+	/* the export's mehd: two runs of 60 frames at 30 fps */
+	g_assert_cmpfloat_with_epsilon(media_ffprobe_duration(path), 4.0, 0.05);
 	media_demuxed_clear(&v);
 	media_demuxed_clear(&a);
 	media_feeder_clear(&f);
