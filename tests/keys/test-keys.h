@@ -35,5 +35,7 @@ void
 test_keys_nvre_register(void);
 void
 test_keys_mutation_register(void);
+void
+test_keys_keyring_register(void);
 
 G_END_DECLS
