@@ -83,7 +83,7 @@ test_keys_write_file(const gchar *path, const guint8 *data, gsize len)
 	g_autoptr(GError) error = NULL;
 
 	/* 0600 like the keyring: a wider mode draws a (fatal in tests) warning */
-	g_file_set_contents_full(path, (const gchar *)data, (gssize)len, G_FILE_SET_CONTENTS_NONE, 0600,
+	g_file_set_contents_full(path, (const gchar *)data, (gssize)len, G_FILE_SET_CONTENTS_CONSISTENT, 0600,
 				 &error);
 	g_assert_no_error(error);
 }
