@@ -129,5 +129,6 @@ main(int argc, char **argv)
 	test_keys_nvre_register();
 	test_keys_mutation_register();
 	test_keys_keyring_register();
+	test_keys_ctl_register();
 	return g_test_run();
 }

@@ -37,5 +37,7 @@ void
 test_keys_mutation_register(void);
 void
 test_keys_keyring_register(void);
+void
+test_keys_ctl_register(void);
 
 G_END_DECLS

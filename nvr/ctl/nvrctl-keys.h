@@ -1,0 +1,16 @@
+/*
+ * nvrctl-keys.h: the key commands of nvrctl (DESIGN.md §10): init, passwd,
+ * recovery, decrypt. Contract with the dispatcher (nvrctl.c): @argv[0] is
+ * the command; returns the exit status (0 done, 1 failed, 2 usage); results
+ * go to stdout, errors to stderr as one line "nvrctl: <message>".
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+gint
+nvrctl_keys_run(const gchar *state_dir, const gchar *command, gint argc, gchar **argv, gboolean json);
+
+G_END_DECLS
