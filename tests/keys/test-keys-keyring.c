@@ -235,7 +235,6 @@ static void
 test_keyring_recovery(KrFixture *fx, gconstpointer data)
 {
 	g_autofree gchar *seg = g_build_filename(fx->dir, "1.nvre", NULL);
-	g_autofree gchar *sha = kr_write_segment(fx, seg, 1);
 	g_autofree gchar *messy = g_ascii_strdown(fx->recovery, -1);
 	g_autoptr(GPtrArray) pairs = NULL;
 	g_autoptr(GPtrArray) direct = g_ptr_array_new_with_free_func((GDestroyNotify)nvr_nvre_key_pair_unref);
@@ -246,6 +245,7 @@ test_keyring_recovery(KrFixture *fx, gconstpointer data)
 	g_autoptr(NvrKeyring) other = NULL;
 	NvrNvreKeyPair *rpair;
 
+	g_free(kr_write_segment(fx, seg, 1));
 	/* lower case, dashes as spaces */
 	g_strdelimit(messy, "-", ' ');
 	pairs = nvr_keyring_unlock_recovery(fx->keyring, messy, &error);
@@ -286,13 +286,12 @@ test_keyring_rotation(KrFixture *fx, gconstpointer data)
 {
 	g_autofree gchar *old_seg = g_build_filename(fx->dir, "1.nvre", NULL);
 	g_autofree gchar *new_seg = g_build_filename(fx->dir, "2.nvre", NULL);
-	g_autofree gchar *sha = kr_write_segment(fx, old_seg, 1);
-	g_autofree gchar *sha2 = NULL;
 	g_autoptr(GPtrArray) pairs = NULL;
 	g_autoptr(NvrNvreKeyPair) next = NULL;
 	g_autoptr(NvrKeyring) loaded = NULL;
 	g_autoptr(GError) error = NULL;
 
+	g_free(kr_write_segment(fx, old_seg, 1));
 	pairs = nvr_keyring_unlock(fx->keyring, "owner", KR_PASS, KR_PASS_LEN, &error);
 	g_assert_true(nvr_keyring_set_user(fx->keyring, "bob", g_ptr_array_index(pairs, 0),
 					   (const guint8 *)"bob pw", 6, KR_OPS, KR_MEM, &error));
@@ -300,7 +299,7 @@ test_keyring_rotation(KrFixture *fx, gconstpointer data)
 	g_assert_no_error(error);
 	g_assert_true(nvr_keyring_set_user(fx->keyring, "owner", next, KR_PASS, KR_PASS_LEN, KR_OPS, KR_MEM, &error));
 	g_assert_true(nvr_keyring_save(fx->keyring, &error));
-	sha2 = kr_write_segment(fx, new_seg, 2);
+	g_free(kr_write_segment(fx, new_seg, 2));
 
 	loaded = nvr_keyring_load(fx->dir, &error);
 	g_assert_no_error(error);
