@@ -302,47 +302,34 @@ nvrctl_keys_report_slot(NvrKeyring *keyring, const gchar *what, const gchar *use
 	printf("%s: new passphrase set for user %s (no footage was touched)\n", what, user);
 }
 
+/*
+ * passwd and recovery: unlock with the old passphrase or the recovery secret, then
+ * write the user's slot. passwd keeps the user's own generation (a passphrase change
+ * moves nobody to another key); recovery gives the newest, reaching all footage again.
+ */
 static gint
-nvrctl_keys_passwd(const gchar *state_dir, const NvrctlKeysOptions *o, gboolean json)
+nvrctl_keys_reslot(const gchar *state_dir, const gchar *command, const NvrctlKeysOptions *o, gboolean json)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(NvrKeyring) keyring = NULL;
 	g_autoptr(GPtrArray) pairs = NULL;
 	const gchar *user = o->user != NULL ? o->user : "owner";
+	gboolean recovery = g_strcmp0(command, "recovery") == 0;
 
-	if (o->passphrase_file == NULL || o->new_passphrase_file == NULL)
-		return nvrctl_keys_usage("passwd needs --passphrase-file OLD --new-passphrase-file NEW");
+	if (o->new_passphrase_file == NULL || (recovery ? o->recovery_file : o->passphrase_file) == NULL)
+		return nvrctl_keys_usage(recovery ? "recovery needs --recovery-file F --new-passphrase-file NEW"
+						  : "passwd needs --passphrase-file OLD --new-passphrase-file NEW");
 	keyring = nvr_keyring_load(state_dir, &error);
 	if (keyring == NULL)
 		return nvrctl_keys_fail(error);
-	pairs = nvrctl_keys_unlock_with_file(keyring, user, o->passphrase_file, &error);
-	/* the user's own generation: a passphrase change moves nobody to another key */
+	if (recovery)
+		pairs = nvrctl_keys_unlock_recovery_file(keyring, o->recovery_file, &error);
+	else
+		pairs = nvrctl_keys_unlock_with_file(keyring, user, o->passphrase_file, &error);
 	if (pairs == NULL ||
 	    !nvrctl_keys_set_slot(keyring, user, g_ptr_array_index(pairs, 0), o->new_passphrase_file, o, &error))
 		return nvrctl_keys_fail(error);
-	nvrctl_keys_report_slot(keyring, "passwd", user, json);
-	return 0;
-}
-
-static gint
-nvrctl_keys_recovery(const gchar *state_dir, const NvrctlKeysOptions *o, gboolean json)
-{
-	g_autoptr(GError) error = NULL;
-	g_autoptr(NvrKeyring) keyring = NULL;
-	g_autoptr(GPtrArray) pairs = NULL;
-	const gchar *user = o->user != NULL ? o->user : "owner";
-
-	if (o->recovery_file == NULL || o->new_passphrase_file == NULL)
-		return nvrctl_keys_usage("recovery needs --recovery-file F --new-passphrase-file NEW");
-	keyring = nvr_keyring_load(state_dir, &error);
-	if (keyring == NULL)
-		return nvrctl_keys_fail(error);
-	pairs = nvrctl_keys_unlock_recovery_file(keyring, o->recovery_file, &error);
-	/* the newest generation: a recovered user reaches all footage again */
-	if (pairs == NULL ||
-	    !nvrctl_keys_set_slot(keyring, user, g_ptr_array_index(pairs, 0), o->new_passphrase_file, o, &error))
-		return nvrctl_keys_fail(error);
-	nvrctl_keys_report_slot(keyring, "recovery", user, json);
+	nvrctl_keys_report_slot(keyring, command, user, json);
 	return 0;
 }
 
@@ -527,9 +514,7 @@ nvrctl_keys_run(const gchar *state_dir, const gchar *command, gint argc, gchar *
 		return nvrctl_keys_usage("needs --state-dir DIR");
 	if (g_strcmp0(command, "init") == 0)
 		return nvrctl_keys_init(state_dir, &o, json);
-	if (g_strcmp0(command, "passwd") == 0)
-		return nvrctl_keys_passwd(state_dir, &o, json);
-	if (g_strcmp0(command, "recovery") == 0)
-		return nvrctl_keys_recovery(state_dir, &o, json);
+	if (g_strcmp0(command, "passwd") == 0 || g_strcmp0(command, "recovery") == 0)
+		return nvrctl_keys_reslot(state_dir, command, &o, json);
 	return nvrctl_keys_decrypt(state_dir, &o, json);
 }

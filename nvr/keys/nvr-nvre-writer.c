@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <glib/gstdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -229,6 +230,7 @@ nvr_nvre_writer_new_internal(gint fd, const gchar *path, const NvrNvreWriterPara
 NvrNvreWriter *
 nvr_nvre_writer_create(const gchar *path, const NvrNvreWriterParams *params, GError **error)
 {
+	NvrNvreWriter *self;
 	gint fd;
 
 	g_return_val_if_fail(path != NULL && params != NULL, NULL);
@@ -240,7 +242,11 @@ nvr_nvre_writer_create(const gchar *path, const NvrNvreWriterParams *params, GEr
 		nvr_error_from_errno(error, errno, "create %s", path);
 		return NULL;
 	}
-	return nvr_nvre_writer_new_internal(fd, path, params, NULL, error);
+	self = nvr_nvre_writer_new_internal(fd, path, params, NULL, error);
+	/* O_EXCL made it ours: a header that could not be written leaves no file behind */
+	if (self == NULL)
+		g_unlink(path);
+	return self;
 }
 
 static gint

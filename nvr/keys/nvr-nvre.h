@@ -102,7 +102,8 @@ typedef struct {
 gboolean
 nvr_nvre_context_set_camera_uuid(NvrNvreContext *context, const gchar *uuid, GError **error);
 
-/* §8.1: everything read from public bytes, so keyless */
+/* §8.1: everything read from public bytes, so keyless. Every function that fills one
+ * zeroes it first, padding included, so two states compare with memcmp(). */
 typedef struct {
 	guint8 fixed_prime[NVR_NVRE_FIXED_SIZE]; /* FIXED with bytes 14 and 15 zeroed */
 	guint64 file_len;
