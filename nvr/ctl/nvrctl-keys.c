@@ -92,8 +92,9 @@ nvrctl_keys_read_secret_file(const gchar *path, const gchar *what, GError **erro
 	}
 	if (len > NVRCTL_KEYS_SECRET_FILE_MAX) {
 		nvr_keys_memzero(data, len);
-		g_set_error(error, NVR_ERROR, NVR_ERROR_INVALID_ARGUMENT, "%s %s is larger than %u bytes",
-			    what, path, NVRCTL_KEYS_SECRET_FILE_MAX);
+		g_set_error(error, NVR_ERROR, NVR_ERROR_INVALID_ARGUMENT,
+			    "%s %s is larger than %u bytes", what, path,
+			    NVRCTL_KEYS_SECRET_FILE_MAX);
 		return NULL;
 	}
 	if (len > 0 && data[len - 1] == '\n')
@@ -110,7 +111,8 @@ nvrctl_keys_read_secret_file(const gchar *path, const gchar *what, GError **erro
 }
 
 static GPtrArray *
-nvrctl_keys_unlock_with_file(NvrKeyring *keyring, const gchar *user, const gchar *path, GError **error)
+nvrctl_keys_unlock_with_file(NvrKeyring *keyring, const gchar *user, const gchar *path,
+			     GError **error)
 {
 	g_autoptr(NvrSecret) pass = nvrctl_keys_read_secret_file(path, "passphrase file", error);
 	GPtrArray *pairs;
@@ -145,14 +147,16 @@ static gboolean
 nvrctl_keys_set_slot(NvrKeyring *keyring, const gchar *user, NvrNvreKeyPair *household,
 		     const gchar *path, const NvrctlKeysOptions *o, GError **error)
 {
-	g_autoptr(NvrSecret) pass = nvrctl_keys_read_secret_file(path, "new passphrase file", error);
+	g_autoptr(NvrSecret) pass =
+		nvrctl_keys_read_secret_file(path, "new passphrase file", error);
 	const guint8 *p;
 	gboolean ok;
 
 	if (pass == NULL || (p = nvr_secret_acquire(pass, error)) == NULL)
 		return FALSE;
 	ok = nvr_keyring_set_user(keyring, user, household, p, nvr_secret_get_size(pass),
-				  (guint64)o->kdf_opslimit, (guint64)o->kdf_memlimit_mib << 20, error);
+				  (guint64)o->kdf_opslimit, (guint64)o->kdf_memlimit_mib << 20,
+				  error);
 	nvr_secret_release(pass);
 	return ok && nvr_keyring_save(keyring, error);
 }
@@ -163,8 +167,9 @@ nvrctl_keys_check_kdf(const NvrctlKeysOptions *o, GError **error)
 	if ((o->kdf_opslimit == 0) != (o->kdf_memlimit_mib == 0) || o->kdf_opslimit < 0 ||
 	    o->kdf_memlimit_mib < 0 || o->kdf_opslimit > NVR_NVRE_SLOT_OPSLIMIT_MAX ||
 	    o->kdf_memlimit_mib > 1024) {
-		g_set_error_literal(error, NVR_ERROR, NVR_ERROR_INVALID_ARGUMENT,
-				    "--kdf-opslimit (1..16) and --kdf-memlimit-mib (8..1024) go together");
+		g_set_error_literal(
+			error, NVR_ERROR, NVR_ERROR_INVALID_ARGUMENT,
+			"--kdf-opslimit (1..16) and --kdf-memlimit-mib (8..1024) go together");
 		return FALSE;
 	}
 	return TRUE;
@@ -219,7 +224,8 @@ nvrctl_keys_report_init(NvrKeyring *keyring, const gchar *user, const gchar *rec
 	guint8 key_id[NVR_NVRE_KEY_ID_SIZE];
 	g_autofree gchar *kid = NULL;
 	g_autofree gchar *dpk = nvrctl_keys_hex(
-	    nvr_nvre_signing_key_get_public(nvr_keyring_get_device_key(keyring)), NVR_NVRE_KEY_SIZE);
+		nvr_nvre_signing_key_get_public(nvr_keyring_get_device_key(keyring)),
+		NVR_NVRE_KEY_SIZE);
 
 	if (!nvr_nvre_key_id(nvr_keyring_get_household_public(keyring), key_id, NULL))
 		memset(key_id, 0, sizeof(key_id));
@@ -235,7 +241,8 @@ nvrctl_keys_report_init(NvrKeyring *keyring, const gchar *user, const gchar *rec
 		json_builder_add_string_value(b, kid);
 		json_builder_set_member_name(b, "device_public_key");
 		json_builder_add_string_value(b, dpk);
-		json_builder_set_member_name(b, recovery_out != NULL ? "recovery_file" : "recovery_secret");
+		json_builder_set_member_name(b, recovery_out != NULL ? "recovery_file"
+								     : "recovery_secret");
 		json_builder_add_string_value(b, recovery_out != NULL ? recovery_out : recovery);
 		json_builder_end_object(b);
 		nvrctl_keys_print_json(b);
@@ -244,9 +251,11 @@ nvrctl_keys_report_init(NvrKeyring *keyring, const gchar *user, const gchar *rec
 	printf("keyring created: %s\nuser: %s\nhousehold key id: %s\ndevice public key: %s\n",
 	       nvr_keyring_get_path(keyring), user, kid, dpk);
 	if (recovery_out != NULL)
-		printf("recovery secret written to %s: keep it offline, then delete it here\n", recovery_out);
+		printf("recovery secret written to %s: keep it offline, then delete it here\n",
+		       recovery_out);
 	else
-		printf("recovery secret (shown only this once; write it down and keep it offline):\n  %s\n",
+		printf("recovery secret (shown only this once; write it down and keep it "
+		       "offline):\n  %s\n",
 		       recovery);
 }
 
@@ -267,12 +276,14 @@ nvrctl_keys_init(const gchar *state_dir, const NvrctlKeysOptions *o, gboolean js
 	pass = nvrctl_keys_read_secret_file(o->passphrase_file, "passphrase file", &error);
 	if (pass == NULL || (p = nvr_secret_acquire(pass, &error)) == NULL)
 		return nvrctl_keys_fail(error);
-	keyring = nvr_keyring_create(state_dir, user, p, nvr_secret_get_size(pass), (guint64)o->kdf_opslimit,
-				     (guint64)o->kdf_memlimit_mib << 20, &recovery, &error);
+	keyring = nvr_keyring_create(state_dir, user, p, nvr_secret_get_size(pass),
+				     (guint64)o->kdf_opslimit, (guint64)o->kdf_memlimit_mib << 20,
+				     &recovery, &error);
 	nvr_secret_release(pass);
 	if (keyring == NULL)
 		return nvrctl_keys_fail(error);
-	if (o->recovery_out != NULL && !nvrctl_keys_write_recovery(o->recovery_out, recovery, &error)) {
+	if (o->recovery_out != NULL &&
+	    !nvrctl_keys_write_recovery(o->recovery_out, recovery, &error)) {
 		/* the keyring exists now: the secret must not be lost with the error */
 		fprintf(stderr, "nvrctl: %s\nrecovery secret: %s\n", error->message, recovery);
 		nvr_keys_memzero(recovery, strlen(recovery));
@@ -308,7 +319,8 @@ nvrctl_keys_report_slot(NvrKeyring *keyring, const gchar *what, const gchar *use
  * moves nobody to another key); recovery gives the newest, reaching all footage again.
  */
 static gint
-nvrctl_keys_reslot(const gchar *state_dir, const gchar *command, const NvrctlKeysOptions *o, gboolean json)
+nvrctl_keys_reslot(const gchar *state_dir, const gchar *command, const NvrctlKeysOptions *o,
+		   gboolean json)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(NvrKeyring) keyring = NULL;
@@ -316,9 +328,11 @@ nvrctl_keys_reslot(const gchar *state_dir, const gchar *command, const NvrctlKey
 	const gchar *user = o->user != NULL ? o->user : "owner";
 	gboolean recovery = g_strcmp0(command, "recovery") == 0;
 
-	if (o->new_passphrase_file == NULL || (recovery ? o->recovery_file : o->passphrase_file) == NULL)
-		return nvrctl_keys_usage(recovery ? "recovery needs --recovery-file F --new-passphrase-file NEW"
-						  : "passwd needs --passphrase-file OLD --new-passphrase-file NEW");
+	if (o->new_passphrase_file == NULL ||
+	    (recovery ? o->recovery_file : o->passphrase_file) == NULL)
+		return nvrctl_keys_usage(
+			recovery ? "recovery needs --recovery-file F --new-passphrase-file NEW"
+				 : "passwd needs --passphrase-file OLD --new-passphrase-file NEW");
 	keyring = nvr_keyring_load(state_dir, &error);
 	if (keyring == NULL)
 		return nvrctl_keys_fail(error);
@@ -326,8 +340,8 @@ nvrctl_keys_reslot(const gchar *state_dir, const gchar *command, const NvrctlKey
 		pairs = nvrctl_keys_unlock_recovery_file(keyring, o->recovery_file, &error);
 	else
 		pairs = nvrctl_keys_unlock_with_file(keyring, user, o->passphrase_file, &error);
-	if (pairs == NULL ||
-	    !nvrctl_keys_set_slot(keyring, user, g_ptr_array_index(pairs, 0), o->new_passphrase_file, o, &error))
+	if (pairs == NULL || !nvrctl_keys_set_slot(keyring, user, g_ptr_array_index(pairs, 0),
+						   o->new_passphrase_file, o, &error))
 		return nvrctl_keys_fail(error);
 	nvrctl_keys_report_slot(keyring, command, user, json);
 	return 0;
@@ -337,9 +351,11 @@ static gboolean
 nvrctl_keys_decrypt_context(const NvrctlKeysOptions *o, NvrNvreContext *ctx, GError **error)
 {
 	memset(ctx, 0, sizeof(*ctx));
-	if (o->camera_id == NULL || o->segment_id <= 0 || o->content_type <= 0 || o->content_type > 255) {
+	if (o->camera_id == NULL || o->segment_id <= 0 || o->content_type <= 0 ||
+	    o->content_type > 255) {
 		g_set_error_literal(error, NVR_ERROR, NVR_ERROR_INVALID_ARGUMENT,
-				    "decrypt needs --camera-id UUID --segment-id N (>= 1) --start-us N --content-type N");
+				    "decrypt needs --camera-id UUID --segment-id N (>= 1) "
+				    "--start-us N --content-type N");
 		return FALSE;
 	}
 	if (!nvr_nvre_context_set_camera_uuid(ctx, o->camera_id, error))
@@ -421,8 +437,10 @@ nvrctl_keys_decrypt(const gchar *state_dir, const NvrctlKeysOptions *o, gboolean
 		json_builder_set_member_name(b, "plain_len");
 		json_builder_add_int_value(b, (gint64)nvr_nvre_reader_get_plain_len(reader));
 		json_builder_set_member_name(b, "status");
-		json_builder_add_string_value(b, nvr_nvre_reader_get_status(reader) == NVR_NVRE_STATUS_FINALIZED
-						     ? "finalized" : "interrupted");
+		json_builder_add_string_value(b, nvr_nvre_reader_get_status(reader) ==
+								 NVR_NVRE_STATUS_FINALIZED
+							 ? "finalized"
+							 : "interrupted");
 		json_builder_end_object(b);
 		nvrctl_keys_print_json(b);
 	} else {
@@ -449,34 +467,48 @@ nvrctl_keys_command_options(const gchar *command)
 }
 
 static gboolean
-nvrctl_keys_parse(const gchar *command, gint argc, gchar **argv, NvrctlKeysOptions *o, GError **error)
+nvrctl_keys_parse(const gchar *command, gint argc, gchar **argv, NvrctlKeysOptions *o,
+		  GError **error)
 {
 	const GOptionEntry all[] = {
-	    {"user", 0, 0, G_OPTION_ARG_STRING, &o->user, "User name (default: owner)", "NAME"},
-	    {"passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &o->passphrase_file, "Passphrase (one trailing newline is stripped)", "F"},
-	    {"new-passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &o->new_passphrase_file, "New passphrase", "F"},
-	    {"recovery-file", 0, 0, G_OPTION_ARG_FILENAME, &o->recovery_file, "The printed recovery secret", "F"},
-	    {"recovery-out", 0, 0, G_OPTION_ARG_FILENAME, &o->recovery_out, "Write the recovery secret to a new file (mode 0600)", "F"},
-	    {"output", 'o', 0, G_OPTION_ARG_FILENAME, &o->output, "Decrypted output (a new file)", "OUT"},
-	    {"camera-id", 0, 0, G_OPTION_ARG_STRING, &o->camera_id, "Camera UUID the segment must belong to", "UUID"},
-	    {"segment-id", 0, 0, G_OPTION_ARG_INT64, &o->segment_id, "Segment id", "N"},
-	    {"start-us", 0, 0, G_OPTION_ARG_INT64, &o->start_us, "Start time in the header, UTC microseconds", "N"},
-	    {"content-type", 0, 0, G_OPTION_ARG_INT, &o->content_type, "1 fMP4, 2 JPEG, 3 event", "N"},
-	    {"interrupted", 0, 0, G_OPTION_ARG_NONE, &o->interrupted, "The index marks the segment interrupted", NULL},
-	    {"kdf-opslimit", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT64, &o->kdf_opslimit, "Argon2id passes", "N"},
-	    {"kdf-memlimit-mib", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT64, &o->kdf_memlimit_mib, "Argon2id memory", "N"},
-	    {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o->rest, NULL, "FILE"},
+		{"user", 0, 0, G_OPTION_ARG_STRING, &o->user, "User name (default: owner)", "NAME"},
+		{"passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &o->passphrase_file,
+		 "Passphrase (one trailing newline is stripped)", "F"},
+		{"new-passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &o->new_passphrase_file,
+		 "New passphrase", "F"},
+		{"recovery-file", 0, 0, G_OPTION_ARG_FILENAME, &o->recovery_file,
+		 "The printed recovery secret", "F"},
+		{"recovery-out", 0, 0, G_OPTION_ARG_FILENAME, &o->recovery_out,
+		 "Write the recovery secret to a new file (mode 0600)", "F"},
+		{"output", 'o', 0, G_OPTION_ARG_FILENAME, &o->output,
+		 "Decrypted output (a new file)", "OUT"},
+		{"camera-id", 0, 0, G_OPTION_ARG_STRING, &o->camera_id,
+		 "Camera UUID the segment must belong to", "UUID"},
+		{"segment-id", 0, 0, G_OPTION_ARG_INT64, &o->segment_id, "Segment id", "N"},
+		{"start-us", 0, 0, G_OPTION_ARG_INT64, &o->start_us,
+		 "Start time in the header, UTC microseconds", "N"},
+		{"content-type", 0, 0, G_OPTION_ARG_INT, &o->content_type,
+		 "1 fMP4, 2 JPEG, 3 event", "N"},
+		{"interrupted", 0, 0, G_OPTION_ARG_NONE, &o->interrupted,
+		 "The index marks the segment interrupted", NULL},
+		{"kdf-opslimit", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT64, &o->kdf_opslimit,
+		 "Argon2id passes", "N"},
+		{"kdf-memlimit-mib", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT64,
+		 &o->kdf_memlimit_mib, "Argon2id memory", "N"},
+		{G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o->rest, NULL, "FILE"},
 	};
 	const gchar *wanted = nvrctl_keys_command_options(command);
 	g_autoptr(GArray) entries = g_array_new(TRUE, TRUE, sizeof(GOptionEntry));
-	g_autofree gchar *param = g_strdup_printf("%s", g_strcmp0(command, "decrypt") == 0 ? "FILE" : "");
+	g_autofree gchar *param =
+		g_strdup_printf("%s", g_strcmp0(command, "decrypt") == 0 ? "FILE" : "");
 	g_autoptr(GOptionContext) ctx = g_option_context_new(param);
 	/* g_option_context_parse() rearranges the array it is given: work on a copy */
 	g_autofree gchar **args = g_new0(gchar *, argc + 1);
 	gint n = argc;
 
 	if (wanted == NULL) {
-		g_set_error(error, NVR_ERROR, NVR_ERROR_INVALID_ARGUMENT, "unknown key command '%s'", command);
+		g_set_error(error, NVR_ERROR, NVR_ERROR_INVALID_ARGUMENT,
+			    "unknown key command '%s'", command);
 		return FALSE;
 	}
 	for (guint i = 0; i < G_N_ELEMENTS(all); i++) {
@@ -492,15 +524,16 @@ nvrctl_keys_parse(const gchar *command, gint argc, gchar **argv, NvrctlKeysOptio
 		return FALSE;
 	/* args[0] is the command; decrypt's FILE went to o->rest */
 	if (n > 1) {
-		g_set_error(error, NVR_ERROR, NVR_ERROR_INVALID_ARGUMENT, "%s: unexpected argument '%s'",
-			    command, args[1]);
+		g_set_error(error, NVR_ERROR, NVR_ERROR_INVALID_ARGUMENT,
+			    "%s: unexpected argument '%s'", command, args[1]);
 		return FALSE;
 	}
 	return nvrctl_keys_check_kdf(o, error);
 }
 
 gint
-nvrctl_keys_run(const gchar *state_dir, const gchar *command, gint argc, gchar **argv, gboolean json)
+nvrctl_keys_run(const gchar *state_dir, const gchar *command, gint argc, gchar **argv,
+		gboolean json)
 {
 	g_auto(NvrctlKeysOptions) o = {0};
 	g_autoptr(GError) error = NULL;

@@ -11,6 +11,7 @@
 G_BEGIN_DECLS
 
 gint
-nvrctl_keys_run(const gchar *state_dir, const gchar *command, gint argc, gchar **argv, gboolean json);
+nvrctl_keys_run(const gchar *state_dir, const gchar *command, gint argc, gchar **argv,
+		gboolean json);
 
 G_END_DECLS

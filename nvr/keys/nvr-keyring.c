@@ -69,7 +69,7 @@ typedef struct {
 } NvrKeyringUser;
 
 struct _NvrKeyring {
-	gchar *path; /* nullable: parsed from memory */
+	gchar *path;	    /* nullable: parsed from memory */
 	GArray *households; /* NvrKeyringHousehold, newest first */
 	GPtrArray *users;   /* NvrKeyringUser */
 	guint8 recovery_pk[NVR_NVRE_KEY_SIZE];
@@ -107,8 +107,8 @@ nvr_keyring_free(NvrKeyring *self)
 	g_free(self);
 }
 
-static gboolean
-nvr_keyring_fail(GError **error, gint code, const gchar *format, ...) G_GNUC_PRINTF(3, 4);
+static gboolean nvr_keyring_fail(GError **error, gint code, const gchar *format, ...)
+	G_GNUC_PRINTF(3, 4);
 
 static gboolean
 nvr_keyring_fail(GError **error, gint code, const gchar *format, ...)
@@ -267,12 +267,15 @@ nvr_keyring_recovery_digits(const gchar *text, guint8 *values, GError **error)
 		v = nvr_keyring_b32_value(*p);
 		if (v < 0 || n == (NVR_KEYRING_RECOVERY_GROUPS + 1) * 4)
 			return nvr_keyring_fail(error, NVR_ERROR_INVALID_ARGUMENT,
-						"not a recovery secret (expected 14 groups of 4 letters and digits 2-7)");
+						"not a recovery secret (expected 14 groups of 4 "
+						"letters and digits 2-7)");
 		values[n++] = (guint8)v;
 	}
 	if (n != (NVR_KEYRING_RECOVERY_GROUPS + 1) * 4)
-		return nvr_keyring_fail(error, NVR_ERROR_INVALID_ARGUMENT,
-					"a recovery secret has 56 letters and digits, this one %" G_GSIZE_FORMAT, n);
+		return nvr_keyring_fail(
+			error, NVR_ERROR_INVALID_ARGUMENT,
+			"a recovery secret has 56 letters and digits, this one %" G_GSIZE_FORMAT,
+			n);
 	return TRUE;
 }
 
@@ -303,7 +306,8 @@ nvr_keyring_parse_recovery_secret(const gchar *text, GError **error)
 	}
 	/* 260 bits carry 256: the last 4 must be zero in a secret we printed */
 	if (ok && (acc & ((1u << bits) - 1)) != 0)
-		ok = nvr_keyring_fail(error, NVR_ERROR_INVALID_ARGUMENT, "recovery secret: checksum mismatch (typo?)");
+		ok = nvr_keyring_fail(error, NVR_ERROR_INVALID_ARGUMENT,
+				      "recovery secret: checksum mismatch (typo?)");
 	if (ok)
 		ok = nvr_keyring_recovery_checksum(w + 56, check, error);
 	for (gsize i = 0; ok && i < 4; i++) {
@@ -429,7 +433,8 @@ nvr_keyring_parse_key32(NvrKeyringParser *p, gchar **f, guint n, guint *count, g
 
 /* device and seal: secrets, decoded straight into locked memory */
 static gboolean
-nvr_keyring_parse_secret_line(NvrKeyringParser *p, gchar **f, guint n, guint *count, NvrSecret *into)
+nvr_keyring_parse_secret_line(NvrKeyringParser *p, gchar **f, guint n, guint *count,
+			      NvrSecret *into)
 {
 	guint8 *s = nvr_secret_acquire(into, p->error);
 	gboolean ok;
@@ -477,43 +482,53 @@ nvr_keyring_parse_first_line(NvrKeyringParser *p, const gchar *line)
 		return nvr_keyring_fail(p->error, NVR_ERROR_CORRUPT, "not an nvr keyring");
 	if (version != NVR_KEYRING_VERSION)
 		return nvr_keyring_fail(p->error, NVR_ERROR_VERSION,
-					"keyring version %" G_GUINT64_FORMAT " was written by a newer nvr (this one reads %u)",
+					"keyring version %" G_GUINT64_FORMAT
+					" was written by a newer nvr (this one reads %u)",
 					version, NVR_KEYRING_VERSION);
 	return TRUE;
 }
 
 /* the checksum line is the last; @body_len is where it starts */
 static gboolean
-nvr_keyring_check_checksum(NvrKeyringParser *p, const guint8 *data, gsize body_len, const gchar *line)
+nvr_keyring_check_checksum(NvrKeyringParser *p, const guint8 *data, gsize body_len,
+			   const gchar *line)
 {
 	guint8 want[32], got[32];
 
-	if (!g_str_has_prefix(line, "checksum ") || !nvr_keyring_unhex(line + 9, want, sizeof(want)))
-		return nvr_keyring_corrupt(p, "the last line must be the checksum (truncated file?)");
+	if (!g_str_has_prefix(line, "checksum ") ||
+	    !nvr_keyring_unhex(line + 9, want, sizeof(want)))
+		return nvr_keyring_corrupt(p,
+					   "the last line must be the checksum (truncated file?)");
 	if (!nvr_keys_blake2b(NULL, data, body_len, got))
 		return nvr_keyring_fail(p->error, NVR_ERROR_FAILED, "BLAKE2b failed");
 	if (!nvr_keys_equal(want, got, sizeof(got)))
-		return nvr_keyring_fail(p->error, NVR_ERROR_CORRUPT, "keyring checksum mismatch: the file is damaged");
+		return nvr_keyring_fail(p->error, NVR_ERROR_CORRUPT,
+					"keyring checksum mismatch: the file is damaged");
 	return TRUE;
 }
 
 /* after the last line: counts, and that every slot names a household we have */
 static gboolean
-nvr_keyring_check_complete(NvrKeyring *self, guint n_recovery, guint n_device, guint n_seal, GError **error)
+nvr_keyring_check_complete(NvrKeyring *self, guint n_recovery, guint n_device, guint n_seal,
+			   GError **error)
 {
 	if (self->households->len == 0 || n_recovery != 1 || n_device != 1 || n_seal != 1 ||
 	    self->users->len == 0)
-		return nvr_keyring_fail(error, NVR_ERROR_CORRUPT,
-					"keyring incomplete: needs households, recovery, device, seal and a user");
+		return nvr_keyring_fail(
+			error, NVR_ERROR_CORRUPT,
+			"keyring incomplete: needs households, recovery, device, seal and a user");
 	for (guint i = 0; i < self->users->len; i++) {
 		NvrKeyringUser *user = g_ptr_array_index(self->users, i);
 		gboolean found = FALSE;
 		for (guint j = 0; j < self->households->len && !found; j++)
-			found = memcmp(g_array_index(self->households, NvrKeyringHousehold, j).key_id,
+			found = memcmp(g_array_index(self->households, NvrKeyringHousehold, j)
+					       .key_id,
 				       user->key_id, NVR_NVRE_KEY_ID_SIZE) == 0;
 		if (!found)
-			return nvr_keyring_fail(error, NVR_ERROR_CORRUPT,
-						"keyring: user '%s' is bound to an unknown household key", user->name);
+			return nvr_keyring_fail(
+				error, NVR_ERROR_CORRUPT,
+				"keyring: user '%s' is bound to an unknown household key",
+				user->name);
 	}
 	return TRUE;
 }
@@ -523,12 +538,15 @@ static gboolean
 nvr_keyring_check_bytes(const guint8 *data, gsize len, GError **error)
 {
 	if (len > NVR_KEYRING_MAX_SIZE)
-		return nvr_keyring_fail(error, NVR_ERROR_CORRUPT, "keyring larger than %u bytes", NVR_KEYRING_MAX_SIZE);
+		return nvr_keyring_fail(error, NVR_ERROR_CORRUPT, "keyring larger than %u bytes",
+					NVR_KEYRING_MAX_SIZE);
 	if (len == 0 || data[len - 1] != '\n')
 		return nvr_keyring_fail(error, NVR_ERROR_CORRUPT, "keyring is empty or truncated");
 	for (gsize i = 0; i < len; i++) {
 		if (data[i] != '\n' && (data[i] < 0x20 || data[i] > 0x7e))
-			return nvr_keyring_fail(error, NVR_ERROR_CORRUPT, "keyring holds a non-text byte at %" G_GSIZE_FORMAT, i);
+			return nvr_keyring_fail(error, NVR_ERROR_CORRUPT,
+						"keyring holds a non-text byte at %" G_GSIZE_FORMAT,
+						i);
 	}
 	return TRUE;
 }
@@ -613,14 +631,15 @@ nvr_keyring_read_file(const gchar *path, GError **error)
 
 	if (fd < 0) {
 		if (errno == ENOENT)
-			nvr_keyring_fail(error, NVR_ERROR_NOT_FOUND, "no keyring at %s (run nvrctl init)", path);
+			nvr_keyring_fail(error, NVR_ERROR_NOT_FOUND,
+					 "no keyring at %s (run nvrctl init)", path);
 		else
 			nvr_error_from_errno(error, errno, "open %s", path);
 		return NULL;
 	}
 	if (fstat(fd, &st) == 0 && (st.st_mode & 077) != 0)
-		g_warning("%s is readable by other users (mode %04o): it holds the device key", path,
-			  (guint)(st.st_mode & 07777));
+		g_warning("%s is readable by other users (mode %04o): it holds the device key",
+			  path, (guint)(st.st_mode & 07777));
 	while (len <= NVR_KEYRING_MAX_SIZE) {
 		gssize n = read(fd, buf + len, NVR_KEYRING_MAX_SIZE + 1 - len);
 		if (n < 0 && errno == EINTR)
@@ -746,12 +765,13 @@ nvr_keyring_save(NvrKeyring *self, GError **error)
 
 	g_return_val_if_fail(self != NULL, FALSE);
 	if (self->path == NULL)
-		return nvr_keyring_fail(error, NVR_ERROR_INVALID_ARGUMENT, "this keyring has no file");
+		return nvr_keyring_fail(error, NVR_ERROR_INVALID_ARGUMENT,
+					"this keyring has no file");
 	bytes = nvr_keyring_serialize(self, error);
 	if (bytes == NULL)
 		return FALSE;
-	ok = nvr_file_write_atomic(self->path, g_bytes_get_data(bytes, NULL), g_bytes_get_size(bytes),
-				   0600, error);
+	ok = nvr_file_write_atomic(self->path, g_bytes_get_data(bytes, NULL),
+				   g_bytes_get_size(bytes), 0600, error);
 	nvr_keys_memzero((gpointer)g_bytes_get_data(bytes, NULL), g_bytes_get_size(bytes));
 	return ok;
 }
@@ -812,7 +832,8 @@ nvr_keyring_open_sealed(NvrNvreKeyPair *opener, const guint8 *sealed, const guin
 		nvr_keyring_fail(error, NVR_ERROR_CORRUPT, "a sealed household key does not open");
 	nvr_secret_release(work);
 	if (pair != NULL && !nvr_keys_equal(pair->pk, expect_pk, NVR_NVRE_KEY_SIZE)) {
-		nvr_keyring_fail(error, NVR_ERROR_CORRUPT, "a sealed household key does not match its public key");
+		nvr_keyring_fail(error, NVR_ERROR_CORRUPT,
+				 "a sealed household key does not match its public key");
 		return NULL;
 	}
 	return g_steal_pointer(&pair);
@@ -825,7 +846,8 @@ nvr_keyring_unlock_older(NvrKeyring *self, guint from, GPtrArray *pairs, GError 
 	for (guint i = from + 1; i < self->households->len; i++) {
 		NvrKeyringHousehold *h = &g_array_index(self->households, NvrKeyringHousehold, i);
 		NvrNvreKeyPair *newer = g_ptr_array_index(pairs, pairs->len - 1);
-		NvrNvreKeyPair *pair = nvr_keyring_open_sealed(newer, h->sealed_to_newer, h->pk, error);
+		NvrNvreKeyPair *pair =
+			nvr_keyring_open_sealed(newer, h->sealed_to_newer, h->pk, error);
 		if (pair == NULL)
 			return FALSE;
 		g_ptr_array_add(pairs, pair);
@@ -837,20 +859,24 @@ static void
 nvr_keyring_map_slot_error(GError **error, GError *local, const gchar *user)
 {
 	if (g_error_matches(local, NVR_NVRE_ERROR, NVR_NVRE_ERROR_NOKEY))
-		g_set_error(error, NVR_ERROR, NVR_ERROR_AUTH, "wrong passphrase for user '%s'", user);
+		g_set_error(error, NVR_ERROR, NVR_ERROR_AUTH, "wrong passphrase for user '%s'",
+			    user);
 	else if (g_error_matches(local, NVR_NVRE_ERROR, NVR_NVRE_ERROR_PARAM))
-		g_set_error(error, NVR_ERROR, NVR_ERROR_CORRUPT, "key slot of '%s': %s", user, local->message);
+		g_set_error(error, NVR_ERROR, NVR_ERROR_CORRUPT, "key slot of '%s': %s", user,
+			    local->message);
 	else if (g_error_matches(local, NVR_NVRE_ERROR, NVR_NVRE_ERROR_INVALID_ARGUMENT))
 		g_set_error_literal(error, NVR_ERROR, NVR_ERROR_INVALID_ARGUMENT, local->message);
 	else
-		g_set_error(error, NVR_ERROR, NVR_ERROR_FAILED, "unlocking '%s': %s", user, local->message);
+		g_set_error(error, NVR_ERROR, NVR_ERROR_FAILED, "unlocking '%s': %s", user,
+			    local->message);
 }
 
 GPtrArray *
 nvr_keyring_unlock(NvrKeyring *self, const gchar *user, const guint8 *passphrase,
 		   gsize passphrase_len, GError **error)
 {
-	g_autoptr(GPtrArray) pairs = g_ptr_array_new_with_free_func((GDestroyNotify)nvr_nvre_key_pair_unref);
+	g_autoptr(GPtrArray) pairs =
+		g_ptr_array_new_with_free_func((GDestroyNotify)nvr_nvre_key_pair_unref);
 	g_autoptr(GError) local = NULL;
 	NvrKeyringUser *u;
 	NvrNvreKeyPair *pair;
@@ -865,7 +891,8 @@ nvr_keyring_unlock(NvrKeyring *self, const gchar *user, const guint8 *passphrase
 	g = nvr_keyring_find_generation(self, u->key_id);
 	g_assert(g >= 0); /* checked when parsed or set */
 	pair = nvr_nvre_slot_unwrap(u->slot, sizeof(u->slot), passphrase, passphrase_len,
-				    g_array_index(self->households, NvrKeyringHousehold, g).pk, &local);
+				    g_array_index(self->households, NvrKeyringHousehold, g).pk,
+				    &local);
 	if (pair == NULL) {
 		nvr_keyring_map_slot_error(error, local, user);
 		return NULL;
@@ -879,13 +906,16 @@ nvr_keyring_unlock(NvrKeyring *self, const gchar *user, const guint8 *passphrase
 GPtrArray *
 nvr_keyring_unlock_recovery(NvrKeyring *self, const gchar *recovery_secret, GError **error)
 {
-	g_autoptr(GPtrArray) pairs = g_ptr_array_new_with_free_func((GDestroyNotify)nvr_nvre_key_pair_unref);
-	g_autoptr(NvrNvreKeyPair) recovery = nvr_keyring_parse_recovery_secret(recovery_secret, error);
+	g_autoptr(GPtrArray) pairs =
+		g_ptr_array_new_with_free_func((GDestroyNotify)nvr_nvre_key_pair_unref);
+	g_autoptr(NvrNvreKeyPair) recovery =
+		nvr_keyring_parse_recovery_secret(recovery_secret, error);
 
 	if (recovery == NULL)
 		return NULL;
 	if (!nvr_keys_equal(recovery->pk, self->recovery_pk, NVR_NVRE_KEY_SIZE)) {
-		nvr_keyring_fail(error, NVR_ERROR_AUTH, "this recovery secret belongs to another keyring");
+		nvr_keyring_fail(error, NVR_ERROR_AUTH,
+				 "this recovery secret belongs to another keyring");
 		return NULL;
 	}
 	for (guint i = 0; i < self->households->len; i++) {
@@ -912,16 +942,20 @@ nvr_keyring_set_user(NvrKeyring *self, const gchar *user, NvrNvreKeyPair *househ
 		return nvr_keyring_fail(error, NVR_ERROR_INVALID_ARGUMENT,
 					"user names are 1 to 64 of A-Z a-z 0-9 . _ @ -");
 	if (nvr_keyring_find_generation(self, household->key_id) < 0)
-		return nvr_keyring_fail(error, NVR_ERROR_INVALID_ARGUMENT, "not a household key of this keyring");
+		return nvr_keyring_fail(error, NVR_ERROR_INVALID_ARGUMENT,
+					"not a household key of this keyring");
 	u = nvr_keyring_find_user(self, user);
 	if (u == NULL && self->users->len == NVR_KEYRING_MAX_USERS)
-		return nvr_keyring_fail(error, NVR_ERROR_NO_SPACE, "the keyring holds %u users at most",
+		return nvr_keyring_fail(error, NVR_ERROR_NO_SPACE,
+					"the keyring holds %u users at most",
 					NVR_KEYRING_MAX_USERS);
-	if (opslimit == 0 && u != NULL && !nvr_nvre_slot_get_cost(u->slot, sizeof(u->slot), &opslimit, &memlimit, NULL))
+	if (opslimit == 0 && u != NULL &&
+	    !nvr_nvre_slot_get_cost(u->slot, sizeof(u->slot), &opslimit, &memlimit, NULL))
 		opslimit = 0;
 	if (opslimit == 0)
 		nvr_keyring_calibrate_kdf(NVR_KEYRING_CALIBRATE_MS, &opslimit, &memlimit);
-	if (!nvr_nvre_slot_wrap(household, passphrase, passphrase_len, opslimit, memlimit, slot, &local)) {
+	if (!nvr_nvre_slot_wrap(household, passphrase, passphrase_len, opslimit, memlimit, slot,
+				&local)) {
 		nvr_keyring_map_slot_error(error, local, user);
 		return FALSE;
 	}
@@ -941,9 +975,11 @@ nvr_keyring_remove_user(NvrKeyring *self, const gchar *user, GError **error)
 	NvrKeyringUser *u = nvr_keyring_find_user(self, user);
 
 	if (u == NULL)
-		return nvr_keyring_fail(error, NVR_ERROR_NOT_FOUND, "no user '%s' in the keyring", user);
+		return nvr_keyring_fail(error, NVR_ERROR_NOT_FOUND, "no user '%s' in the keyring",
+					user);
 	if (self->users->len == 1)
-		return nvr_keyring_fail(error, NVR_ERROR_INVALID_ARGUMENT, "'%s' is the last user", user);
+		return nvr_keyring_fail(error, NVR_ERROR_INVALID_ARGUMENT, "'%s' is the last user",
+					user);
 	g_ptr_array_remove(self->users, u);
 	return TRUE;
 }
@@ -960,7 +996,9 @@ nvr_keyring_list_users(NvrKeyring *self)
 	GPtrArray *names = g_ptr_array_new();
 
 	for (guint i = 0; i < self->users->len; i++)
-		g_ptr_array_add(names, g_strdup(((NvrKeyringUser *)g_ptr_array_index(self->users, i))->name));
+		g_ptr_array_add(
+			names,
+			g_strdup(((NvrKeyringUser *)g_ptr_array_index(self->users, i))->name));
 	g_ptr_array_sort(names, nvr_keyring_strcmp);
 	g_ptr_array_add(names, NULL);
 	return (gchar **)g_ptr_array_free(names, FALSE);
@@ -968,7 +1006,8 @@ nvr_keyring_list_users(NvrKeyring *self)
 
 /* a household entry for @pair: its secret escrowed to the recovery key */
 static gboolean
-nvr_keyring_household_for(NvrKeyring *self, NvrNvreKeyPair *pair, NvrKeyringHousehold *h, GError **error)
+nvr_keyring_household_for(NvrKeyring *self, NvrNvreKeyPair *pair, NvrKeyringHousehold *h,
+			  GError **error)
 {
 	const guint8 *sk = nvr_secret_acquire(pair->sk, error);
 	gint rc;
@@ -980,7 +1019,9 @@ nvr_keyring_household_for(NvrKeyring *self, NvrNvreKeyPair *pair, NvrKeyringHous
 	memcpy(h->key_id, pair->key_id, NVR_NVRE_KEY_ID_SIZE);
 	rc = crypto_box_seal(h->escrow, sk, NVR_NVRE_KEY_SIZE, self->recovery_pk);
 	nvr_secret_release(pair->sk);
-	return rc == 0 ? TRUE : nvr_keyring_fail(error, NVR_ERROR_FAILED, "sealing to the recovery key failed");
+	return rc == 0 ? TRUE
+		       : nvr_keyring_fail(error, NVR_ERROR_FAILED,
+					  "sealing to the recovery key failed");
 }
 
 NvrNvreKeyPair *
@@ -993,7 +1034,8 @@ nvr_keyring_rotate_household(NvrKeyring *self, NvrNvreKeyPair *current, GError *
 	gint rc;
 
 	if (!nvr_keys_equal(current->pk, newest->pk, NVR_NVRE_KEY_SIZE)) {
-		nvr_keyring_fail(error, NVR_ERROR_INVALID_ARGUMENT, "rotation needs the newest household key");
+		nvr_keyring_fail(error, NVR_ERROR_INVALID_ARGUMENT,
+				 "rotation needs the newest household key");
 		return NULL;
 	}
 	if (self->households->len == NVR_KEYRING_MAX_GENERATIONS) {
@@ -1048,8 +1090,8 @@ nvr_keyring_create_keys(NvrKeyring *self, NvrNvreKeyPair **household, NvrNvreKey
 
 NvrKeyring *
 nvr_keyring_create(const gchar *state_dir, const gchar *user, const guint8 *passphrase,
-		   gsize passphrase_len, guint64 opslimit, guint64 memlimit, gchar **recovery_secret,
-		   GError **error)
+		   gsize passphrase_len, guint64 opslimit, guint64 memlimit,
+		   gchar **recovery_secret, GError **error)
 {
 	g_autoptr(NvrKeyring) self = NULL;
 	g_autoptr(NvrNvreKeyPair) household = NULL;
@@ -1062,12 +1104,14 @@ nvr_keyring_create(const gchar *state_dir, const gchar *user, const guint8 *pass
 		return NULL;
 	path = nvr_keyring_path(state_dir);
 	if (g_file_test(path, G_FILE_TEST_EXISTS)) {
-		nvr_keyring_fail(error, NVR_ERROR_EXISTS, "%s exists: this state dir is initialised already", path);
+		nvr_keyring_fail(error, NVR_ERROR_EXISTS,
+				 "%s exists: this state dir is initialised already", path);
 		return NULL;
 	}
 	self = nvr_keyring_new();
 	if (!nvr_keyring_create_keys(self, &household, &recovery, error) ||
-	    !nvr_keyring_set_user(self, user, household, passphrase, passphrase_len, opslimit, memlimit, error))
+	    !nvr_keyring_set_user(self, user, household, passphrase, passphrase_len, opslimit,
+				  memlimit, error))
 		return NULL;
 	text = nvr_keyring_format_recovery_secret(recovery, error);
 	if (text == NULL)

@@ -43,8 +43,8 @@ nvr_keyring_calibrate_kdf(guint target_ms, guint64 *opslimit, guint64 *memlimit)
  */
 NvrKeyring *
 nvr_keyring_create(const gchar *state_dir, const gchar *user, const guint8 *passphrase,
-		   gsize passphrase_len, guint64 opslimit, guint64 memlimit, gchar **recovery_secret,
-		   GError **error);
+		   gsize passphrase_len, guint64 opslimit, guint64 memlimit,
+		   gchar **recovery_secret, GError **error);
 NvrKeyring *
 nvr_keyring_load(const gchar *state_dir, GError **error);
 /* the file format itself (also the fuzz target); the result has no path to save to */
@@ -78,7 +78,8 @@ nvr_keyring_set_user(NvrKeyring *self, const gchar *user, NvrNvreKeyPair *househ
 		     guint64 memlimit, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 /* refuses to remove the last user: nobody could unlock anything but the recovery holder */
 gboolean
-nvr_keyring_remove_user(NvrKeyring *self, const gchar *user, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+nvr_keyring_remove_user(NvrKeyring *self, const gchar *user, GError **error)
+    G_GNUC_WARN_UNUSED_RESULT;
 /* Returns: (transfer full): the user names, sorted */
 gchar **
 nvr_keyring_list_users(NvrKeyring *self);

@@ -87,7 +87,8 @@ nvr_keys_sha256(const guint8 *data, gsize len, guint8 out[NVR_KEYS_SHA256_SIZE])
 }
 
 gboolean
-nvr_keys_blake2b(const guint8 *key, const guint8 *data, gsize len, guint8 out[NVR_KEYS_BLAKE2B_SIZE])
+nvr_keys_blake2b(const guint8 *key, const guint8 *data, gsize len,
+		 guint8 out[NVR_KEYS_BLAKE2B_SIZE])
 {
 	return crypto_generichash(out, NVR_KEYS_BLAKE2B_SIZE, data, len, key,
 				  key != NULL ? crypto_generichash_KEYBYTES : 0) == 0;
@@ -158,8 +159,8 @@ nvr_keys_seal_text(NvrSecret *key, const gchar *plaintext, GError **error)
 	if (k == NULL)
 		return NULL;
 	randombytes_buf(box, crypto_secretbox_NONCEBYTES);
-	rc = crypto_secretbox_easy(box + crypto_secretbox_NONCEBYTES, (const guint8 *)plaintext, len,
-				   box, k);
+	rc = crypto_secretbox_easy(box + crypto_secretbox_NONCEBYTES, (const guint8 *)plaintext,
+				   len, box, k);
 	nvr_secret_release(key);
 	if (rc != 0) {
 		g_set_error_literal(error, NVR_ERROR, NVR_ERROR_FAILED, "sealing failed");
@@ -167,7 +168,7 @@ nvr_keys_seal_text(NvrSecret *key, const gchar *plaintext, GError **error)
 	}
 	{
 		g_autofree gchar *b64 = g_base64_encode(
-		    box, crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + len);
+			box, crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + len);
 		return g_strconcat(NVR_KEYS_SEAL_PREFIX, b64, NULL);
 	}
 }

@@ -20,7 +20,8 @@ G_BEGIN_DECLS
 gboolean
 nvr_keys_init(GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
-/* nvrd: no core dumps and no ptrace attach by other users (prctl PR_SET_DUMPABLE 0, RLIMIT_CORE 0) */
+/* nvrd: no core dumps and no ptrace attach by other users
+ * (prctl PR_SET_DUMPABLE 0, RLIMIT_CORE 0) */
 gboolean
 nvr_keys_disable_core_dumps(GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
@@ -45,7 +46,8 @@ nvr_keys_sha256(const guint8 *data, gsize len, guint8 out[NVR_KEYS_SHA256_SIZE])
     G_GNUC_WARN_UNUSED_RESULT;
 /* BLAKE2b-256 (crypto_generichash); @key is %NULL (unkeyed) or 32 bytes */
 gboolean
-nvr_keys_blake2b(const guint8 *key, const guint8 *data, gsize len, guint8 out[NVR_KEYS_BLAKE2B_SIZE])
+nvr_keys_blake2b(const guint8 *key, const guint8 *data, gsize len,
+		 guint8 out[NVR_KEYS_BLAKE2B_SIZE])
     G_GNUC_WARN_UNUSED_RESULT;
 
 /* web logins: Argon2id strings in the crypto_pwhash_str() format ("$argon2id$v=19$...").
@@ -54,7 +56,8 @@ nvr_keys_blake2b(const guint8 *key, const guint8 *data, gsize len, guint8 out[NV
 gchar *
 nvr_keys_password_hash(const gchar *password, GError **error);
 gchar *
-nvr_keys_password_hash_full(const gchar *password, guint64 opslimit, gsize memlimit, GError **error);
+nvr_keys_password_hash_full(const gchar *password, guint64 opslimit, gsize memlimit,
+			    GError **error);
 /* %FALSE for a wrong password and for a malformed hash alike */
 gboolean
 nvr_keys_password_verify(const gchar *hash, const gchar *password);

@@ -114,12 +114,14 @@ nvr_nvre_read_chain_state(const gchar *path, NvrNvreStatus status, NvrNvreChainS
 	g_return_val_if_fail(path != NULL && state != NULL, FALSE);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return nvr_nvre_fail(error, NVR_NVRE_ERROR_IO, "open %s: %s", path, g_strerror(errno));
+		return nvr_nvre_fail(error, NVR_NVRE_ERROR_IO, "open %s: %s", path,
+				     g_strerror(errno));
 	ok = nvr_nvre_read_layout(fd, &layout, error);
 	if (ok && status == NVR_NVRE_STATUS_INTERRUPTED) {
 		ok = nvr_nvre_interrupted_state(fd, &layout, state, error);
 	} else if (ok && layout.t < NVR_NVRE_TAG_SIZE) {
-		ok = nvr_nvre_fail(error, NVR_NVRE_ERROR_UNFINALIZED, "%s has no final chunk", path);
+		ok = nvr_nvre_fail(error, NVR_NVRE_ERROR_UNFINALIZED, "%s has no final chunk",
+				   path);
 	} else if (ok) {
 		memset(state, 0, sizeof(*state));
 		nvr_nvre_fixed_prime(layout.fixed.bytes, state->fixed_prime);
@@ -148,10 +150,12 @@ nvr_nvre_tags_digest_fd(gint fd, NvrNvreStatus status, guint8 *digest, GError **
 	file_len = final ? layout.file_len : nvr_nvre_layout_whole_len(&layout);
 	if (!nvr_nvre_tags_digest_init(&st, layout.fixed.bytes, error))
 		return FALSE;
-	/* the tag of chunk i ends it: at hl + (i+1)·CT − 16 for a whole chunk, at L − 16 for the final */
+	/* the tag of chunk i ends it: at hl + (i+1)·CT − 16 for a whole chunk, at L − 16 for the
+	 * final */
 	for (guint64 i = 0; i < layout.k + (final ? 1 : 0); i++) {
 		guint8 tag[NVR_NVRE_TAG_SIZE];
-		guint64 end = i < layout.k ? layout.fixed.header_len + (i + 1) * layout.fixed.chunk_disk_size
+		guint64 end = i < layout.k ? layout.fixed.header_len +
+						     (i + 1) * layout.fixed.chunk_disk_size
 					   : layout.file_len;
 		if (!nvr_nvre_pread_all(fd, tag, sizeof(tag), end - NVR_NVRE_TAG_SIZE, error))
 			return FALSE;
@@ -173,7 +177,8 @@ nvr_nvre_tags_digest(const gchar *path, NvrNvreStatus status,
 		return FALSE;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return nvr_nvre_fail(error, NVR_NVRE_ERROR_IO, "open %s: %s", path, g_strerror(errno));
+		return nvr_nvre_fail(error, NVR_NVRE_ERROR_IO, "open %s: %s", path,
+				     g_strerror(errno));
 	ok = nvr_nvre_tags_digest_fd(fd, status, digest, error);
 	close(fd);
 	if (!ok)
@@ -201,14 +206,16 @@ nvr_nvre_rewrap_header(const NvrNvreOpenHeader *oh, const NvrNvreRewrapParams *p
 		return FALSE;
 	for (guint i = 0; ok && i < p->n_recipients; i++)
 		ok = nvr_nvre_stanza_seal(hk->k_file, p->recipients[i],
-					  header + NVR_NVRE_FIXED_SIZE + i * NVR_NVRE_STANZA_SIZE, error);
+					  header + NVR_NVRE_FIXED_SIZE + i * NVR_NVRE_STANZA_SIZE,
+					  error);
 	/* K_mac is unchanged: PRK ignores bytes 14 and 15 */
 	ok = ok && nvr_nvre_header_mac(hk->k_mac, header, hl, mac, error);
 	nvr_secret_release(oh->keys);
 	if (!ok || p->device_key == NULL)
 		return ok;
 	nvr_nvre_sig_message(header, mac, msg);
-	return nvr_nvre_signing_key_sign(p->device_key, msg, sizeof(msg), mac + NVR_NVRE_MAC_SIZE, error);
+	return nvr_nvre_signing_key_sign(p->device_key, msg, sizeof(msg), mac + NVR_NVRE_MAC_SIZE,
+					 error);
 }
 
 static gboolean
@@ -219,7 +226,8 @@ nvr_nvre_rewrap_fd(gint fd, const NvrNvreContext *context, const NvrNvreRewrapPa
 	g_autofree guint8 *header = NULL;
 	gboolean ok;
 
-	/* §13 step 1: as a reader would, through the MAC; the old signature too when DPK is given */
+	/* §13 step 1: as a reader would, through the MAC; the old signature too when DPK is given
+	 */
 	ok = nvr_nvre_open_header(fd, context, p->keys, p->n_keys, p->device_pk, FALSE,
 				  p->device_pk != NULL, &oh, error);
 	if (ok && !nvr_nvre_recipients_fit(p->n_recipients, oh.fixed.header_len))
@@ -250,7 +258,8 @@ nvr_nvre_rewrap(const gchar *path, const NvrNvreContext *context, const NvrNvreR
 				     params->n_recipients);
 	for (guint i = 0; i < params->n_recipients; i++) {
 		if (params->recipients[i] == NULL)
-			return nvr_nvre_fail(error, NVR_NVRE_ERROR_INVALID_ARGUMENT, "recipient %u is NULL", i);
+			return nvr_nvre_fail(error, NVR_NVRE_ERROR_INVALID_ARGUMENT,
+					     "recipient %u is NULL", i);
 	}
 	fd = nvr_nvre_open_rw(path, O_RDWR, error);
 	if (fd < 0)

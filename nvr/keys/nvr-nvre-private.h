@@ -124,7 +124,8 @@ nvr_nvre_stanza_seal(const guint8 *k_file, const guint8 *pk, guint8 out[NVR_NVRE
 
 /* §7.2 */
 void
-nvr_nvre_chunk_nonce(const guint8 *fixed, guint64 index, gboolean final, guint8 out[NVR_NVRE_NONCE_SIZE]);
+nvr_nvre_chunk_nonce(const guint8 *fixed, guint64 index, gboolean final,
+		     guint8 out[NVR_NVRE_NONCE_SIZE]);
 void
 nvr_nvre_chunk_ad(const guint8 *fixed, guint64 index, gboolean final, guint8 out[NVR_NVRE_AD_SIZE]);
 

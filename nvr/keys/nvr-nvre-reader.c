@@ -26,7 +26,7 @@ struct _NvrNvreReader {
 	NvrNvreStatus status;
 	guint64 n_nonfinal; /* k: chunks 0..k−1 hold C bytes each */
 	guint64 plain_len;
-	guint64 state_len;  /* file_len of the chain state */
+	guint64 state_len; /* file_len of the chain state */
 	guint8 last_tag[NVR_NVRE_TAG_SIZE];
 	GMutex lock;
 	/* protected by lock: ciphertext buffer and the last verified chunk */
@@ -53,17 +53,19 @@ nvr_nvre_open_fixed(gint fd, NvrNvreOpenHeader *oh, GError **error)
 	if (!nvr_nvre_fstat_size(fd, &oh->file_len, error))
 		return FALSE;
 	if (oh->file_len < NVR_NVRE_FIXED_SIZE)
-		return nvr_nvre_fail(error, NVR_NVRE_ERROR_SHORT, "%" G_GUINT64_FORMAT " bytes, shorter than the fixed header",
+		return nvr_nvre_fail(error, NVR_NVRE_ERROR_SHORT,
+				     "%" G_GUINT64_FORMAT " bytes, shorter than the fixed header",
 				     oh->file_len);
 	if (!nvr_nvre_pread_all(fd, fixed, sizeof(fixed), 0, error) ||
 	    !nvr_nvre_fixed_parse(fixed, &oh->fixed, error))
 		return FALSE;
 	if (oh->file_len < oh->fixed.header_len)
-		return nvr_nvre_fail(error, NVR_NVRE_ERROR_SHORT, "file shorter than its %u-byte header",
-				     oh->fixed.header_len);
+		return nvr_nvre_fail(error, NVR_NVRE_ERROR_SHORT,
+				     "file shorter than its %u-byte header", oh->fixed.header_len);
 	/* before the torn rule of step 10: header + 1..15 bytes is unfinalized (§17.1) */
 	if (oh->file_len < (guint64)oh->fixed.header_len + NVR_NVRE_TAG_SIZE)
-		return nvr_nvre_fail(error, NVR_NVRE_ERROR_UNFINALIZED, "no chunk after the header");
+		return nvr_nvre_fail(error, NVR_NVRE_ERROR_UNFINALIZED,
+				     "no chunk after the header");
 	return TRUE;
 }
 
@@ -75,28 +77,35 @@ nvr_nvre_all_zero(const guint8 *p, gsize len)
 
 /* steps 4 and 5 */
 static gboolean
-nvr_nvre_check_header_syntax(const NvrNvreOpenHeader *oh, const NvrNvreContext *expect, GError **error)
+nvr_nvre_check_header_syntax(const NvrNvreOpenHeader *oh, const NvrNvreContext *expect,
+			     GError **error)
 {
 	const NvrNvreFixed *fx = &oh->fixed;
 	guint pad_start = NVR_NVRE_FIXED_SIZE + NVR_NVRE_STANZA_SIZE * fx->n_recipients;
 	guint sig_start = fx->header_len - NVR_NVRE_SIG_SIZE;
 
-	if (!nvr_nvre_all_zero(oh->header + pad_start, fx->header_len - NVR_NVRE_HEADER_TAIL - pad_start))
+	if (!nvr_nvre_all_zero(oh->header + pad_start,
+			       fx->header_len - NVR_NVRE_HEADER_TAIL - pad_start))
 		return nvr_nvre_fail(error, NVR_NVRE_ERROR_PARAM, "non-zero padding");
 	if ((fx->flags & NVR_NVRE_FLAG_SIGNED) == 0 &&
 	    !nvr_nvre_all_zero(oh->header + sig_start, NVR_NVRE_SIG_SIZE))
-		return nvr_nvre_fail(error, NVR_NVRE_ERROR_PARAM, "unsigned file with a non-zero signature area");
+		return nvr_nvre_fail(error, NVR_NVRE_ERROR_PARAM,
+				     "unsigned file with a non-zero signature area");
 	/* the index says what this file must be; the file's own claim is never trusted instead */
 	if (memcmp(fx->context.camera_id, expect->camera_id, 16) != 0)
-		return nvr_nvre_fail(error, NVR_NVRE_ERROR_CONTEXT, "camera differs from the index");
+		return nvr_nvre_fail(error, NVR_NVRE_ERROR_CONTEXT,
+				     "camera differs from the index");
 	if (fx->context.segment_id != expect->segment_id)
 		return nvr_nvre_fail(error, NVR_NVRE_ERROR_CONTEXT,
-				     "segment id %" G_GUINT64_FORMAT ", the index expects %" G_GUINT64_FORMAT,
+				     "segment id %" G_GUINT64_FORMAT
+				     ", the index expects %" G_GUINT64_FORMAT,
 				     fx->context.segment_id, expect->segment_id);
 	if (fx->context.start_us != expect->start_us)
-		return nvr_nvre_fail(error, NVR_NVRE_ERROR_CONTEXT, "start time differs from the index");
+		return nvr_nvre_fail(error, NVR_NVRE_ERROR_CONTEXT,
+				     "start time differs from the index");
 	if (fx->context.content_type != expect->content_type)
-		return nvr_nvre_fail(error, NVR_NVRE_ERROR_CONTEXT, "content type %u, the index expects %u",
+		return nvr_nvre_fail(error, NVR_NVRE_ERROR_CONTEXT,
+				     "content type %u, the index expects %u",
 				     fx->context.content_type, expect->content_type);
 	return TRUE;
 }
@@ -140,11 +149,14 @@ nvr_nvre_check_signature(const NvrNvreOpenHeader *oh, const guint8 *device_pk,
 	if ((oh->fixed.flags & NVR_NVRE_FLAG_SIGNED) == 0 && !require_signature)
 		return TRUE;
 	if ((oh->fixed.flags & NVR_NVRE_FLAG_SIGNED) == 0)
-		return nvr_nvre_fail(error, NVR_NVRE_ERROR_SIG, "unsigned file, but signatures are required");
+		return nvr_nvre_fail(error, NVR_NVRE_ERROR_SIG,
+				     "unsigned file, but signatures are required");
 	if (device_pk == NULL)
-		return nvr_nvre_fail(error, NVR_NVRE_ERROR_SIG, "signed file, but no device key to check it");
+		return nvr_nvre_fail(error, NVR_NVRE_ERROR_SIG,
+				     "signed file, but no device key to check it");
 	nvr_nvre_sig_message(oh->fixed.bytes, mac, msg);
-	return nvr_nvre_verify_signature(device_pk, msg, sizeof(msg), mac + NVR_NVRE_MAC_SIZE, error);
+	return nvr_nvre_verify_signature(device_pk, msg, sizeof(msg), mac + NVR_NVRE_MAC_SIZE,
+					 error);
 }
 
 /* steps 6–8 with the header keys in locked memory */
@@ -222,8 +234,9 @@ nvr_nvre_reader_load_chunk_unlocked(NvrNvreReader *self, guint64 index, gboolean
 	nvr_secret_release(self->oh.keys);
 	if (rc != 0 || mlen != plain) {
 		if (final)
-			return nvr_nvre_fail(error, NVR_NVRE_ERROR_FINAL,
-					     "final chunk %" G_GUINT64_FORMAT " does not authenticate", index);
+			return nvr_nvre_fail(
+				error, NVR_NVRE_ERROR_FINAL,
+				"final chunk %" G_GUINT64_FORMAT " does not authenticate", index);
 		return nvr_nvre_fail(error, NVR_NVRE_ERROR_CHUNK,
 				     "chunk %" G_GUINT64_FORMAT " does not authenticate", index);
 	}
@@ -262,8 +275,10 @@ nvr_nvre_reader_check_length(NvrNvreReader *self, NvrNvreMode mode, GError **err
 	g_autoptr(GError) final_error = NULL;
 
 	if (t >= NVR_NVRE_TAG_SIZE) {
-		if (nvr_nvre_reader_load_chunk_unlocked(self, k, TRUE, t - NVR_NVRE_TAG_SIZE, &final_error)) {
-			nvr_nvre_reader_set_state(self, NVR_NVRE_STATUS_FINALIZED, k, t - NVR_NVRE_TAG_SIZE);
+		if (nvr_nvre_reader_load_chunk_unlocked(self, k, TRUE, t - NVR_NVRE_TAG_SIZE,
+							&final_error)) {
+			nvr_nvre_reader_set_state(self, NVR_NVRE_STATUS_FINALIZED, k,
+						  t - NVR_NVRE_TAG_SIZE);
 			return TRUE;
 		}
 		if (mode == NVR_NVRE_MODE_STRICT || final_error->code == NVR_NVRE_ERROR_IO) {
@@ -272,8 +287,9 @@ nvr_nvre_reader_check_length(NvrNvreReader *self, NvrNvreMode mode, GError **err
 		}
 	} else if (mode == NVR_NVRE_MODE_STRICT) {
 		if (t > 0)
-			return nvr_nvre_fail(error, NVR_NVRE_ERROR_TORN,
-					     "%" G_GUINT64_FORMAT " stray bytes after the last chunk", t);
+			return nvr_nvre_fail(
+				error, NVR_NVRE_ERROR_TORN,
+				"%" G_GUINT64_FORMAT " stray bytes after the last chunk", t);
 		return nvr_nvre_fail(error, NVR_NVRE_ERROR_UNFINALIZED, "no final chunk");
 	}
 	/* interrupted mode: the t bytes after the last whole chunk are a torn tail */
@@ -422,7 +438,8 @@ nvr_nvre_reader_read(NvrNvreReader *self, guint64 offset, guint8 *buf, gsize len
 	/* overflow-safe form of §12 */
 	if (offset > self->plain_len || len > self->plain_len - offset)
 		return nvr_nvre_fail(error, NVR_NVRE_ERROR_RANGE,
-				     "%" G_GSIZE_FORMAT " bytes at %" G_GUINT64_FORMAT " outside [0, %" G_GUINT64_FORMAT "]",
+				     "%" G_GSIZE_FORMAT " bytes at %" G_GUINT64_FORMAT
+				     " outside [0, %" G_GUINT64_FORMAT "]",
 				     len, offset, self->plain_len);
 	locker = g_mutex_locker_new(&self->lock);
 	while (len > 0) {
@@ -471,7 +488,8 @@ nvr_nvre_reader_check_chain(const NvrNvreReader *self, const NvrNvreChainState *
 
 	g_return_val_if_fail(self != NULL, FALSE);
 	if (predecessor == NULL) {
-		if (self->oh.fixed.prev_segment_id == 0 && nvr_nvre_all_zero(prev_link, NVR_NVRE_LINK_SIZE))
+		if (self->oh.fixed.prev_segment_id == 0 &&
+		    nvr_nvre_all_zero(prev_link, NVR_NVRE_LINK_SIZE))
 			return TRUE;
 		return nvr_nvre_fail(error, NVR_NVRE_ERROR_LINK,
 				     "predecessor %" G_GUINT64_FORMAT " is missing",
@@ -479,14 +497,16 @@ nvr_nvre_reader_check_chain(const NvrNvreReader *self, const NvrNvreChainState *
 	}
 	if (self->oh.fixed.prev_segment_id != nvr_nvre_chain_state_get_segment_id(predecessor))
 		return nvr_nvre_fail(error, NVR_NVRE_ERROR_LINK,
-				     "predecessor is segment %" G_GUINT64_FORMAT ", not %" G_GUINT64_FORMAT,
+				     "predecessor is segment %" G_GUINT64_FORMAT
+				     ", not %" G_GUINT64_FORMAT,
 				     self->oh.fixed.prev_segment_id,
 				     nvr_nvre_chain_state_get_segment_id(predecessor));
 	if (!nvr_nvre_chain_state_link(predecessor, link, error))
 		return FALSE;
 	if (crypto_verify_32(link, prev_link) != 0)
 		return nvr_nvre_fail(error, NVR_NVRE_ERROR_LINK,
-				     "predecessor %" G_GUINT64_FORMAT " is not in the state this segment recorded",
+				     "predecessor %" G_GUINT64_FORMAT
+				     " is not in the state this segment recorded",
 				     self->oh.fixed.prev_segment_id);
 	return TRUE;
 }

@@ -22,7 +22,8 @@
 #define NVR_NVRE_SLOT_OFF_BOX 56
 #define NVR_NVRE_SLOT_AD_SIZE 34
 
-G_STATIC_ASSERT(NVR_NVRE_SLOT_OFF_BOX + NVR_NVRE_KEY_SIZE + crypto_aead_xchacha20poly1305_ietf_ABYTES ==
+G_STATIC_ASSERT(NVR_NVRE_SLOT_OFF_BOX + NVR_NVRE_KEY_SIZE +
+			crypto_aead_xchacha20poly1305_ietf_ABYTES ==
 		NVR_NVRE_SLOT_SIZE);
 G_STATIC_ASSERT(crypto_pwhash_SALTBYTES == 16);
 
@@ -34,7 +35,8 @@ nvr_nvre_slot_check_cost(guint64 opslimit, guint64 memlimit, GError **error)
 				     "slot opslimit %" G_GUINT64_FORMAT " outside 1..16", opslimit);
 	if (memlimit < NVR_NVRE_SLOT_MEMLIMIT_MIN || memlimit > NVR_NVRE_SLOT_MEMLIMIT_MAX)
 		return nvr_nvre_fail(error, NVR_NVRE_ERROR_PARAM,
-				     "slot memlimit %" G_GUINT64_FORMAT " outside 8 MiB..1 GiB", memlimit);
+				     "slot memlimit %" G_GUINT64_FORMAT " outside 8 MiB..1 GiB",
+				     memlimit);
 	return TRUE;
 }
 
@@ -45,8 +47,8 @@ nvr_nvre_slot_get_cost(const guint8 *slot, gsize slot_len, guint64 *opslimit, gu
 	guint64 ops, mem;
 
 	if (slot_len != NVR_NVRE_SLOT_SIZE)
-		return nvr_nvre_fail(error, NVR_NVRE_ERROR_PARAM, "slot of %" G_GSIZE_FORMAT " bytes, not 104",
-				     slot_len);
+		return nvr_nvre_fail(error, NVR_NVRE_ERROR_PARAM,
+				     "slot of %" G_GSIZE_FORMAT " bytes, not 104", slot_len);
 	ops = nvr_nvre_get_be64(slot + NVR_NVRE_SLOT_OFF_OPSLIMIT);
 	mem = nvr_nvre_get_be64(slot + NVR_NVRE_SLOT_OFF_MEMLIMIT);
 	if (!nvr_nvre_slot_check_cost(ops, mem, error))
@@ -70,7 +72,8 @@ nvr_nvre_slot_check_passphrase(const guint8 *passphrase, gsize len, GError **err
 
 /* AD = "NVRE1-slot" ‖ key_id(HPK) ‖ slot[16..32) */
 static gboolean
-nvr_nvre_slot_ad(const guint8 *slot, const guint8 *hpk, guint8 ad[NVR_NVRE_SLOT_AD_SIZE], GError **error)
+nvr_nvre_slot_ad(const guint8 *slot, const guint8 *hpk, guint8 ad[NVR_NVRE_SLOT_AD_SIZE],
+		 GError **error)
 {
 	memcpy(ad, "NVRE1-slot", 10);
 	if (!nvr_nvre_key_id(hpk, ad + 10, error))
@@ -92,7 +95,8 @@ nvr_nvre_slot_kek(const guint8 *slot, const guint8 *passphrase, gsize len, guint
 
 gboolean
 nvr_nvre_slot_wrap(NvrNvreKeyPair *household, const guint8 *passphrase, gsize passphrase_len,
-		   guint64 opslimit, guint64 memlimit, guint8 slot[NVR_NVRE_SLOT_SIZE], GError **error)
+		   guint64 opslimit, guint64 memlimit, guint8 slot[NVR_NVRE_SLOT_SIZE],
+		   GError **error)
 {
 	g_autoptr(NvrSecret) kek_secret = NULL;
 	guint8 ad[NVR_NVRE_SLOT_AD_SIZE];
@@ -102,7 +106,8 @@ nvr_nvre_slot_wrap(NvrNvreKeyPair *household, const guint8 *passphrase, gsize pa
 	gboolean ok;
 
 	g_return_val_if_fail(household != NULL && slot != NULL, FALSE);
-	if (!nvr_keys_init(error) || !nvr_nvre_slot_check_passphrase(passphrase, passphrase_len, error))
+	if (!nvr_keys_init(error) ||
+	    !nvr_nvre_slot_check_passphrase(passphrase, passphrase_len, error))
 		return FALSE;
 	if (!nvr_nvre_slot_check_cost(opslimit, memlimit, error)) {
 		g_prefix_error(error, "cannot write a slot: ");
@@ -114,7 +119,8 @@ nvr_nvre_slot_wrap(NvrNvreKeyPair *household, const guint8 *passphrase, gsize pa
 	randombytes_buf(slot, crypto_pwhash_SALTBYTES);
 	nvr_nvre_put_be64(slot + NVR_NVRE_SLOT_OFF_OPSLIMIT, opslimit);
 	nvr_nvre_put_be64(slot + NVR_NVRE_SLOT_OFF_MEMLIMIT, memlimit);
-	randombytes_buf(slot + NVR_NVRE_SLOT_OFF_NONCE, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+	randombytes_buf(slot + NVR_NVRE_SLOT_OFF_NONCE,
+			crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
 	if (!nvr_nvre_slot_ad(slot, household->pk, ad, error))
 		return FALSE;
 	kek = nvr_secret_acquire(kek_secret, error);
@@ -126,9 +132,9 @@ nvr_nvre_slot_wrap(NvrNvreKeyPair *household, const guint8 *passphrase, gsize pa
 		return FALSE;
 	}
 	ok = nvr_nvre_slot_kek(slot, passphrase, passphrase_len, opslimit, memlimit, kek, error);
-	if (ok && crypto_aead_xchacha20poly1305_ietf_encrypt(slot + NVR_NVRE_SLOT_OFF_BOX, &clen, hsk,
-							     NVR_NVRE_KEY_SIZE, ad, sizeof(ad), NULL,
-							     slot + NVR_NVRE_SLOT_OFF_NONCE, kek) != 0)
+	if (ok && crypto_aead_xchacha20poly1305_ietf_encrypt(
+			  slot + NVR_NVRE_SLOT_OFF_BOX, &clen, hsk, NVR_NVRE_KEY_SIZE, ad,
+			  sizeof(ad), NULL, slot + NVR_NVRE_SLOT_OFF_NONCE, kek) != 0)
 		ok = nvr_nvre_fail_crypto(error, "slot encryption");
 	nvr_secret_release(household->sk);
 	nvr_secret_release(kek_secret);
@@ -137,7 +143,8 @@ nvr_nvre_slot_wrap(NvrNvreKeyPair *household, const guint8 *passphrase, gsize pa
 
 NvrNvreKeyPair *
 nvr_nvre_slot_unwrap(const guint8 *slot, gsize slot_len, const guint8 *passphrase,
-		     gsize passphrase_len, const guint8 household_pk[NVR_NVRE_KEY_SIZE], GError **error)
+		     gsize passphrase_len, const guint8 household_pk[NVR_NVRE_KEY_SIZE],
+		     GError **error)
 {
 	g_autoptr(NvrSecret) work = NULL; /* KEK ‖ HSK */
 	g_autoptr(NvrNvreKeyPair) pair = NULL;
@@ -161,9 +168,9 @@ nvr_nvre_slot_unwrap(const guint8 *slot, gsize slot_len, const guint8 *passphras
 		return NULL;
 	ok = nvr_nvre_slot_kek(slot, passphrase, passphrase_len, ops, mem, w, error);
 	if (ok && crypto_aead_xchacha20poly1305_ietf_decrypt(
-		      w + NVR_NVRE_KEY_SIZE, &mlen, NULL, slot + NVR_NVRE_SLOT_OFF_BOX,
-		      NVR_NVRE_SLOT_SIZE - NVR_NVRE_SLOT_OFF_BOX, ad, sizeof(ad),
-		      slot + NVR_NVRE_SLOT_OFF_NONCE, w) != 0)
+			  w + NVR_NVRE_KEY_SIZE, &mlen, NULL, slot + NVR_NVRE_SLOT_OFF_BOX,
+			  NVR_NVRE_SLOT_SIZE - NVR_NVRE_SLOT_OFF_BOX, ad, sizeof(ad),
+			  slot + NVR_NVRE_SLOT_OFF_NONCE, w) != 0)
 		ok = nvr_nvre_fail(error, NVR_NVRE_ERROR_NOKEY,
 				   "the slot does not open (wrong passphrase, or altered)");
 	nvr_secret_release(work);

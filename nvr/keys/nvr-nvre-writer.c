@@ -40,7 +40,7 @@ struct _NvrNvreWriter {
 	guint header_len;
 	gsize chunk_size;
 	NvrSecret *keys; /* NvrNvreFileKeys; only K_payload is left after the header */
-	guint8 *plain; /* chunk_size bytes */
+	guint8 *plain;	 /* chunk_size bytes */
 	gsize fill;
 	guint8 *cipher; /* chunk_size + 16 bytes */
 	guint64 next_index;
@@ -53,13 +53,14 @@ struct _NvrNvreWriter {
 };
 
 static gboolean
-nvr_nvre_writer_check_params(const NvrNvreWriterParams *p, guint chunk_log2, guint hl, GError **error)
+nvr_nvre_writer_check_params(const NvrNvreWriterParams *p, guint chunk_log2, guint hl,
+			     GError **error)
 {
 	const NvrNvreContext *c = &p->context;
 
 	if (chunk_log2 < NVR_NVRE_CHUNK_LOG2_MIN || chunk_log2 > NVR_NVRE_CHUNK_LOG2_MAX)
-		return nvr_nvre_fail(error, NVR_NVRE_ERROR_INVALID_ARGUMENT, "chunk_log2 %u outside 12..20",
-				     chunk_log2);
+		return nvr_nvre_fail(error, NVR_NVRE_ERROR_INVALID_ARGUMENT,
+				     "chunk_log2 %u outside 12..20", chunk_log2);
 	if (p->n_recipients < 1 || p->n_recipients > NVR_NVRE_MAX_RECIPIENTS)
 		return nvr_nvre_fail(error, NVR_NVRE_ERROR_INVALID_ARGUMENT, "%u recipients (1..8)",
 				     p->n_recipients);
@@ -69,11 +70,13 @@ nvr_nvre_writer_check_params(const NvrNvreWriterParams *p, guint chunk_log2, gui
 				     "header_len %u does not hold %u stanzas", hl, p->n_recipients);
 	for (guint i = 0; i < p->n_recipients; i++) {
 		if (p->recipients[i] == NULL)
-			return nvr_nvre_fail(error, NVR_NVRE_ERROR_INVALID_ARGUMENT, "recipient %u is NULL", i);
+			return nvr_nvre_fail(error, NVR_NVRE_ERROR_INVALID_ARGUMENT,
+					     "recipient %u is NULL", i);
 	}
 	/* reserved values: writers MUST NOT use them (§5.1) */
 	if (c->content_type < NVR_NVRE_CONTENT_FMP4 || c->content_type > NVR_NVRE_CONTENT_EVENT)
-		return nvr_nvre_fail(error, NVR_NVRE_ERROR_INVALID_ARGUMENT, "content type %u", c->content_type);
+		return nvr_nvre_fail(error, NVR_NVRE_ERROR_INVALID_ARGUMENT, "content type %u",
+				     c->content_type);
 	/* segment_id 0 means "no predecessor" in the chain (§17.12) */
 	if (c->segment_id == 0)
 		return nvr_nvre_fail(error, NVR_NVRE_ERROR_INVALID_ARGUMENT, "segment_id 0");
@@ -141,7 +144,8 @@ nvr_nvre_writer_build_header(NvrNvreWriter *self, const NvrNvreWriterParams *p,
 	if (p->device_key == NULL)
 		return TRUE; /* the signature area stays zero */
 	nvr_nvre_sig_message(self->fixed, mac, msg);
-	return nvr_nvre_signing_key_sign(p->device_key, msg, sizeof(msg), mac + NVR_NVRE_MAC_SIZE, error);
+	return nvr_nvre_signing_key_sign(p->device_key, msg, sizeof(msg), mac + NVR_NVRE_MAC_SIZE,
+					 error);
 }
 
 /* steps 3–5 of §9: fresh K_file and salt, derive, write the header, wipe all but K_payload */
@@ -303,7 +307,7 @@ nvr_nvre_writer_check_writing(NvrNvreWriter *self, GError **error)
 		return TRUE;
 	return nvr_nvre_fail(error, NVR_NVRE_ERROR_INVALID_ARGUMENT,
 			     self->state == NVR_NVRE_WRITER_DONE ? "the segment is already finished"
-								  : "an earlier write failed");
+								 : "an earlier write failed");
 }
 
 /* encrypts the buffered bytes as chunk next_index and appends it */
@@ -324,8 +328,9 @@ nvr_nvre_writer_flush_chunk(NvrNvreWriter *self, gboolean final, GError **error)
 	k = (const NvrNvreFileKeys *)nvr_secret_acquire(self->keys, error);
 	if (k == NULL)
 		return FALSE;
-	rc = crypto_aead_xchacha20poly1305_ietf_encrypt(self->cipher, &clen, self->plain, self->fill,
-							ad, sizeof(ad), NULL, nonce, k->k_payload);
+	rc = crypto_aead_xchacha20poly1305_ietf_encrypt(self->cipher, &clen, self->plain,
+							self->fill, ad, sizeof(ad), NULL, nonce,
+							k->k_payload);
 	nvr_secret_release(self->keys);
 	if (rc != 0 || clen != self->fill + NVR_NVRE_TAG_SIZE)
 		return nvr_nvre_fail_crypto(error, "chunk encryption");
@@ -354,7 +359,8 @@ nvr_nvre_writer_write(NvrNvreWriter *self, const guint8 *data, gsize len, GError
 		data += n;
 		len -= n;
 		/* a full buffer is a non-final chunk at once: never held back (§7.1) */
-		if (self->fill == self->chunk_size && !nvr_nvre_writer_flush_chunk(self, FALSE, error)) {
+		if (self->fill == self->chunk_size &&
+		    !nvr_nvre_writer_flush_chunk(self, FALSE, error)) {
 			self->state = NVR_NVRE_WRITER_FAILED;
 			return FALSE;
 		}

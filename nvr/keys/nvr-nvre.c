@@ -35,24 +35,24 @@
 G_DEFINE_QUARK(nvr-nvre-error-quark, nvr_nvre_error)
 
 static const gchar *const nvr_nvre_class_names[] = {
-    [NVR_NVRE_ERROR_IO] = "io",
-    [NVR_NVRE_ERROR_SHORT] = "short",
-    [NVR_NVRE_ERROR_MAGIC] = "magic",
-    [NVR_NVRE_ERROR_VERSION] = "version",
-    [NVR_NVRE_ERROR_PARAM] = "param",
-    [NVR_NVRE_ERROR_CONTEXT] = "context",
-    [NVR_NVRE_ERROR_NOKEY] = "nokey",
-    [NVR_NVRE_ERROR_HDR_MAC] = "hdr_mac",
-    [NVR_NVRE_ERROR_SIG] = "sig",
-    [NVR_NVRE_ERROR_TORN] = "torn",
-    [NVR_NVRE_ERROR_UNFINALIZED] = "unfinalized",
-    [NVR_NVRE_ERROR_FINAL] = "final",
-    [NVR_NVRE_ERROR_CHUNK] = "chunk",
-    [NVR_NVRE_ERROR_RANGE] = "range",
-    [NVR_NVRE_ERROR_LINK] = "link",
-    [NVR_NVRE_ERROR_INVALID_ARGUMENT] = "invalid-argument",
-    [NVR_NVRE_ERROR_KDF] = "kdf",
-    [NVR_NVRE_ERROR_CRYPTO] = "crypto",
+	[NVR_NVRE_ERROR_IO] = "io",
+	[NVR_NVRE_ERROR_SHORT] = "short",
+	[NVR_NVRE_ERROR_MAGIC] = "magic",
+	[NVR_NVRE_ERROR_VERSION] = "version",
+	[NVR_NVRE_ERROR_PARAM] = "param",
+	[NVR_NVRE_ERROR_CONTEXT] = "context",
+	[NVR_NVRE_ERROR_NOKEY] = "nokey",
+	[NVR_NVRE_ERROR_HDR_MAC] = "hdr_mac",
+	[NVR_NVRE_ERROR_SIG] = "sig",
+	[NVR_NVRE_ERROR_TORN] = "torn",
+	[NVR_NVRE_ERROR_UNFINALIZED] = "unfinalized",
+	[NVR_NVRE_ERROR_FINAL] = "final",
+	[NVR_NVRE_ERROR_CHUNK] = "chunk",
+	[NVR_NVRE_ERROR_RANGE] = "range",
+	[NVR_NVRE_ERROR_LINK] = "link",
+	[NVR_NVRE_ERROR_INVALID_ARGUMENT] = "invalid-argument",
+	[NVR_NVRE_ERROR_KDF] = "kdf",
+	[NVR_NVRE_ERROR_CRYPTO] = "crypto",
 };
 
 const gchar *
@@ -136,7 +136,8 @@ nvr_nvre_fixed_check_params(const guint8 *b, GError **error)
 		return nvr_nvre_fail(error, NVR_NVRE_ERROR_PARAM,
 				     "header_len %u not a multiple of 64 in 256..4096", hl);
 	if (n < 1 || n > NVR_NVRE_MAX_RECIPIENTS)
-		return nvr_nvre_fail(error, NVR_NVRE_ERROR_PARAM, "n_recipients %u outside 1..8", n);
+		return nvr_nvre_fail(error, NVR_NVRE_ERROR_PARAM, "n_recipients %u outside 1..8",
+				     n);
 	if (!nvr_nvre_recipients_fit(n, hl))
 		return nvr_nvre_fail(error, NVR_NVRE_ERROR_PARAM,
 				     "%u stanzas do not fit a %u-byte header", n, hl);
@@ -145,7 +146,8 @@ nvr_nvre_fixed_check_params(const guint8 *b, GError **error)
 				     b[NVR_NVRE_OFF_FLAGS]);
 	for (guint i = NVR_NVRE_OFF_RESERVED; i < NVR_NVRE_FIXED_SIZE; i++) {
 		if (b[i] != 0)
-			return nvr_nvre_fail(error, NVR_NVRE_ERROR_PARAM, "reserved byte %u is not zero", i);
+			return nvr_nvre_fail(error, NVR_NVRE_ERROR_PARAM,
+					     "reserved byte %u is not zero", i);
 	}
 	return TRUE;
 }
@@ -156,8 +158,9 @@ nvr_nvre_fixed_parse(const guint8 *b, NvrNvreFixed *fixed, GError **error)
 	if (memcmp(b, NVR_NVRE_MAGIC, NVR_NVRE_MAGIC_SIZE) != 0)
 		return nvr_nvre_fail(error, NVR_NVRE_ERROR_MAGIC, "not an NVRE file (bad magic)");
 	if (b[NVR_NVRE_OFF_VERSION] != 1 || b[NVR_NVRE_OFF_SUITE] != 1)
-		return nvr_nvre_fail(error, NVR_NVRE_ERROR_VERSION, "version %u suite %u (want 1, 1)",
-				     b[NVR_NVRE_OFF_VERSION], b[NVR_NVRE_OFF_SUITE]);
+		return nvr_nvre_fail(error, NVR_NVRE_ERROR_VERSION,
+				     "version %u suite %u (want 1, 1)", b[NVR_NVRE_OFF_VERSION],
+				     b[NVR_NVRE_OFF_SUITE]);
 	if (!nvr_nvre_fixed_check_params(b, error))
 		return FALSE;
 	memcpy(fixed->bytes, b, NVR_NVRE_FIXED_SIZE);
@@ -218,9 +221,11 @@ nvr_nvre_derive(NvrNvreFileKeys *keys, const guint8 *fixed, GError **error)
 		return nvr_nvre_fail_crypto(error, "PRK derivation");
 	}
 	sodium_memzero(&st, sizeof(st));
-	if (crypto_kdf_derive_from_key(keys->k_mac, NVR_NVRE_KEY_SIZE, 1, "NVRE1hdr", keys->prk) != 0)
+	if (crypto_kdf_derive_from_key(keys->k_mac, NVR_NVRE_KEY_SIZE, 1, "NVRE1hdr", keys->prk) !=
+	    0)
 		return nvr_nvre_fail_crypto(error, "K_mac derivation");
-	if (crypto_kdf_derive_from_key(keys->k_payload, NVR_NVRE_KEY_SIZE, 2, "NVRE1pld", keys->prk) != 0)
+	if (crypto_kdf_derive_from_key(keys->k_payload, NVR_NVRE_KEY_SIZE, 2, "NVRE1pld",
+				       keys->prk) != 0)
 		return nvr_nvre_fail_crypto(error, "K_payload derivation");
 	return TRUE;
 }
@@ -278,7 +283,8 @@ nvr_nvre_stanza_seal(const guint8 *k_file, const guint8 *pk, guint8 out[NVR_NVRE
 }
 
 void
-nvr_nvre_chunk_nonce(const guint8 *fixed, guint64 index, gboolean final, guint8 out[NVR_NVRE_NONCE_SIZE])
+nvr_nvre_chunk_nonce(const guint8 *fixed, guint64 index, gboolean final,
+		     guint8 out[NVR_NVRE_NONCE_SIZE])
 {
 	guint8 be[8];
 
@@ -307,7 +313,8 @@ nvr_nvre_pread_all(gint fd, guint8 *buf, gsize len, guint64 offset, GError **err
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return nvr_nvre_fail(error, NVR_NVRE_ERROR_IO, "read: %s", g_strerror(errno));
+			return nvr_nvre_fail(error, NVR_NVRE_ERROR_IO, "read: %s",
+					     g_strerror(errno));
 		if (n == 0)
 			return nvr_nvre_fail(error, NVR_NVRE_ERROR_IO,
 					     "read: file shrank while it was open");
@@ -358,7 +365,8 @@ nvr_nvre_context_set_camera_uuid(NvrNvreContext *context, const gchar *uuid, GEr
 	/* canonical "8-4-4-4-12" or 32 bare hex digits; the bytes in text order */
 	for (const gchar *p = uuid; *p != '\0'; p++) {
 		gint hi, lo;
-		if (*p == '-' && (p - uuid == 8 || p - uuid == 13 || p - uuid == 18 || p - uuid == 23))
+		if (*p == '-' &&
+		    (p - uuid == 8 || p - uuid == 13 || p - uuid == 18 || p - uuid == 23))
 			continue;
 		hi = g_ascii_xdigit_value(p[0]);
 		lo = hi < 0 ? -1 : g_ascii_xdigit_value(p[1]);
@@ -383,7 +391,7 @@ nvr_nvre_chain_state_link(const NvrNvreChainState *state, guint8 link[NVR_NVRE_L
 	guint8 m[10 + NVR_NVRE_FIXED_SIZE + 8 + NVR_NVRE_TAG_SIZE + 1];
 
 	g_return_val_if_fail(state->status == NVR_NVRE_STATUS_FINALIZED ||
-				 state->status == NVR_NVRE_STATUS_INTERRUPTED,
+				     state->status == NVR_NVRE_STATUS_INTERRUPTED,
 			     FALSE);
 	memcpy(m, "NVRE1-link", 10);
 	/* FIXED′ again, whatever the caller left in bytes 14 and 15 */
@@ -654,6 +662,7 @@ nvr_nvre_verify_signature(const guint8 pk[NVR_NVRE_KEY_SIZE], const guint8 *msg,
 	if (!nvr_keys_init(error))
 		return FALSE;
 	if (crypto_sign_ed25519_verify_detached(sig, msg, len, pk) != 0)
-		return nvr_nvre_fail(error, NVR_NVRE_ERROR_SIG, "signature does not verify with the device key");
+		return nvr_nvre_fail(error, NVR_NVRE_ERROR_SIG,
+				     "signature does not verify with the device key");
 	return TRUE;
 }

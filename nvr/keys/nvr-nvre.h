@@ -28,7 +28,8 @@ G_BEGIN_DECLS
 
 #define NVR_NVRE_ERROR (nvr_nvre_error_quark())
 
-/* 1..15 are the error classes of nvre-v1.md §15, with their numbers; the rest are not format classes */
+/* 1..15 are the error classes of nvre-v1.md §15, with their numbers; the codes above are
+ * not format classes */
 typedef enum {
 	NVR_NVRE_ERROR_IO = 1,
 	NVR_NVRE_ERROR_SHORT = 2,
@@ -46,7 +47,7 @@ typedef enum {
 	NVR_NVRE_ERROR_RANGE = 14,
 	NVR_NVRE_ERROR_LINK = 15,
 	NVR_NVRE_ERROR_INVALID_ARGUMENT = 16, /* API misuse: a bad parameter from the caller */
-	NVR_NVRE_ERROR_KDF = 17,	      /* Argon2id failed (out of memory): a resource error */
+	NVR_NVRE_ERROR_KDF = 17,	      /* Argon2id failed (out of memory) */
 	NVR_NVRE_ERROR_CRYPTO = 18,	      /* a libsodium primitive failed unexpectedly */
 } NvrNvreError;
 
@@ -114,7 +115,8 @@ typedef struct {
 /* §8.2: link(state) = BLAKE2b-256("NVRE1-link" ‖ FIXED′ ‖ be64(file_len) ‖ last_tag ‖ status) */
 gboolean
 nvr_nvre_chain_state_link(const NvrNvreChainState *state, guint8 link[NVR_NVRE_LINK_SIZE],
-			  GError **error) G_GNUC_WARN_UNUSED_RESULT;
+			  GError **error)
+    G_GNUC_WARN_UNUSED_RESULT;
 guint64
 nvr_nvre_chain_state_get_segment_id(const NvrNvreChainState *state);
 const guint8 *
@@ -164,11 +166,13 @@ nvr_nvre_signing_key_dup_seed(NvrNvreSigningKey *key, GError **error);
 /* detached Ed25519 signature of an arbitrary message (tombstones, index records) */
 gboolean
 nvr_nvre_signing_key_sign(NvrNvreSigningKey *key, const guint8 *msg, gsize len,
-			  guint8 sig[NVR_NVRE_SIG_SIZE], GError **error) G_GNUC_WARN_UNUSED_RESULT;
+			  guint8 sig[NVR_NVRE_SIG_SIZE], GError **error)
+    G_GNUC_WARN_UNUSED_RESULT;
 /* fails with NVR_NVRE_ERROR_SIG */
 gboolean
 nvr_nvre_verify_signature(const guint8 pk[NVR_NVRE_KEY_SIZE], const guint8 *msg, gsize len,
-			  const guint8 sig[NVR_NVRE_SIG_SIZE], GError **error) G_GNUC_WARN_UNUSED_RESULT;
+			  const guint8 sig[NVR_NVRE_SIG_SIZE], GError **error)
+    G_GNUC_WARN_UNUSED_RESULT;
 
 /*
  * The signed digest of all chunk tags (DESIGN.md §6), kept in the index row of
@@ -182,14 +186,17 @@ nvr_nvre_verify_signature(const guint8 pk[NVR_NVRE_KEY_SIZE], const guint8 *msg,
 #define NVR_NVRE_TAGS_DIGEST_SIZE 32
 gboolean
 nvr_nvre_tags_digest(const gchar *path, NvrNvreStatus status,
-		     guint8 digest[NVR_NVRE_TAGS_DIGEST_SIZE], GError **error) G_GNUC_WARN_UNUSED_RESULT;
+		     guint8 digest[NVR_NVRE_TAGS_DIGEST_SIZE], GError **error)
+    G_GNUC_WARN_UNUSED_RESULT;
 gboolean
 nvr_nvre_tags_digest_sign(NvrNvreSigningKey *key, const guint8 digest[NVR_NVRE_TAGS_DIGEST_SIZE],
-			  guint8 sig[NVR_NVRE_SIG_SIZE], GError **error) G_GNUC_WARN_UNUSED_RESULT;
+			  guint8 sig[NVR_NVRE_SIG_SIZE], GError **error)
+    G_GNUC_WARN_UNUSED_RESULT;
 gboolean
 nvr_nvre_tags_digest_verify(const guint8 pk[NVR_NVRE_KEY_SIZE],
 			    const guint8 digest[NVR_NVRE_TAGS_DIGEST_SIZE],
-			    const guint8 sig[NVR_NVRE_SIG_SIZE], GError **error) G_GNUC_WARN_UNUSED_RESULT;
+			    const guint8 sig[NVR_NVRE_SIG_SIZE], GError **error)
+    G_GNUC_WARN_UNUSED_RESULT;
 
 /* ---- writer (§9) ---- */
 
@@ -227,7 +234,8 @@ nvr_nvre_writer_write(NvrNvreWriter *self, const guint8 *data, gsize len, GError
     G_GNUC_WARN_UNUSED_RESULT;
 /* fdatasync: call once per sync window, not per chunk (§9 step 7) */
 gboolean
-nvr_nvre_writer_sync(NvrNvreWriter *self, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+nvr_nvre_writer_sync(NvrNvreWriter *self, GError **error)
+    G_GNUC_WARN_UNUSED_RESULT;
 /* writes the final chunk, fsyncs the file and its directory; the writer is then spent */
 gboolean
 nvr_nvre_writer_finish(NvrNvreWriter *self, NvrNvreWriterResult *result, GError **error)
@@ -289,11 +297,13 @@ nvr_nvre_reader_read(NvrNvreReader *self, guint64 offset, guint8 *buf, gsize len
     G_GNUC_WARN_UNUSED_RESULT;
 /* decrypts every chunk in order (§11 step 11) */
 gboolean
-nvr_nvre_reader_verify_all(NvrNvreReader *self, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+nvr_nvre_reader_verify_all(NvrNvreReader *self, GError **error)
+    G_GNUC_WARN_UNUSED_RESULT;
 /* §8.4; @predecessor is the state of the opened predecessor, or %NULL when it is missing */
 gboolean
 nvr_nvre_reader_check_chain(const NvrNvreReader *self, const NvrNvreChainState *predecessor,
-			    GError **error) G_GNUC_WARN_UNUSED_RESULT;
+			    GError **error)
+    G_GNUC_WARN_UNUSED_RESULT;
 
 /* ---- keyless crash recovery (§10): only for files whose index row is "recording" ---- */
 
@@ -305,7 +315,8 @@ nvr_nvre_recover(const gchar *path, NvrNvreChainState *state, GError **error)
  * file_len = L) or an interrupted one (status 2: whole chunks only); nothing is verified */
 gboolean
 nvr_nvre_read_chain_state(const gchar *path, NvrNvreStatus status, NvrNvreChainState *state,
-			  GError **error) G_GNUC_WARN_UNUSED_RESULT;
+			  GError **error)
+    G_GNUC_WARN_UNUSED_RESULT;
 
 /* ---- in-place re-wrap (§13) ---- */
 
@@ -328,11 +339,13 @@ nvr_nvre_rewrap(const gchar *path, const NvrNvreContext *context, const NvrNvreR
 gboolean
 nvr_nvre_slot_wrap(NvrNvreKeyPair *household, const guint8 *passphrase, gsize passphrase_len,
 		   guint64 opslimit, guint64 memlimit, guint8 slot[NVR_NVRE_SLOT_SIZE],
-		   GError **error) G_GNUC_WARN_UNUSED_RESULT;
+		   GError **error)
+    G_GNUC_WARN_UNUSED_RESULT;
 /* bounds are checked as 64-bit values before Argon2id runs; a wrong passphrase is NOKEY */
 NvrNvreKeyPair *
 nvr_nvre_slot_unwrap(const guint8 *slot, gsize slot_len, const guint8 *passphrase,
-		     gsize passphrase_len, const guint8 household_pk[NVR_NVRE_KEY_SIZE], GError **error);
+		     gsize passphrase_len, const guint8 household_pk[NVR_NVRE_KEY_SIZE],
+		     GError **error);
 /* the cost fields of a slot, after the same bounds check */
 gboolean
 nvr_nvre_slot_get_cost(const guint8 *slot, gsize slot_len, guint64 *opslimit, guint64 *memlimit,

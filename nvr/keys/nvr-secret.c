@@ -31,7 +31,8 @@ nvr_secret_new(gsize size, GError **error)
 	sodium_memzero(data, size);
 	if (sodium_mprotect_noaccess(data) != 0) {
 		sodium_free(data);
-		g_set_error_literal(error, NVR_ERROR, NVR_ERROR_FAILED, "cannot protect key memory");
+		g_set_error_literal(error, NVR_ERROR, NVR_ERROR_FAILED,
+				    "cannot protect key memory");
 		return NULL;
 	}
 	secret = g_new0(NvrSecret, 1);

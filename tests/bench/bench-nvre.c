@@ -75,7 +75,8 @@ bench_write_plain(const gchar *path, const guint8 *data, gsize size)
 
 	g_assert(fd >= 0);
 	for (gsize off = 0; off < size; off += BENCH_BLOCK)
-		g_assert(write(fd, data + off, MIN(BENCH_BLOCK, size - off)) == (gssize)MIN(BENCH_BLOCK, size - off));
+		g_assert(write(fd, data + off, MIN(BENCH_BLOCK, size - off)) ==
+			 (gssize)MIN(BENCH_BLOCK, size - off));
 	g_assert(fsync(fd) == 0);
 	close(fd);
 }
@@ -92,7 +93,8 @@ bench_write_nvre(Bench *b, const gchar *path, const guint8 *data, gsize size)
 	w = nvr_nvre_writer_create(path, &wp, &error);
 	g_assert_no_error(error);
 	for (gsize off = 0; off < size; off += BENCH_BLOCK)
-		g_assert(nvr_nvre_writer_write(w, data + off, MIN(BENCH_BLOCK, size - off), &error));
+		g_assert(
+			nvr_nvre_writer_write(w, data + off, MIN(BENCH_BLOCK, size - off), &error));
 	g_assert(nvr_nvre_writer_finish(w, &res, &error));
 }
 
@@ -192,7 +194,8 @@ bench_random_reads(Bench *b)
 	guint8 buf[188];
 
 	for (guint i = 0; i < BENCH_RANDOM_READS; i++) {
-		guint64 off = (guint64)g_rand_double_range(rand, 0, (gdouble)(b->size - sizeof(buf)));
+		guint64 off =
+			(guint64)g_rand_double_range(rand, 0, (gdouble)(b->size - sizeof(buf)));
 		gdouble t0 = bench_now();
 		g_assert(nvr_nvre_reader_read(r, off, buf, sizeof(buf), NULL));
 		lat[i] = (bench_now() - t0) * 1e6;
@@ -201,8 +204,8 @@ bench_random_reads(Bench *b)
 	qsort(lat, BENCH_RANDOM_READS, sizeof(gdouble), bench_cmp_double);
 	printf("random     188-byte reads (page cache warm, each decrypts a 64 KiB chunk): "
 	       "mean %.1f us, p50 %.1f us, p99 %.1f us (%u reads)\n",
-	       sum / BENCH_RANDOM_READS, lat[BENCH_RANDOM_READS / 2], lat[BENCH_RANDOM_READS * 99 / 100],
-	       BENCH_RANDOM_READS);
+	       sum / BENCH_RANDOM_READS, lat[BENCH_RANDOM_READS / 2],
+	       lat[BENCH_RANDOM_READS * 99 / 100], BENCH_RANDOM_READS);
 	g_unlink(nvre);
 }
 
@@ -237,7 +240,8 @@ bench_headers(Bench *b)
 	gdouble two = bench_header_us(b, 2);
 
 	printf("header     per segment: %.1f us with 1 recipient, %.1f us with 2 "
-	       "(one crypto_box_seal ~ %.1f us; the rest is K_file, MAC, Ed25519 signature, locked memory)\n",
+	       "(one crypto_box_seal ~ %.1f us; the rest is K_file, MAC, Ed25519 signature, locked "
+	       "memory)\n",
 	       one, two, two - one);
 }
 
@@ -261,7 +265,8 @@ bench_stream(Bench *b)
 	w = nvr_nvre_writer_create(nvre, &wp, &error);
 	g_assert_no_error(error);
 	for (gsize off = 0; off < total; off += 1500)
-		g_assert(nvr_nvre_writer_write(w, b->data + off % (b->size - 1500), MIN(1500, total - off), &error));
+		g_assert(nvr_nvre_writer_write(w, b->data + off % (b->size - 1500),
+					       MIN(1500, total - off), &error));
 	g_assert(nvr_nvre_writer_finish(w, &res, &error));
 	cpu_nvre = bench_cpu() - c0;
 
@@ -270,7 +275,8 @@ bench_stream(Bench *b)
 	g_assert(fd >= 0);
 	/* the same bytes in the clear, buffered the same way (64 KiB writes) */
 	for (gsize off = 0; off < total; off += BENCH_BLOCK)
-		g_assert(write(fd, b->data + off % (b->size - BENCH_BLOCK), MIN(BENCH_BLOCK, total - off)) > 0);
+		g_assert(write(fd, b->data + off % (b->size - BENCH_BLOCK),
+			       MIN(BENCH_BLOCK, total - off)) > 0);
 	g_assert(fsync(fd) == 0);
 	close(fd);
 	cpu_plain = bench_cpu() - c0;
@@ -288,11 +294,13 @@ main(int argc, char **argv)
 	gint mib = 256;
 	gint stream_seconds = 600;
 	g_autofree gchar *dir = NULL;
-	const GOptionEntry entries[] = {
-	    {"mib", 0, 0, G_OPTION_ARG_INT, &mib, "Size of the throughput file (default 256)", "N"},
-	    {"dir", 0, 0, G_OPTION_ARG_FILENAME, &dir, "Where to write (default: a new temp dir)", "DIR"},
-	    {"stream-seconds", 0, 0, G_OPTION_ARG_INT, &stream_seconds, "Media seconds of the 4 Mbit/s stream (default 600)", "S"},
-	    {NULL}};
+	const GOptionEntry entries[] = {{"mib", 0, 0, G_OPTION_ARG_INT, &mib,
+					 "Size of the throughput file (default 256)", "N"},
+					{"dir", 0, 0, G_OPTION_ARG_FILENAME, &dir,
+					 "Where to write (default: a new temp dir)", "DIR"},
+					{"stream-seconds", 0, 0, G_OPTION_ARG_INT, &stream_seconds,
+					 "Media seconds of the 4 Mbit/s stream (default 600)", "S"},
+					{NULL}};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- NVRE v1 cost against plain I/O");
 	g_autoptr(GError) error = NULL;
 	gboolean own_dir = dir == NULL;
@@ -313,7 +321,8 @@ main(int argc, char **argv)
 	b.household = nvr_nvre_key_pair_generate(NULL);
 	b.recovery = nvr_nvre_key_pair_generate(NULL);
 	b.device = nvr_nvre_signing_key_generate(NULL);
-	g_assert(nvr_nvre_context_set_camera_uuid(&b.ctx, "11111111-2222-4333-8444-555555555555", NULL));
+	g_assert(nvr_nvre_context_set_camera_uuid(&b.ctx, "11111111-2222-4333-8444-555555555555",
+						  NULL));
 	b.ctx.segment_id = 1;
 	b.ctx.content_type = NVR_NVRE_CONTENT_FMP4;
 

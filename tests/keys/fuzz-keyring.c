@@ -11,8 +11,7 @@
 #include "keys/nvr-keyring.h"
 #include "keys/nvr-keys.h"
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

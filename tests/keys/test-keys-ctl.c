@@ -72,7 +72,8 @@ ctl_run(CtlFixture *fx, const gchar *first, ...)
 	g_ptr_array_add(argv, NULL);
 	g_clear_pointer(&fx->out, g_free);
 	g_clear_pointer(&fx->err, g_free);
-	g_assert_true(nvr_test_run((const gchar *const *)argv->pdata, &fx->out, &fx->err, &status, &error));
+	g_assert_true(nvr_test_run((const gchar *const *)argv->pdata, &fx->out, &fx->err, &status,
+				   &error));
 	g_assert_no_error(error);
 	return status;
 }
@@ -111,7 +112,8 @@ test_ctl_init(CtlFixture *fx, gconstpointer data)
 	struct stat st;
 
 	g_assert_cmpint(ctl_run(fx, "init", "--passphrase-file", pw, "--kdf-opslimit", "1",
-				"--kdf-memlimit-mib", "8", NULL), ==, 0);
+				"--kdf-memlimit-mib", "8", NULL),
+			==, 0);
 	rec = ctl_recovery_from_output(fx->out);
 	rpair = nvr_keyring_parse_recovery_secret(rec, &error);
 	g_assert_no_error(error);
@@ -122,7 +124,8 @@ test_ctl_init(CtlFixture *fx, gconstpointer data)
 	k = nvr_keyring_load(fx->state, &error);
 	pairs = nvr_keyring_unlock(k, "owner", (const guint8 *)"s3cret passphrase", 17, &error);
 	g_assert_no_error(error);
-	g_assert_cmpmem(nvr_keyring_get_recovery_public(k), 32, nvr_nvre_key_pair_get_public(rpair), 32);
+	g_assert_cmpmem(nvr_keyring_get_recovery_public(k), 32, nvr_nvre_key_pair_get_public(rpair),
+			32);
 
 	/* never twice */
 	g_assert_cmpint(ctl_run(fx, "init", "--passphrase-file", pw, NULL), ==, 1);
@@ -141,8 +144,9 @@ test_ctl_init_json_recovery_out(CtlFixture *fx, gconstpointer data)
 	struct stat st;
 
 	g_assert_cmpint(ctl_run(fx, "--json", "init", "--passphrase-file", pw, "--user", "ann",
-				"--recovery-out", rec_path, "--kdf-opslimit", "1", "--kdf-memlimit-mib", "8",
-				NULL), ==, 0);
+				"--recovery-out", rec_path, "--kdf-opslimit", "1",
+				"--kdf-memlimit-mib", "8", NULL),
+			==, 0);
 	g_assert_true(json_parser_load_from_data(parser, fx->out, -1, &error));
 	o = json_node_get_object(json_parser_get_root(parser));
 	g_assert_cmpstr(json_object_get_string_member(o, "user"), ==, "ann");
@@ -175,8 +179,11 @@ test_ctl_refusals(CtlFixture *fx, gconstpointer data)
 	g_assert_cmpint(ctl_run(fx, "init", "--passphrase-file", pw, "stray", NULL), ==, 2);
 	ctl_assert_error_line(fx, "unexpected argument 'stray'");
 	g_assert_cmpint(ctl_run(fx, "init", "--passphrase-file", pw, "--kdf-opslimit", "99",
-				"--kdf-memlimit-mib", "8", NULL), ==, 2);
-	g_assert_cmpint(ctl_run(fx, "passwd", "--passphrase-file", pw, "--new-passphrase-file", pw, NULL), ==, 1);
+				"--kdf-memlimit-mib", "8", NULL),
+			==, 2);
+	g_assert_cmpint(
+		ctl_run(fx, "passwd", "--passphrase-file", pw, "--new-passphrase-file", pw, NULL),
+		==, 1);
 	ctl_assert_error_line(fx, "no keyring");
 }
 
@@ -191,14 +198,21 @@ test_ctl_passwd_recovery(CtlFixture *fx, gconstpointer data)
 	g_autofree gchar *bad_rec_file = NULL;
 
 	g_assert_cmpint(ctl_run(fx, "init", "--passphrase-file", pw, "--kdf-opslimit", "1",
-				"--kdf-memlimit-mib", "8", NULL), ==, 0);
+				"--kdf-memlimit-mib", "8", NULL),
+			==, 0);
 	rec = ctl_recovery_from_output(fx->out);
 	/* a wrong old passphrase changes nothing */
-	g_assert_cmpint(ctl_run(fx, "passwd", "--passphrase-file", pw2, "--new-passphrase-file", pw3, NULL), ==, 1);
+	g_assert_cmpint(
+		ctl_run(fx, "passwd", "--passphrase-file", pw2, "--new-passphrase-file", pw3, NULL),
+		==, 1);
 	ctl_assert_error_line(fx, "wrong passphrase");
-	g_assert_cmpint(ctl_run(fx, "passwd", "--passphrase-file", pw, "--new-passphrase-file", pw2, NULL), ==, 0);
+	g_assert_cmpint(
+		ctl_run(fx, "passwd", "--passphrase-file", pw, "--new-passphrase-file", pw2, NULL),
+		==, 0);
 	g_assert_nonnull(strstr(fx->out, "no footage was touched"));
-	g_assert_cmpint(ctl_run(fx, "passwd", "--passphrase-file", pw, "--new-passphrase-file", pw3, NULL), ==, 1);
+	g_assert_cmpint(
+		ctl_run(fx, "passwd", "--passphrase-file", pw, "--new-passphrase-file", pw3, NULL),
+		==, 1);
 	ctl_assert_error_line(fx, "wrong passphrase");
 	/* recovery: written in lower case with spaces, as a human might type it */
 	{
@@ -208,11 +222,17 @@ test_ctl_passwd_recovery(CtlFixture *fx, gconstpointer data)
 		messy[3] = messy[3] == 'a' ? 'b' : 'a';
 		bad_rec_file = ctl_file(fx, "badrec", messy);
 	}
-	g_assert_cmpint(ctl_run(fx, "recovery", "--recovery-file", bad_rec_file, "--new-passphrase-file", pw3, NULL), ==, 1);
+	g_assert_cmpint(ctl_run(fx, "recovery", "--recovery-file", bad_rec_file,
+				"--new-passphrase-file", pw3, NULL),
+			==, 1);
 	ctl_assert_error_line(fx, "checksum");
-	g_assert_cmpint(ctl_run(fx, "--json", "recovery", "--recovery-file", rec_file, "--new-passphrase-file", pw3, NULL), ==, 0);
+	g_assert_cmpint(ctl_run(fx, "--json", "recovery", "--recovery-file", rec_file,
+				"--new-passphrase-file", pw3, NULL),
+			==, 0);
 	g_assert_nonnull(strstr(fx->out, "\"recovery\""));
-	g_assert_cmpint(ctl_run(fx, "passwd", "--passphrase-file", pw3, "--new-passphrase-file", pw, NULL), ==, 0);
+	g_assert_cmpint(
+		ctl_run(fx, "passwd", "--passphrase-file", pw3, "--new-passphrase-file", pw, NULL),
+		==, 0);
 }
 
 /* a segment written for the keyring's recipients, as the recorder would */
@@ -257,50 +277,67 @@ test_ctl_decrypt(CtlFixture *fx, gconstpointer data)
 	const gsize len = 200000;
 
 	g_assert_cmpint(ctl_run(fx, "init", "--passphrase-file", pw, "--kdf-opslimit", "1",
-				"--kdf-memlimit-mib", "8", NULL), ==, 0);
+				"--kdf-memlimit-mib", "8", NULL),
+			==, 0);
 	{
 		g_autofree gchar *rec = ctl_recovery_from_output(fx->out);
 		rec_file = ctl_file(fx, "rec", rec);
 	}
 	plain = ctl_write_segment(fx, seg, len);
-	g_assert_cmpint(ctl_run(fx, "decrypt", seg, "-o", out, "--passphrase-file", pw, "--camera-id", CTL_UUID,
-				"--segment-id", "42", "--start-us", "-5", "--content-type", "1", NULL), ==, 0);
+	g_assert_cmpint(ctl_run(fx, "decrypt", seg, "-o", out, "--passphrase-file", pw,
+				"--camera-id", CTL_UUID, "--segment-id", "42", "--start-us", "-5",
+				"--content-type", "1", NULL),
+			==, 0);
 	g_assert_true(g_file_get_contents(out, &got, &got_len, NULL));
 	g_assert_cmpmem(got, got_len, plain, len);
 	/* OUT is never overwritten */
-	g_assert_cmpint(ctl_run(fx, "decrypt", seg, "-o", out, "--passphrase-file", pw, "--camera-id", CTL_UUID,
-				"--segment-id", "42", "--start-us", "-5", "--content-type", "1", NULL), ==, 1);
+	g_assert_cmpint(ctl_run(fx, "decrypt", seg, "-o", out, "--passphrase-file", pw,
+				"--camera-id", CTL_UUID, "--segment-id", "42", "--start-us", "-5",
+				"--content-type", "1", NULL),
+			==, 1);
 	/* the recovery secret decrypts without any passphrase */
-	g_assert_cmpint(ctl_run(fx, "--json", "decrypt", seg, "-o", out2, "--recovery-file", rec_file, "--camera-id",
-				CTL_UUID, "--segment-id", "42", "--start-us", "-5", "--content-type", "1", NULL), ==, 0);
+	g_assert_cmpint(ctl_run(fx, "--json", "decrypt", seg, "-o", out2, "--recovery-file",
+				rec_file, "--camera-id", CTL_UUID, "--segment-id", "42",
+				"--start-us", "-5", "--content-type", "1", NULL),
+			==, 0);
 	g_assert_nonnull(strstr(fx->out, "\"plain_len\" : 200000"));
 	g_unlink(out2);
 	/* the index's context, not the file's: another segment id is refused */
-	g_assert_cmpint(ctl_run(fx, "decrypt", seg, "-o", out2, "--passphrase-file", pw, "--camera-id", CTL_UUID,
-				"--segment-id", "43", "--start-us", "-5", "--content-type", "1", NULL), ==, 1);
+	g_assert_cmpint(ctl_run(fx, "decrypt", seg, "-o", out2, "--passphrase-file", pw,
+				"--camera-id", CTL_UUID, "--segment-id", "43", "--start-us", "-5",
+				"--content-type", "1", NULL),
+			==, 1);
 	ctl_assert_error_line(fx, "context");
 	g_assert_false(g_file_test(out2, G_FILE_TEST_EXISTS));
 	/* a chunk tampered in the middle: an error and no partial output */
 	file = test_keys_read_file(seg);
 	{
-		g_autofree guint8 *bad = g_memdup2(g_bytes_get_data(file, NULL), g_bytes_get_size(file));
+		g_autofree guint8 *bad =
+			g_memdup2(g_bytes_get_data(file, NULL), g_bytes_get_size(file));
 		bad[512 + 65552 + 100] ^= 0x40;
 		test_keys_write_file(seg, bad, g_bytes_get_size(file));
 	}
-	g_assert_cmpint(ctl_run(fx, "decrypt", seg, "-o", out2, "--passphrase-file", pw, "--camera-id", CTL_UUID,
-				"--segment-id", "42", "--start-us", "-5", "--content-type", "1", NULL), ==, 1);
+	g_assert_cmpint(ctl_run(fx, "decrypt", seg, "-o", out2, "--passphrase-file", pw,
+				"--camera-id", CTL_UUID, "--segment-id", "42", "--start-us", "-5",
+				"--content-type", "1", NULL),
+			==, 1);
 	ctl_assert_error_line(fx, "chunk 1 does not authenticate");
 	g_assert_false(g_file_test(out2, G_FILE_TEST_EXISTS));
 	/* usage */
-	g_assert_cmpint(ctl_run(fx, "decrypt", seg, "-o", out2, "--passphrase-file", pw, NULL), ==, 2);
+	g_assert_cmpint(ctl_run(fx, "decrypt", seg, "-o", out2, "--passphrase-file", pw, NULL), ==,
+			2);
 }
 
 void
 test_keys_ctl_register(void)
 {
 	g_test_add("/nvr/keys/ctl/init", CtlFixture, NULL, ctl_setup, test_ctl_init, ctl_teardown);
-	g_test_add("/nvr/keys/ctl/init-json", CtlFixture, NULL, ctl_setup, test_ctl_init_json_recovery_out, ctl_teardown);
-	g_test_add("/nvr/keys/ctl/refusals", CtlFixture, NULL, ctl_setup, test_ctl_refusals, ctl_teardown);
-	g_test_add("/nvr/keys/ctl/passwd-recovery", CtlFixture, NULL, ctl_setup, test_ctl_passwd_recovery, ctl_teardown);
-	g_test_add("/nvr/keys/ctl/decrypt", CtlFixture, NULL, ctl_setup, test_ctl_decrypt, ctl_teardown);
+	g_test_add("/nvr/keys/ctl/init-json", CtlFixture, NULL, ctl_setup,
+		   test_ctl_init_json_recovery_out, ctl_teardown);
+	g_test_add("/nvr/keys/ctl/refusals", CtlFixture, NULL, ctl_setup, test_ctl_refusals,
+		   ctl_teardown);
+	g_test_add("/nvr/keys/ctl/passwd-recovery", CtlFixture, NULL, ctl_setup,
+		   test_ctl_passwd_recovery, ctl_teardown);
+	g_test_add("/nvr/keys/ctl/decrypt", CtlFixture, NULL, ctl_setup, test_ctl_decrypt,
+		   ctl_teardown);
 }

@@ -77,17 +77,21 @@ test_keyring_create_load(KrFixture *fx, gconstpointer data)
 	users = nvr_keyring_list_users(loaded);
 	g_assert_cmpuint(g_strv_length(users), ==, 1);
 	g_assert_cmpstr(users[0], ==, "owner");
-	g_assert_cmpmem(nvr_keyring_get_household_public(loaded), 32, nvr_keyring_get_household_public(fx->keyring), 32);
+	g_assert_cmpmem(nvr_keyring_get_household_public(loaded), 32,
+			nvr_keyring_get_household_public(fx->keyring), 32);
 	g_assert_cmpmem(nvr_nvre_signing_key_get_public(nvr_keyring_get_device_key(loaded)), 32,
-			nvr_nvre_signing_key_get_public(nvr_keyring_get_device_key(fx->keyring)), 32);
-	g_assert_true(nvr_secret_equal(nvr_keyring_get_seal_key(loaded), nvr_keyring_get_seal_key(fx->keyring)));
+			nvr_nvre_signing_key_get_public(nvr_keyring_get_device_key(fx->keyring)),
+			32);
+	g_assert_true(nvr_secret_equal(nvr_keyring_get_seal_key(loaded),
+				       nvr_keyring_get_seal_key(fx->keyring)));
 	pairs = nvr_keyring_unlock(loaded, "owner", KR_PASS, KR_PASS_LEN, &error);
 	g_assert_no_error(error);
 	g_assert_cmpuint(pairs->len, ==, 1);
 	g_assert_cmpmem(nvr_nvre_key_pair_get_public(g_ptr_array_index(pairs, 0)), 32,
 			nvr_keyring_get_household_public(loaded), 32);
 	/* a second init refuses and leaves the keyring alone */
-	again = nvr_keyring_create(fx->dir, "owner", KR_PASS, KR_PASS_LEN, KR_OPS, KR_MEM, &rec2, &error);
+	again = nvr_keyring_create(fx->dir, "owner", KR_PASS, KR_PASS_LEN, KR_OPS, KR_MEM, &rec2,
+				   &error);
 	g_assert_null(again);
 	g_assert_error(error, NVR_ERROR, NVR_ERROR_EXISTS);
 	g_assert_null(rec2);
@@ -99,7 +103,8 @@ test_keyring_wrong_passphrase(KrFixture *fx, gconstpointer data)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GPtrArray) pairs = NULL;
 
-	pairs = nvr_keyring_unlock(fx->keyring, "owner", (const guint8 *)"correct horsE", 13, &error);
+	pairs = nvr_keyring_unlock(fx->keyring, "owner", (const guint8 *)"correct horsE", 13,
+				   &error);
 	g_assert_null(pairs);
 	g_assert_error(error, NVR_ERROR, NVR_ERROR_AUTH);
 	g_clear_error(&error);
@@ -122,7 +127,8 @@ kr_write_segment(KrFixture *fx, const gchar *path, guint64 segment_id)
 	guint8 data[10000];
 
 	memset(data, (gint)segment_id, sizeof(data));
-	g_assert_true(nvr_nvre_context_set_camera_uuid(&wp.context, "00000000-0000-4000-8000-000000000001", NULL));
+	g_assert_true(nvr_nvre_context_set_camera_uuid(
+		&wp.context, "00000000-0000-4000-8000-000000000001", NULL));
 	wp.context.segment_id = segment_id;
 	wp.context.content_type = NVR_NVRE_CONTENT_FMP4;
 	wp.chunk_log2 = 12;
@@ -142,7 +148,8 @@ kr_assert_opens(const gchar *path, guint64 segment_id, GPtrArray *pairs, NvrKeyr
 	g_autoptr(GError) error = NULL;
 	NvrNvreReadParams rp = {0};
 
-	g_assert_true(nvr_nvre_context_set_camera_uuid(&rp.context, "00000000-0000-4000-8000-000000000001", NULL));
+	g_assert_true(nvr_nvre_context_set_camera_uuid(
+		&rp.context, "00000000-0000-4000-8000-000000000001", NULL));
 	rp.context.segment_id = segment_id;
 	rp.context.content_type = NVR_NVRE_CONTENT_FMP4;
 	rp.keys = (NvrNvreKeyPair *const *)pairs->pdata;
@@ -237,7 +244,8 @@ test_keyring_recovery(KrFixture *fx, gconstpointer data)
 	g_autofree gchar *seg = g_build_filename(fx->dir, "1.nvre", NULL);
 	g_autofree gchar *messy = g_ascii_strdown(fx->recovery, -1);
 	g_autoptr(GPtrArray) pairs = NULL;
-	g_autoptr(GPtrArray) direct = g_ptr_array_new_with_free_func((GDestroyNotify)nvr_nvre_key_pair_unref);
+	g_autoptr(GPtrArray) direct =
+		g_ptr_array_new_with_free_func((GDestroyNotify)nvr_nvre_key_pair_unref);
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *typo = g_strdup(fx->recovery);
 	g_autofree gchar *other_dir = nvr_test_mkdtemp();
@@ -255,12 +263,14 @@ test_keyring_recovery(KrFixture *fx, gconstpointer data)
 	/* the recovery key is also a recipient of every segment */
 	rpair = nvr_keyring_parse_recovery_secret(fx->recovery, &error);
 	g_assert_no_error(error);
-	g_assert_cmpmem(nvr_nvre_key_pair_get_public(rpair), 32, nvr_keyring_get_recovery_public(fx->keyring), 32);
+	g_assert_cmpmem(nvr_nvre_key_pair_get_public(rpair), 32,
+			nvr_keyring_get_recovery_public(fx->keyring), 32);
 	g_ptr_array_add(direct, rpair);
 	kr_assert_opens(seg, 1, direct, fx->keyring);
 	/* a new slot from the recovered key */
 	g_assert_true(nvr_keyring_set_user(fx->keyring, "owner", g_ptr_array_index(pairs, 0),
-					   (const guint8 *)"fresh start", 11, KR_OPS, KR_MEM, &error));
+					   (const guint8 *)"fresh start", 11, KR_OPS, KR_MEM,
+					   &error));
 	g_assert_true(nvr_keyring_save(fx->keyring, &error));
 	g_clear_pointer(&pairs, g_ptr_array_unref);
 	pairs = nvr_keyring_unlock(fx->keyring, "owner", (const guint8 *)"fresh start", 11, &error);
@@ -274,7 +284,8 @@ test_keyring_recovery(KrFixture *fx, gconstpointer data)
 	g_assert_null(nvr_keyring_unlock_recovery(fx->keyring, "ABCD", &error));
 	g_assert_error(error, NVR_ERROR, NVR_ERROR_INVALID_ARGUMENT);
 	g_clear_error(&error);
-	other = nvr_keyring_create(other_dir, "owner", KR_PASS, KR_PASS_LEN, KR_OPS, KR_MEM, &other_rec, &error);
+	other = nvr_keyring_create(other_dir, "owner", KR_PASS, KR_PASS_LEN, KR_OPS, KR_MEM,
+				   &other_rec, &error);
 	g_assert_no_error(error);
 	g_assert_null(nvr_keyring_unlock_recovery(fx->keyring, other_rec, &error));
 	g_assert_error(error, NVR_ERROR, NVR_ERROR_AUTH);
@@ -297,7 +308,8 @@ test_keyring_rotation(KrFixture *fx, gconstpointer data)
 					   (const guint8 *)"bob pw", 6, KR_OPS, KR_MEM, &error));
 	next = nvr_keyring_rotate_household(fx->keyring, g_ptr_array_index(pairs, 0), &error);
 	g_assert_no_error(error);
-	g_assert_true(nvr_keyring_set_user(fx->keyring, "owner", next, KR_PASS, KR_PASS_LEN, KR_OPS, KR_MEM, &error));
+	g_assert_true(nvr_keyring_set_user(fx->keyring, "owner", next, KR_PASS, KR_PASS_LEN, KR_OPS,
+					   KR_MEM, &error));
 	g_assert_true(nvr_keyring_save(fx->keyring, &error));
 	g_free(kr_write_segment(fx, new_seg, 2));
 
@@ -330,7 +342,8 @@ test_keyring_seal_key(KrFixture *fx, gconstpointer data)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(NvrKeyring) loaded = NULL;
-	g_autofree gchar *sealed = nvr_keys_seal_text(nvr_keyring_get_seal_key(fx->keyring), "cam-pw", &error);
+	g_autofree gchar *sealed =
+		nvr_keys_seal_text(nvr_keyring_get_seal_key(fx->keyring), "cam-pw", &error);
 	g_autofree gchar *opened = NULL;
 
 	g_assert_no_error(error);
@@ -349,7 +362,8 @@ kr_with_checksum(const gchar *body)
 
 	g_assert_true(nvr_keys_blake2b(NULL, (const guint8 *)body, strlen(body), sum));
 	hex = test_keys_hex(sum, 32);
-	return g_bytes_new_take(g_strdup_printf("%schecksum %s\n", body, hex), strlen(body) + 9 + 64 + 1);
+	return g_bytes_new_take(g_strdup_printf("%schecksum %s\n", body, hex),
+				strlen(body) + 9 + 64 + 1);
 }
 
 static gchar *
@@ -367,7 +381,8 @@ static void
 kr_assert_rejected(GBytes *file, gint code, const gchar *message_part)
 {
 	g_autoptr(GError) error = NULL;
-	g_autoptr(NvrKeyring) k = nvr_keyring_parse(g_bytes_get_data(file, NULL), g_bytes_get_size(file), &error);
+	g_autoptr(NvrKeyring) k =
+		nvr_keyring_parse(g_bytes_get_data(file, NULL), g_bytes_get_size(file), &error);
 
 	g_assert_null(k);
 	g_assert_error(error, NVR_ERROR, code);
@@ -417,7 +432,8 @@ test_keyring_corrupt(KrFixture *fx, gconstpointer data)
 		g_autoptr(GBytes) newer = kr_with_checksum(v2);
 		g_autofree gchar *no_seal_body = g_strdup(body);
 		g_autoptr(GBytes) no_seal = NULL;
-		g_autofree gchar *dup = g_strdup_printf("%s%.*s", body, (gint)(strchr(user_line, '\n') - user_line + 1), user_line);
+		g_autofree gchar *dup = g_strdup_printf(
+			"%s%.*s", body, (gint)(strchr(user_line, '\n') - user_line + 1), user_line);
 		g_autoptr(GBytes) dup_user = kr_with_checksum(dup);
 		g_autofree gchar *unknown_id = g_strdup(body);
 		g_autoptr(GBytes) unknown = NULL;
@@ -519,14 +535,22 @@ test_keyring_core_dumps(void)
 void
 test_keys_keyring_register(void)
 {
-	g_test_add("/nvr/keys/keyring/create-load", KrFixture, NULL, kr_setup, test_keyring_create_load, kr_teardown);
-	g_test_add("/nvr/keys/keyring/wrong-passphrase", KrFixture, NULL, kr_setup, test_keyring_wrong_passphrase, kr_teardown);
-	g_test_add("/nvr/keys/keyring/passwd", KrFixture, NULL, kr_setup, test_keyring_passwd, kr_teardown);
-	g_test_add("/nvr/keys/keyring/recovery", KrFixture, NULL, kr_setup, test_keyring_recovery, kr_teardown);
-	g_test_add("/nvr/keys/keyring/rotation", KrFixture, NULL, kr_setup, test_keyring_rotation, kr_teardown);
-	g_test_add("/nvr/keys/keyring/seal-key", KrFixture, NULL, kr_setup, test_keyring_seal_key, kr_teardown);
-	g_test_add("/nvr/keys/keyring/corrupt", KrFixture, NULL, kr_setup, test_keyring_corrupt, kr_teardown);
-	g_test_add("/nvr/keys/keyring/serialize", KrFixture, NULL, kr_setup, test_keyring_serialize_round_trip, kr_teardown);
+	g_test_add("/nvr/keys/keyring/create-load", KrFixture, NULL, kr_setup,
+		   test_keyring_create_load, kr_teardown);
+	g_test_add("/nvr/keys/keyring/wrong-passphrase", KrFixture, NULL, kr_setup,
+		   test_keyring_wrong_passphrase, kr_teardown);
+	g_test_add("/nvr/keys/keyring/passwd", KrFixture, NULL, kr_setup, test_keyring_passwd,
+		   kr_teardown);
+	g_test_add("/nvr/keys/keyring/recovery", KrFixture, NULL, kr_setup, test_keyring_recovery,
+		   kr_teardown);
+	g_test_add("/nvr/keys/keyring/rotation", KrFixture, NULL, kr_setup, test_keyring_rotation,
+		   kr_teardown);
+	g_test_add("/nvr/keys/keyring/seal-key", KrFixture, NULL, kr_setup, test_keyring_seal_key,
+		   kr_teardown);
+	g_test_add("/nvr/keys/keyring/corrupt", KrFixture, NULL, kr_setup, test_keyring_corrupt,
+		   kr_teardown);
+	g_test_add("/nvr/keys/keyring/serialize", KrFixture, NULL, kr_setup,
+		   test_keyring_serialize_round_trip, kr_teardown);
 	g_test_add_func("/nvr/keys/keyring/missing", test_keyring_missing);
 	g_test_add_func("/nvr/keys/keyring/calibrate", test_keyring_calibrate);
 	g_test_add_func("/nvr/keys/keyring/core-dumps", test_keyring_core_dumps);

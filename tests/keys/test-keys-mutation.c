@@ -67,7 +67,8 @@ mut_setup(MutFixture *fx, gconstpointer data)
 	fx->dir = nvr_test_mkdtemp();
 	fx->household = nvr_nvre_key_pair_generate(NULL);
 	fx->device = nvr_nvre_signing_key_generate(NULL);
-	g_assert_true(nvr_nvre_context_set_camera_uuid(&fx->ctx, "00112233-4455-6677-8899-aabbccddeeff", NULL));
+	g_assert_true(nvr_nvre_context_set_camera_uuid(
+		&fx->ctx, "00112233-4455-6677-8899-aabbccddeeff", NULL));
 	fx->ctx.segment_id = 3;
 	fx->ctx.start_us = 1000;
 	fx->ctx.content_type = NVR_NVRE_CONTENT_FMP4;
@@ -153,24 +154,28 @@ mut_check(MutFixture *fx, const guint8 *data, gsize len, gboolean interrupted_to
 	g_autoptr(GBytes) got = NULL;
 	NvrNvreChainState state;
 
-	if (len == g_bytes_get_size(fx->file) && memcmp(data, g_bytes_get_data(fx->file, NULL), len) == 0)
+	if (len == g_bytes_get_size(fx->file) &&
+	    memcmp(data, g_bytes_get_data(fx->file, NULL), len) == 0)
 		return TRUE; /* not a mutant */
 	mut_load(fx, data, len);
 	got = mut_try(fx, NVR_NVRE_MODE_STRICT, &state, &error);
-	/* a splice can rebuild the sibling whole: a genuine file, which only the chain tells apart */
+	/* a splice can rebuild the sibling whole: a genuine file, which only the chain tells apart
+	 */
 	if (got != NULL && len == g_bytes_get_size(fx->sibling) &&
 	    memcmp(data, g_bytes_get_data(fx->sibling, NULL), len) == 0)
 		return memcmp(&state, &fx->successor_expects, sizeof(state)) != 0;
 	if (got != NULL) {
-		g_string_append_printf(log, "strict mode accepted a %" G_GSIZE_FORMAT "-byte mutant\n", len);
+		g_string_append_printf(
+			log, "strict mode accepted a %" G_GSIZE_FORMAT "-byte mutant\n", len);
 		return FALSE;
 	}
 	mut_count(fx, error);
 	/* steps 1–9 are the same in both modes: only the length rules differ (§11 step 10) */
-	if (!interrupted_too || !(g_error_matches(error, NVR_NVRE_ERROR, NVR_NVRE_ERROR_TORN) ||
-				  g_error_matches(error, NVR_NVRE_ERROR, NVR_NVRE_ERROR_UNFINALIZED) ||
-				  g_error_matches(error, NVR_NVRE_ERROR, NVR_NVRE_ERROR_FINAL) ||
-				  g_error_matches(error, NVR_NVRE_ERROR, NVR_NVRE_ERROR_CHUNK)))
+	if (!interrupted_too ||
+	    !(g_error_matches(error, NVR_NVRE_ERROR, NVR_NVRE_ERROR_TORN) ||
+	      g_error_matches(error, NVR_NVRE_ERROR, NVR_NVRE_ERROR_UNFINALIZED) ||
+	      g_error_matches(error, NVR_NVRE_ERROR, NVR_NVRE_ERROR_FINAL) ||
+	      g_error_matches(error, NVR_NVRE_ERROR, NVR_NVRE_ERROR_CHUNK)))
 		return TRUE;
 	g_clear_error(&error);
 	got = mut_try(fx, NVR_NVRE_MODE_INTERRUPTED, &state, &error);
@@ -218,8 +223,10 @@ mut_flip_chunk0(MutFixture *fx, guint8 *m, gsize len, GString *log)
 		guint8 buf[1];
 
 		g_assert_cmpint(pwrite(fx->memfd, &byte, 1, bit / 8), ==, 1);
-		if (nvr_nvre_reader_verify_all(r, &error) || nvr_nvre_reader_read(r, bit % MUT_C, buf, 1, NULL)) {
-			g_string_append_printf(log, "flip of bit %" G_GSIZE_FORMAT " accepted\n", bit);
+		if (nvr_nvre_reader_verify_all(r, &error) ||
+		    nvr_nvre_reader_read(r, bit % MUT_C, buf, 1, NULL)) {
+			g_string_append_printf(log, "flip of bit %" G_GSIZE_FORMAT " accepted\n",
+					       bit);
 			failures++;
 		}
 		mut_count(fx, error);
@@ -327,19 +334,22 @@ test_mutation_fuzz(MutFixture *fx, gconstpointer data)
 
 		memcpy(m, g_bytes_get_data(fx->file, NULL), orig_len);
 		/* one to three stacked mutations; never longer than the buffer */
-		for (guint j = 0, k = (guint)g_rand_int_range(rand, 1, 4); j < k && len > MUT_HL; j++)
+		for (guint j = 0, k = (guint)g_rand_int_range(rand, 1, 4); j < k && len > MUT_HL;
+		     j++)
 			len = mut_mutate(fx, rand, m, len);
 		if (!mut_check(fx, m, len, TRUE, log))
 			failures++;
 	}
 	if (failures > 0)
-		g_test_fail_printf("%u of %u mutants accepted:\n%s", failures, MUT_FUZZ_MUTANTS, log->str);
+		g_test_fail_printf("%u of %u mutants accepted:\n%s", failures, MUT_FUZZ_MUTANTS,
+				   log->str);
 }
 
 void
 test_keys_mutation_register(void)
 {
-	g_test_add("/nvr/keys/mutation/bit-flips", MutFixture, NULL, mut_setup, test_mutation_bit_flips,
+	g_test_add("/nvr/keys/mutation/bit-flips", MutFixture, NULL, mut_setup,
+		   test_mutation_bit_flips, mut_teardown);
+	g_test_add("/nvr/keys/mutation/fuzz", MutFixture, NULL, mut_setup, test_mutation_fuzz,
 		   mut_teardown);
-	g_test_add("/nvr/keys/mutation/fuzz", MutFixture, NULL, mut_setup, test_mutation_fuzz, mut_teardown);
 }

@@ -35,7 +35,8 @@ nvre_setup(NvreFixture *fx, gconstpointer data)
 	g_assert_nonnull(fx->household);
 	g_assert_nonnull(fx->recovery);
 	g_assert_nonnull(fx->device);
-	g_assert_true(nvr_nvre_context_set_camera_uuid(&fx->ctx, "3f2a6c1e-8b4d-4e0f-9a71-5c2d8e6b1f04", NULL));
+	g_assert_true(nvr_nvre_context_set_camera_uuid(
+		&fx->ctx, "3f2a6c1e-8b4d-4e0f-9a71-5c2d8e6b1f04", NULL));
 	fx->ctx.segment_id = 7;
 	fx->ctx.start_us = G_GINT64_CONSTANT(1767225600000000);
 	fx->ctx.content_type = NVR_NVRE_CONTENT_FMP4;
@@ -157,7 +158,8 @@ test_nvre_round_trip(NvreFixture *fx, gconstpointer data)
 		g_assert_cmpint(g_stat(path, &st), ==, 0);
 		g_assert_cmpuint(res.file_len, ==, (guint64)st.st_size);
 		/* L = hl + ⌊N/C⌋·CT + (N mod C) + 16 (§7.1) */
-		g_assert_cmpuint(res.file_len, ==, 512 + sizes[i] / 4096 * 4112 + sizes[i] % 4096 + 16);
+		g_assert_cmpuint(res.file_len, ==,
+				 512 + sizes[i] / 4096 * 4112 + sizes[i] % 4096 + 16);
 		g_assert_cmpuint(st.st_mode & 0777, ==, 0600);
 		r = nvre_open(fx, path, &fx->ctx, fx->household, NVR_NVRE_MODE_STRICT, &error);
 		g_assert_no_error(error);
@@ -170,7 +172,8 @@ test_nvre_round_trip(NvreFixture *fx, gconstpointer data)
 		g_assert_true(nvr_nvre_reader_check_chain(r, NULL, NULL));
 		for (guint j = 0; j < 50 && sizes[i] > 0; j++) {
 			guint64 off = (guint64)g_rand_int_range(rand, 0, (gint32)sizes[i]);
-			gsize want = (gsize)g_rand_int_range(rand, 0, 9000); /* MIN() evaluates twice */
+			gsize want =
+				(gsize)g_rand_int_range(rand, 0, 9000); /* MIN() evaluates twice */
 			gsize len = MIN(want, sizes[i] - off);
 			guint8 buf[9000];
 			g_assert_true(nvr_nvre_reader_read(r, off, buf, len, &error));
@@ -178,8 +181,8 @@ test_nvre_round_trip(NvreFixture *fx, gconstpointer data)
 		}
 		/* the recovery key opens it too; the household's stanza is first */
 		{
-			g_autoptr(NvrNvreReader) r2 =
-			    nvre_open(fx, path, &fx->ctx, fx->recovery, NVR_NVRE_MODE_STRICT, &error);
+			g_autoptr(NvrNvreReader) r2 = nvre_open(fx, path, &fx->ctx, fx->recovery,
+								NVR_NVRE_MODE_STRICT, &error);
 			g_assert_no_error(error);
 			nvre_assert_plain(r2, plain, sizes[i]);
 		}
@@ -221,13 +224,27 @@ test_nvre_writer_refuses(NvreFixture *fx, gconstpointer data)
 
 		nvre_writer_params(fx, &wp, &fx->ctx, NULL);
 		switch (i) {
-		case 0: wp.context.content_type = 4; break; /* reserved: writers MUST NOT use it */
-		case 1: wp.context.segment_id = 0; break;
-		case 2: wp.chunk_log2 = 11; break;
-		case 3: wp.chunk_log2 = 21; break;
-		case 4: wp.header_len = 320; break; /* 2 stanzas need 384 */
-		case 5: wp.header_len = 500; break;
-		case 6: wp.n_recipients = 0; break;
+		case 0:
+			wp.context.content_type = 4;
+			break; /* reserved: writers MUST NOT use it */
+		case 1:
+			wp.context.segment_id = 0;
+			break;
+		case 2:
+			wp.chunk_log2 = 11;
+			break;
+		case 3:
+			wp.chunk_log2 = 21;
+			break;
+		case 4:
+			wp.header_len = 320;
+			break; /* 2 stanzas need 384 */
+		case 5:
+			wp.header_len = 500;
+			break;
+		case 6:
+			wp.n_recipients = 0;
+			break;
 		}
 		w = nvr_nvre_writer_create(path, &wp, &error);
 		g_assert_null(w);
@@ -301,9 +318,9 @@ test_nvre_signature_policy(NvreFixture *fx, gconstpointer data)
 	for (guint i = 0; i < 4; i++) {
 		g_autoptr(GError) error = NULL;
 		g_autoptr(NvrNvreReader) r = NULL;
-		rp.device_pk = i == 0 ? nvr_nvre_signing_key_get_public(other)
-			     : i == 1 ? NULL
-				      : nvr_nvre_signing_key_get_public(fx->device);
+		rp.device_pk = i == 0	? nvr_nvre_signing_key_get_public(other)
+			       : i == 1 ? NULL
+					: nvr_nvre_signing_key_get_public(fx->device);
 		rp.require_signature = i != 1;
 		r = nvr_nvre_reader_open(i < 2 ? path : upath, &rp, &error);
 		if (i < 3) {
@@ -348,7 +365,10 @@ test_nvre_crash_recovery(NvreFixture *fx, gconstpointer data)
 		g_autofree gchar *crashed = g_strdup_printf("%s/crash-%u.nvre", fx->dir, round);
 		g_autofree gchar *succ = g_strdup_printf("%s/succ-%u.nvre", fx->dir, round);
 		/* anywhere from the bare header to one byte short of finished */
-		gsize cut = 512 + (round == 0 ? 0 : round == 1 ? 7 : (gsize)g_rand_int_range(rand, 0, (gint32)(res.file_len - 512)));
+		gsize cut = 512 + (round == 0	? 0
+				   : round == 1 ? 7
+						: (gsize)g_rand_int_range(
+							  rand, 0, (gint32)(res.file_len - 512)));
 		g_autoptr(GError) error = NULL;
 		g_autoptr(NvrNvreReader) pr = NULL;
 		g_autoptr(NvrNvreReader) sr = NULL;
@@ -368,14 +388,16 @@ test_nvre_crash_recovery(NvreFixture *fx, gconstpointer data)
 		/* recovery is idempotent, and the keyless state of the file agrees */
 		g_assert_true(nvr_nvre_recover(crashed, &state2, NULL));
 		g_assert_cmpmem(&state, sizeof(state), &state2, sizeof(state2));
-		g_assert_true(nvr_nvre_read_chain_state(crashed, NVR_NVRE_STATUS_INTERRUPTED, &state2, NULL));
+		g_assert_true(nvr_nvre_read_chain_state(crashed, NVR_NVRE_STATUS_INTERRUPTED,
+							&state2, NULL));
 		g_assert_cmpmem(&state, sizeof(state), &state2, sizeof(state2));
 
 		succ_plain = nvre_write(fx, succ, &succ_ctx, 100, round, &state, &sres);
 		sr = nvre_open(fx, succ, &succ_ctx, fx->household, NVR_NVRE_MODE_STRICT, &error);
 		g_assert_no_error(error);
 		g_assert_cmpuint(nvr_nvre_reader_get_prev_segment_id(sr), ==, fx->ctx.segment_id);
-		pr = nvre_open(fx, crashed, &fx->ctx, fx->household, NVR_NVRE_MODE_INTERRUPTED, &error);
+		pr = nvre_open(fx, crashed, &fx->ctx, fx->household, NVR_NVRE_MODE_INTERRUPTED,
+			       &error);
 		if (k == 0) {
 			/* a header-only file holds no footage; its successor still links to it */
 			nvre_assert_class(error, NVR_NVRE_ERROR_UNFINALIZED);
@@ -392,9 +414,11 @@ test_nvre_crash_recovery(NvreFixture *fx, gconstpointer data)
 		pr = nvre_open(fx, crashed, &fx->ctx, fx->household, NVR_NVRE_MODE_STRICT, &error);
 		nvre_assert_class(error, NVR_NVRE_ERROR_UNFINALIZED);
 		g_clear_error(&error);
-		/* tampered: one more whole chunk cut off still opens interrupted, but fails the link */
+		/* tampered: one more whole chunk cut off still opens interrupted, but fails the
+		 * link */
 		nvre_copy_truncated(crashed, crashed, 512 + (k - 1) * 4112);
-		pr = nvre_open(fx, crashed, &fx->ctx, fx->household, NVR_NVRE_MODE_INTERRUPTED, &error);
+		pr = nvre_open(fx, crashed, &fx->ctx, fx->household, NVR_NVRE_MODE_INTERRUPTED,
+			       &error);
 		if (k == 1) {
 			nvre_assert_class(error, NVR_NVRE_ERROR_UNFINALIZED);
 			continue;
@@ -406,8 +430,8 @@ test_nvre_crash_recovery(NvreFixture *fx, gconstpointer data)
 	}
 	/* interrupted mode opens a finalized file normally (§17.7) */
 	{
-		g_autoptr(NvrNvreReader) r =
-		    nvre_open(fx, full, &fx->ctx, fx->household, NVR_NVRE_MODE_INTERRUPTED, NULL);
+		g_autoptr(NvrNvreReader) r = nvre_open(fx, full, &fx->ctx, fx->household,
+						       NVR_NVRE_MODE_INTERRUPTED, NULL);
 		g_assert_nonnull(r);
 		g_assert_cmpint(nvr_nvre_reader_get_status(r), ==, NVR_NVRE_STATUS_FINALIZED);
 		nvre_assert_plain(r, plain, len);
@@ -495,9 +519,12 @@ test_nvre_rewrap(NvreFixture *fx, gconstpointer data)
 	g_assert_no_error(error);
 	after = test_keys_read_file(path);
 	g_assert_cmpuint(g_bytes_get_size(before), ==, g_bytes_get_size(after));
-	g_assert_cmpmem((const guint8 *)g_bytes_get_data(before, NULL) + 512, g_bytes_get_size(before) - 512,
-			(const guint8 *)g_bytes_get_data(after, NULL) + 512, g_bytes_get_size(after) - 512);
-	g_assert_false(memcmp(g_bytes_get_data(before, NULL), g_bytes_get_data(after, NULL), 512) == 0);
+	g_assert_cmpmem((const guint8 *)g_bytes_get_data(before, NULL) + 512,
+			g_bytes_get_size(before) - 512,
+			(const guint8 *)g_bytes_get_data(after, NULL) + 512,
+			g_bytes_get_size(after) - 512);
+	g_assert_false(memcmp(g_bytes_get_data(before, NULL), g_bytes_get_data(after, NULL), 512) ==
+		       0);
 
 	/* the old household key is gone from the file; the new one and recovery open it */
 	r = nvre_open(fx, path, &fx->ctx, fx->household, NVR_NVRE_MODE_STRICT, &error);
@@ -541,7 +568,8 @@ test_nvre_tags_digest(NvreFixture *fx, gconstpointer data)
 	g_assert_no_error(error);
 	g_assert_cmpmem(digest, 32, res.tags_digest, 32);
 	g_assert_true(nvr_nvre_tags_digest_sign(fx->device, digest, sig, &error));
-	g_assert_true(nvr_nvre_tags_digest_verify(nvr_nvre_signing_key_get_public(fx->device), digest, sig, &error));
+	g_assert_true(nvr_nvre_tags_digest_verify(nvr_nvre_signing_key_get_public(fx->device),
+						  digest, sig, &error));
 	g_assert_no_error(error);
 
 	/* a changed tag (here of chunk 1) changes the digest: the signature no longer holds */
@@ -552,7 +580,8 @@ test_nvre_tags_digest(NvreFixture *fx, gconstpointer data)
 	g_free(copy);
 	g_assert_true(nvr_nvre_tags_digest(path, NVR_NVRE_STATUS_FINALIZED, digest, &error));
 	g_assert_false(memcmp(digest, res.tags_digest, 32) == 0);
-	g_assert_false(nvr_nvre_tags_digest_verify(nvr_nvre_signing_key_get_public(fx->device), digest, sig, &error));
+	g_assert_false(nvr_nvre_tags_digest_verify(nvr_nvre_signing_key_get_public(fx->device),
+						   digest, sig, &error));
 	nvre_assert_class(error, NVR_NVRE_ERROR_SIG);
 }
 
@@ -568,7 +597,8 @@ nvre_reader_thread(gpointer data)
 	for (guint i = 0; i < 300; i++) {
 		guint64 off = (guint64)g_rand_int_range(rand, 0, 40000 - 188);
 		guint8 buf[188];
-		if (!nvr_nvre_reader_read(r, off, buf, sizeof(buf), NULL) || memcmp(buf, plain + off, 188) != 0)
+		if (!nvr_nvre_reader_read(r, off, buf, sizeof(buf), NULL) ||
+		    memcmp(buf, plain + off, 188) != 0)
 			return GINT_TO_POINTER(1);
 	}
 	return NULL;
@@ -607,9 +637,10 @@ test_nvre_range(NvreFixture *fx, gconstpointer data)
 		guint64 off;
 		gsize len;
 		gboolean ok;
-	} cases[] = {{0, 0, TRUE},	    {100, 0, TRUE},	   {99, 1, TRUE},	 {101, 0, FALSE},
-		     {100, 1, FALSE},	    {G_MAXUINT64, 1, FALSE}, {1, G_MAXSIZE, FALSE},
-		     {G_MAXUINT64, G_MAXSIZE, FALSE}};
+	} cases[] = {{0, 0, TRUE},	    {100, 0, TRUE},
+		     {99, 1, TRUE},	    {101, 0, FALSE},
+		     {100, 1, FALSE},	    {G_MAXUINT64, 1, FALSE},
+		     {1, G_MAXSIZE, FALSE}, {G_MAXUINT64, G_MAXSIZE, FALSE}};
 
 	plain = nvre_write(fx, path, &fx->ctx, 100, 2, NULL, &res);
 	r = nvre_open(fx, path, &fx->ctx, fx->household, NVR_NVRE_MODE_STRICT, NULL);
@@ -642,17 +673,21 @@ test_nvre_keys(void)
 	nvr_secret_release(nvr_nvre_key_pair_get_secret(a));
 	g_assert_no_error(error);
 	g_assert_cmpmem(nvr_nvre_key_pair_get_public(a), 32, nvr_nvre_key_pair_get_public(b), 32);
-	g_assert_true(nvr_secret_equal(nvr_nvre_key_pair_get_secret(a), nvr_nvre_key_pair_get_secret(b)));
+	g_assert_true(
+		nvr_secret_equal(nvr_nvre_key_pair_get_secret(a), nvr_nvre_key_pair_get_secret(b)));
 
 	seed = nvr_nvre_signing_key_dup_seed(s, &error);
 	sk = nvr_secret_acquire(seed, NULL);
 	s2 = nvr_nvre_signing_key_new_from_seed(sk, &error);
 	nvr_secret_release(seed);
-	g_assert_cmpmem(nvr_nvre_signing_key_get_public(s), 32, nvr_nvre_signing_key_get_public(s2), 32);
+	g_assert_cmpmem(nvr_nvre_signing_key_get_public(s), 32, nvr_nvre_signing_key_get_public(s2),
+			32);
 	g_assert_true(nvr_nvre_signing_key_sign(s2, msg, sizeof(msg), sig, &error));
-	g_assert_true(nvr_nvre_verify_signature(nvr_nvre_signing_key_get_public(s), msg, sizeof(msg), sig, &error));
+	g_assert_true(nvr_nvre_verify_signature(nvr_nvre_signing_key_get_public(s), msg,
+						sizeof(msg), sig, &error));
 	g_assert_no_error(error);
-	g_assert_false(nvr_nvre_verify_signature(nvr_nvre_signing_key_get_public(s), msg, sizeof(msg) - 1, sig, &error));
+	g_assert_false(nvr_nvre_verify_signature(nvr_nvre_signing_key_get_public(s), msg,
+						 sizeof(msg) - 1, sig, &error));
 	nvre_assert_class(error, NVR_NVRE_ERROR_SIG);
 }
 
@@ -660,10 +695,15 @@ static void
 test_nvre_context_uuid(void)
 {
 	NvrNvreContext c = {0};
-	const gchar *bad[] = {"", "3f2a6c1e", "3f2a6c1e-8b4d-4e0f-9a71-5c2d8e6b1f0", "3f2a6c1e-8b4d-4e0f-9a71-5c2d8e6b1f045",
-			      "3f2a6c1e8b4d-4e0f-9a71-5c2d8e6b1f04", "3f2a6c1e-8b4d-4e0f-9a71-5c2d8e6b1fzz"};
+	const gchar *bad[] = {"",
+			      "3f2a6c1e",
+			      "3f2a6c1e-8b4d-4e0f-9a71-5c2d8e6b1f0",
+			      "3f2a6c1e-8b4d-4e0f-9a71-5c2d8e6b1f045",
+			      "3f2a6c1e8b4d-4e0f-9a71-5c2d8e6b1f04",
+			      "3f2a6c1e-8b4d-4e0f-9a71-5c2d8e6b1fzz"};
 
-	g_assert_true(nvr_nvre_context_set_camera_uuid(&c, "3F2A6C1E8B4D4E0F9A715C2D8E6B1F04", NULL));
+	g_assert_true(
+		nvr_nvre_context_set_camera_uuid(&c, "3F2A6C1E8B4D4E0F9A715C2D8E6B1F04", NULL));
 	g_assert_cmpint(c.camera_id[0], ==, 0x3f);
 	g_assert_cmpint(c.camera_id[15], ==, 0x04);
 	for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
@@ -688,17 +728,22 @@ test_nvre_slot_round_trip(void)
 	/* fresh salt and nonce every time */
 	g_assert_true(nvr_nvre_slot_wrap(hh, pass, sizeof(pass) - 1, 1, 8 << 20, slot2, &error));
 	g_assert_false(memcmp(slot, slot2, 104) == 0);
-	out = nvr_nvre_slot_unwrap(slot, 104, pass, sizeof(pass) - 1, nvr_nvre_key_pair_get_public(hh), &error);
+	out = nvr_nvre_slot_unwrap(slot, 104, pass, sizeof(pass) - 1,
+				   nvr_nvre_key_pair_get_public(hh), &error);
 	g_assert_no_error(error);
-	g_assert_true(nvr_secret_equal(nvr_nvre_key_pair_get_secret(out), nvr_nvre_key_pair_get_secret(hh)));
+	g_assert_true(nvr_secret_equal(nvr_nvre_key_pair_get_secret(out),
+				       nvr_nvre_key_pair_get_secret(hh)));
 	g_clear_pointer(&out, nvr_nvre_key_pair_unref);
-	out = nvr_nvre_slot_unwrap(slot, 104, pass, sizeof(pass) - 2, nvr_nvre_key_pair_get_public(hh), &error);
+	out = nvr_nvre_slot_unwrap(slot, 104, pass, sizeof(pass) - 2,
+				   nvr_nvre_key_pair_get_public(hh), &error);
 	nvre_assert_class(error, NVR_NVRE_ERROR_NOKEY);
 	g_clear_error(&error);
-	out = nvr_nvre_slot_unwrap(slot, 104, pass, sizeof(pass) - 1, nvr_nvre_key_pair_get_public(other), &error);
+	out = nvr_nvre_slot_unwrap(slot, 104, pass, sizeof(pass) - 1,
+				   nvr_nvre_key_pair_get_public(other), &error);
 	nvre_assert_class(error, NVR_NVRE_ERROR_NOKEY);
 	g_clear_error(&error);
-	out = nvr_nvre_slot_unwrap(slot, 103, pass, sizeof(pass) - 1, nvr_nvre_key_pair_get_public(hh), &error);
+	out = nvr_nvre_slot_unwrap(slot, 103, pass, sizeof(pass) - 1,
+				   nvr_nvre_key_pair_get_public(hh), &error);
 	nvre_assert_class(error, NVR_NVRE_ERROR_PARAM);
 	g_clear_error(&error);
 	/* NUL inside the passphrase, and costs outside the bounds, are refused before hashing */
@@ -708,7 +753,8 @@ test_nvre_slot_round_trip(void)
 	g_assert_false(nvr_nvre_slot_wrap(hh, pass, 4, 17, 8 << 20, slot, &error));
 	nvre_assert_class(error, NVR_NVRE_ERROR_PARAM);
 	g_clear_error(&error);
-	g_assert_false(nvr_nvre_slot_wrap(hh, pass, 4, 1, (G_GUINT64_CONSTANT(1) << 30) + 1, slot, &error));
+	g_assert_false(nvr_nvre_slot_wrap(hh, pass, 4, 1, (G_GUINT64_CONSTANT(1) << 30) + 1, slot,
+					  &error));
 	nvre_assert_class(error, NVR_NVRE_ERROR_PARAM);
 }
 
@@ -734,7 +780,8 @@ test_keys_helpers(void)
 	g_assert_true(nvr_keys_sha256((const guint8 *)"abc", 3, d1));
 	{
 		g_autofree gchar *hex = test_keys_hex(d1, 32);
-		g_assert_cmpstr(hex, ==, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+		g_assert_cmpstr(hex, ==,
+				"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 	}
 	g_assert_true(nvr_keys_blake2b(NULL, (const guint8 *)"abc", 3, d1));
 	g_assert_true(nvr_keys_blake2b(d1, (const guint8 *)"abc", 3, d2));
@@ -771,18 +818,30 @@ test_keys_helpers(void)
 void
 test_keys_nvre_register(void)
 {
-	g_test_add("/nvr/keys/nvre/round-trip", NvreFixture, NULL, nvre_setup, test_nvre_round_trip, nvre_teardown);
-	g_test_add("/nvr/keys/nvre/excl", NvreFixture, NULL, nvre_setup, test_nvre_excl, nvre_teardown);
-	g_test_add("/nvr/keys/nvre/writer-refuses", NvreFixture, NULL, nvre_setup, test_nvre_writer_refuses, nvre_teardown);
-	g_test_add("/nvr/keys/nvre/writer-fd", NvreFixture, NULL, nvre_setup, test_nvre_writer_fd, nvre_teardown);
-	g_test_add("/nvr/keys/nvre/signature-policy", NvreFixture, NULL, nvre_setup, test_nvre_signature_policy, nvre_teardown);
-	g_test_add("/nvr/keys/nvre/crash-recovery", NvreFixture, NULL, nvre_setup, test_nvre_crash_recovery, nvre_teardown);
-	g_test_add("/nvr/keys/nvre/abandoned-writer", NvreFixture, NULL, nvre_setup, test_nvre_abandoned_writer, nvre_teardown);
-	g_test_add("/nvr/keys/nvre/recover-refuses", NvreFixture, NULL, nvre_setup, test_nvre_recover_refuses, nvre_teardown);
-	g_test_add("/nvr/keys/nvre/rewrap", NvreFixture, NULL, nvre_setup, test_nvre_rewrap, nvre_teardown);
-	g_test_add("/nvr/keys/nvre/tags-digest", NvreFixture, NULL, nvre_setup, test_nvre_tags_digest, nvre_teardown);
-	g_test_add("/nvr/keys/nvre/threads", NvreFixture, NULL, nvre_setup, test_nvre_threads, nvre_teardown);
-	g_test_add("/nvr/keys/nvre/range", NvreFixture, NULL, nvre_setup, test_nvre_range, nvre_teardown);
+	g_test_add("/nvr/keys/nvre/round-trip", NvreFixture, NULL, nvre_setup, test_nvre_round_trip,
+		   nvre_teardown);
+	g_test_add("/nvr/keys/nvre/excl", NvreFixture, NULL, nvre_setup, test_nvre_excl,
+		   nvre_teardown);
+	g_test_add("/nvr/keys/nvre/writer-refuses", NvreFixture, NULL, nvre_setup,
+		   test_nvre_writer_refuses, nvre_teardown);
+	g_test_add("/nvr/keys/nvre/writer-fd", NvreFixture, NULL, nvre_setup, test_nvre_writer_fd,
+		   nvre_teardown);
+	g_test_add("/nvr/keys/nvre/signature-policy", NvreFixture, NULL, nvre_setup,
+		   test_nvre_signature_policy, nvre_teardown);
+	g_test_add("/nvr/keys/nvre/crash-recovery", NvreFixture, NULL, nvre_setup,
+		   test_nvre_crash_recovery, nvre_teardown);
+	g_test_add("/nvr/keys/nvre/abandoned-writer", NvreFixture, NULL, nvre_setup,
+		   test_nvre_abandoned_writer, nvre_teardown);
+	g_test_add("/nvr/keys/nvre/recover-refuses", NvreFixture, NULL, nvre_setup,
+		   test_nvre_recover_refuses, nvre_teardown);
+	g_test_add("/nvr/keys/nvre/rewrap", NvreFixture, NULL, nvre_setup, test_nvre_rewrap,
+		   nvre_teardown);
+	g_test_add("/nvr/keys/nvre/tags-digest", NvreFixture, NULL, nvre_setup,
+		   test_nvre_tags_digest, nvre_teardown);
+	g_test_add("/nvr/keys/nvre/threads", NvreFixture, NULL, nvre_setup, test_nvre_threads,
+		   nvre_teardown);
+	g_test_add("/nvr/keys/nvre/range", NvreFixture, NULL, nvre_setup, test_nvre_range,
+		   nvre_teardown);
 	g_test_add_func("/nvr/keys/nvre/keys", test_nvre_keys);
 	g_test_add_func("/nvr/keys/nvre/context-uuid", test_nvre_context_uuid);
 	g_test_add_func("/nvr/keys/nvre/slot-round-trip", test_nvre_slot_round_trip);

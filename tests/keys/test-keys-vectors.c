@@ -65,7 +65,8 @@ static void
 test_vectors_keys(JsonObject *c, TestVectorKeys *out)
 {
 	JsonObject *keys = json_object_get_object_member(c, "keys");
-	const gchar *pairs[][2] = {{"household_pk", "household_sk"}, {"recovery_pk", "recovery_sk"}};
+	const gchar *pairs[][2] = {{"household_pk", "household_sk"},
+				   {"recovery_pk", "recovery_sk"}};
 	const gchar *dpk = test_vectors_str(keys, "device_pk");
 
 	out->keys = g_ptr_array_new_with_free_func((GDestroyNotify)nvr_nvre_key_pair_unref);
@@ -83,7 +84,8 @@ test_vectors_keys(JsonObject *c, TestVectorKeys *out)
 		g_assert_no_error(error);
 		/* the vectors' public keys are the scalar multiples of their secrets */
 		{
-			g_autofree gchar *pk = test_keys_hex(nvr_nvre_key_pair_get_public(pair), 32);
+			g_autofree gchar *pk =
+				test_keys_hex(nvr_nvre_key_pair_get_public(pair), 32);
 			g_assert_cmpstr(pk, ==, pk_hex);
 		}
 		g_ptr_array_add(out->keys, pair);
@@ -149,16 +151,17 @@ test_vectors_reads(NvrNvreReader *reader, JsonObject *c, GString *failures, cons
 		else
 			got = test_keys_sha256_hex(buf, len);
 		if (g_strcmp0(got, want_error != NULL ? want_error
-						       : test_vectors_str(expect, "sha256")) != 0)
-			g_string_append_printf(failures, "%s: read %" G_GUINT64_FORMAT "+%" G_GSIZE_FORMAT
-					       ": got %s\n", id, off, len, got);
+						      : test_vectors_str(expect, "sha256")) != 0)
+			g_string_append_printf(failures,
+					       "%s: read %" G_GUINT64_FORMAT "+%" G_GSIZE_FORMAT
+					       ": got %s\n",
+					       id, off, len, got);
 	}
 }
 
 /* README step 5 */
 static gboolean
-test_vectors_chain(NvrNvreReader *reader, JsonObject *c, const TestVectorKeys *keys,
-		   GError **error)
+test_vectors_chain(NvrNvreReader *reader, JsonObject *c, const TestVectorKeys *keys, GError **error)
 {
 	JsonNode *pred = json_object_get_member(c, "predecessor");
 	JsonObject *p;
@@ -189,8 +192,8 @@ test_vectors_payload_identical(JsonObject *c, NvrNvreReader *reader, GString *fa
 			       const gchar *id)
 {
 	const gchar *other = json_object_has_member(c, "payload_identical_to")
-				 ? json_object_get_string_member(c, "payload_identical_to")
-				 : NULL;
+				     ? json_object_get_string_member(c, "payload_identical_to")
+				     : NULL;
 	g_autofree gchar *a_path = NULL;
 	g_autofree gchar *b_path = NULL;
 	g_autoptr(GBytes) a = NULL;
@@ -199,7 +202,8 @@ test_vectors_payload_identical(JsonObject *c, NvrNvreReader *reader, GString *fa
 
 	if (other == NULL)
 		return;
-	a_path = g_build_filename(test_keys_vectors_dir(), json_object_get_string_member(c, "path"), NULL);
+	a_path = g_build_filename(test_keys_vectors_dir(), json_object_get_string_member(c, "path"),
+				  NULL);
 	b_path = g_build_filename(test_keys_vectors_dir(), other, NULL);
 	a = test_keys_read_file(a_path);
 	b = test_keys_read_file(b_path);
@@ -255,13 +259,15 @@ test_vectors_run_segment(JsonObject *c, GString *failures)
 			plain = g_malloc(plain_len + 1);
 			if (nvr_nvre_reader_read(reader, 0, plain, plain_len, &error)) {
 				g_autofree gchar *sha = test_keys_sha256_hex(plain, plain_len);
-				got = g_strdup_printf("ok %" G_GUINT64_FORMAT " %s", plain_len, sha);
+				got = g_strdup_printf("ok %" G_GUINT64_FORMAT " %s", plain_len,
+						      sha);
 			}
 		}
 	}
 	if (got == NULL)
 		got = g_strdup(test_keys_outcome(error));
-	if (test_vectors_compare(expect, got, error, failures, id) && reader != NULL && error == NULL)
+	if (test_vectors_compare(expect, got, error, failures, id) && reader != NULL &&
+	    error == NULL)
 		test_vectors_payload_identical(c, reader, failures, id);
 }
 
@@ -335,37 +341,102 @@ test_vectors_manifest(void)
 static void
 test_vectors_requirements_covered(void)
 {
-	const gchar *required[] = {
-	    "zero-length", "short-fixed", "short-header", "magic", "magic-crlf", "version", "suite",
-	    "chunk-log2-bomb", "chunk-log2-small", "header-len-odd", "header-len-big",
-	    "recipients-overflow", "recipients-zero", "flag-bit", "reserved", "padding",
-	    "sig-area-unsigned", "signed-flag-cleared", "header-only", "header-plus-7",
-	    "wrong-camera", "wrong-segment", "wrong-start", "wrong-type", "key-id", "sealed-key",
-	    "other-household", "rewrap-after/old-key", "header-mac", "salt", "prev-link",
-	    "stanza-transplant", "camera-forged", "evil-multikey", "signature", "other-device",
-	    "unsigned-required", "basic/no-device-key", "final-removed", "evil-full-final",
-	    "chain-1-truncated", "interrupted-1/strict", "torn-1", "torn-15", "cut-mid-chunk",
-	    "crash-before-first-chunk", "last-byte", "trailing-garbage", "final-twice", "spliced",
-	    "final-tag", "evil-short-nonfinal", "evil-final-middle-short", "evil-skipped-index",
-	    "interrupted-torn/strict", "chunk-flip", "swapped", "duplicated", "foreign-chunk",
-	    "zero-chunk", "evil-final-middle-full", "evil-wrong-index", "evil-ad-mismatch",
-	    "evil-full-final/interrupted", "header-only/interrupted",
-	    "crash-before-first-chunk/interrupted", "chain-2/truncated-predecessor",
-	    "chain-2/substituted-predecessor", "chain-2/predecessor-deleted", "slot-mem-bomb",
-	    "slot-mem-above", "slot-mem-below", "slot-mem-wrap", "slot-ops-zero", "slot-ops-above",
-	    "slot-ops-wrap", "slot-wrong-passphrase", "slot-other-household", "slot-ops-altered",
-	    "slot-mem-altered", "slot-salt-flip", "slot-nonce-flip", "slot-ciphertext-flip",
-	    "slot-tag-flip", "chain-2/rewrapped-predecessor"};
+	const gchar *required[] = {"zero-length",
+				   "short-fixed",
+				   "short-header",
+				   "magic",
+				   "magic-crlf",
+				   "version",
+				   "suite",
+				   "chunk-log2-bomb",
+				   "chunk-log2-small",
+				   "header-len-odd",
+				   "header-len-big",
+				   "recipients-overflow",
+				   "recipients-zero",
+				   "flag-bit",
+				   "reserved",
+				   "padding",
+				   "sig-area-unsigned",
+				   "signed-flag-cleared",
+				   "header-only",
+				   "header-plus-7",
+				   "wrong-camera",
+				   "wrong-segment",
+				   "wrong-start",
+				   "wrong-type",
+				   "key-id",
+				   "sealed-key",
+				   "other-household",
+				   "rewrap-after/old-key",
+				   "header-mac",
+				   "salt",
+				   "prev-link",
+				   "stanza-transplant",
+				   "camera-forged",
+				   "evil-multikey",
+				   "signature",
+				   "other-device",
+				   "unsigned-required",
+				   "basic/no-device-key",
+				   "final-removed",
+				   "evil-full-final",
+				   "chain-1-truncated",
+				   "interrupted-1/strict",
+				   "torn-1",
+				   "torn-15",
+				   "cut-mid-chunk",
+				   "crash-before-first-chunk",
+				   "last-byte",
+				   "trailing-garbage",
+				   "final-twice",
+				   "spliced",
+				   "final-tag",
+				   "evil-short-nonfinal",
+				   "evil-final-middle-short",
+				   "evil-skipped-index",
+				   "interrupted-torn/strict",
+				   "chunk-flip",
+				   "swapped",
+				   "duplicated",
+				   "foreign-chunk",
+				   "zero-chunk",
+				   "evil-final-middle-full",
+				   "evil-wrong-index",
+				   "evil-ad-mismatch",
+				   "evil-full-final/interrupted",
+				   "header-only/interrupted",
+				   "crash-before-first-chunk/interrupted",
+				   "chain-2/truncated-predecessor",
+				   "chain-2/substituted-predecessor",
+				   "chain-2/predecessor-deleted",
+				   "slot-mem-bomb",
+				   "slot-mem-above",
+				   "slot-mem-below",
+				   "slot-mem-wrap",
+				   "slot-ops-zero",
+				   "slot-ops-above",
+				   "slot-ops-wrap",
+				   "slot-wrong-passphrase",
+				   "slot-other-household",
+				   "slot-ops-altered",
+				   "slot-mem-altered",
+				   "slot-salt-flip",
+				   "slot-nonce-flip",
+				   "slot-ciphertext-flip",
+				   "slot-tag-flip",
+				   "chain-2/rewrapped-predecessor"};
 	g_autoptr(JsonParser) parser = test_vectors_load_manifest();
 	JsonArray *cases = test_vectors_cases(parser);
 	g_autoptr(GHashTable) ids = g_hash_table_new(g_str_hash, g_str_equal);
 
 	for (guint i = 0; i < json_array_get_length(cases); i++)
 		g_hash_table_add(ids, (gpointer)json_object_get_string_member(
-					  json_array_get_object_element(cases, i), "id"));
+					      json_array_get_object_element(cases, i), "id"));
 	for (guint i = 0; i < G_N_ELEMENTS(required); i++) {
 		if (!g_hash_table_contains(ids, required[i]))
-			g_test_fail_printf("R1–R24 vector '%s' missing from the manifest", required[i]);
+			g_test_fail_printf("R1–R24 vector '%s' missing from the manifest",
+					   required[i]);
 	}
 }
 
@@ -395,7 +466,8 @@ test_vectors_kat_basic(void)
 	JsonObject *c = test_vectors_find(test_vectors_cases(parser), "basic");
 	JsonObject *kat = json_object_get_object_member(c, "kat");
 	JsonObject *keys = json_object_get_object_member(c, "keys");
-	g_autofree gchar *path = g_build_filename(test_keys_vectors_dir(), "valid", "basic.nvre", NULL);
+	g_autofree gchar *path =
+		g_build_filename(test_keys_vectors_dir(), "valid", "basic.nvre", NULL);
 	g_autoptr(GBytes) file = test_keys_read_file(path);
 	const guint8 *f = g_bytes_get_data(file, NULL);
 	g_autoptr(GBytes) msg = test_keys_unhex(json_object_get_string_member(kat, "sig_message"));
@@ -418,7 +490,8 @@ test_vectors_kat_basic(void)
 	g_assert_cmpmem((const guint8 *)g_bytes_get_data(msg, NULL) + 9, 112, f, 112);
 	g_assert_cmpmem((const guint8 *)g_bytes_get_data(msg, NULL) + 121, 32, f + hl - 96, 32);
 	test_keys_unhex_into(json_object_get_string_member(keys, "device_pk"), dpk, 32);
-	g_assert_true(nvr_nvre_verify_signature(dpk, g_bytes_get_data(msg, NULL), 153, f + hl - 64, NULL));
+	g_assert_true(nvr_nvre_verify_signature(dpk, g_bytes_get_data(msg, NULL), 153, f + hl - 64,
+						NULL));
 }
 
 /* kat of "chain-2" and "interrupted-2": the link message and link from the predecessor's state */
@@ -465,7 +538,8 @@ test_vectors_kat_slot(void)
 	g_autoptr(JsonParser) parser = test_vectors_load_manifest();
 	JsonObject *c = test_vectors_find(test_vectors_cases(parser), "slot-valid");
 	JsonObject *kat = json_object_get_object_member(c, "kat");
-	g_autofree gchar *path = g_build_filename(test_keys_vectors_dir(), "slots", "valid.slot", NULL);
+	g_autofree gchar *path =
+		g_build_filename(test_keys_vectors_dir(), "slots", "valid.slot", NULL);
 	g_autoptr(GBytes) slot = test_keys_read_file(path);
 	g_autoptr(GBytes) ad = test_keys_unhex(json_object_get_string_member(kat, "ad"));
 	const guint8 *s = g_bytes_get_data(slot, NULL);
@@ -488,7 +562,8 @@ test_vectors_writer_rebuilds_basic(void)
 	g_autoptr(JsonParser) parser = test_vectors_load_manifest();
 	JsonObject *c = test_vectors_find(test_vectors_cases(parser), "basic");
 	JsonObject *kat = json_object_get_object_member(c, "kat");
-	g_autofree gchar *path = g_build_filename(test_keys_vectors_dir(), "valid", "basic.nvre", NULL);
+	g_autofree gchar *path =
+		g_build_filename(test_keys_vectors_dir(), "valid", "basic.nvre", NULL);
 	g_autoptr(GBytes) file = test_keys_read_file(path);
 	const guint8 *f = g_bytes_get_data(file, NULL);
 	g_auto(TestVectorKeys) keys = {0};
@@ -512,7 +587,8 @@ test_vectors_writer_rebuilds_basic(void)
 				   "strict", &keys, TRUE, &error);
 	g_assert_no_error(error);
 	plain = g_malloc(nvr_nvre_reader_get_plain_len(reader));
-	g_assert_true(nvr_nvre_reader_read(reader, 0, plain, nvr_nvre_reader_get_plain_len(reader), &error));
+	g_assert_true(nvr_nvre_reader_read(reader, 0, plain, nvr_nvre_reader_get_plain_len(reader),
+					   &error));
 
 	test_keys_unhex_into(json_object_get_string_member(kat, "k_file"), k_file, 32);
 	test_keys_unhex_into(json_object_get_string_member(kat, "file_salt"), salt, 16);
@@ -549,8 +625,10 @@ test_vectors_writer_rebuilds_basic(void)
 	memcpy(msg, "NVRE1-sig", 9);
 	memcpy(msg + 9, r, 112);
 	memcpy(msg + 121, r + hl - 96, 32);
-	test_vectors_assert_hex(msg, sizeof(msg), json_object_get_string_member(kat, "sig_message"));
-	g_assert_true(nvr_nvre_verify_signature(keys.device_pk, msg, sizeof(msg), f + hl - 64, &error));
+	test_vectors_assert_hex(msg, sizeof(msg),
+				json_object_get_string_member(kat, "sig_message"));
+	g_assert_true(
+		nvr_nvre_verify_signature(keys.device_pk, msg, sizeof(msg), f + hl - 64, &error));
 	g_assert_no_error(error);
 	nvr_test_rm_rf(dir);
 }
@@ -559,11 +637,14 @@ void
 test_keys_vectors_register(void)
 {
 	g_test_add_func("/nvr/keys/vectors/manifest", test_vectors_manifest);
-	g_test_add_func("/nvr/keys/vectors/requirements-covered", test_vectors_requirements_covered);
+	g_test_add_func("/nvr/keys/vectors/requirements-covered",
+			test_vectors_requirements_covered);
 	g_test_add_func("/nvr/keys/vectors/kat-basic", test_vectors_kat_basic);
-	g_test_add_data_func("/nvr/keys/vectors/kat-link-chain-2", "chain-2", test_vectors_kat_link);
+	g_test_add_data_func("/nvr/keys/vectors/kat-link-chain-2", "chain-2",
+			     test_vectors_kat_link);
 	g_test_add_data_func("/nvr/keys/vectors/kat-link-interrupted-2", "interrupted-2",
 			     test_vectors_kat_link);
 	g_test_add_func("/nvr/keys/vectors/kat-slot", test_vectors_kat_slot);
-	g_test_add_func("/nvr/keys/vectors/writer-rebuilds-basic", test_vectors_writer_rebuilds_basic);
+	g_test_add_func("/nvr/keys/vectors/writer-rebuilds-basic",
+			test_vectors_writer_rebuilds_basic);
 }

@@ -83,8 +83,8 @@ test_keys_write_file(const gchar *path, const guint8 *data, gsize len)
 	g_autoptr(GError) error = NULL;
 
 	/* 0600 like the keyring: a wider mode draws a (fatal in tests) warning */
-	g_file_set_contents_full(path, (const gchar *)data, (gssize)len, G_FILE_SET_CONTENTS_CONSISTENT, 0600,
-				 &error);
+	g_file_set_contents_full(path, (const gchar *)data, (gssize)len,
+				 G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error);
 	g_assert_no_error(error);
 }
 
@@ -101,10 +101,9 @@ test_keys_outcome(const GError *error)
 static void
 test_keys_error_classes(void)
 {
-	const gchar *names[] = {NULL,    "io",   "short",   "magic",	  "version",
-				"param", "context", "nokey", "hdr_mac", "sig",
-				"torn",  "unfinalized", "final", "chunk", "range",
-				"link"};
+	const gchar *names[] = {NULL,	   "io",    "short",   "magic", "version", "param",
+				"context", "nokey", "hdr_mac", "sig",	"torn",	   "unfinalized",
+				"final",   "chunk", "range",   "link"};
 
 	/* the numbers of spec §15 are the codes */
 	for (gint i = 1; i <= 15; i++)
