@@ -112,7 +112,8 @@ rec_check_avc(GstBuffer *buffer)
 
 	g_assert_true(gst_buffer_map(buffer, &map, GST_MAP_READ));
 	while (off + 4 <= map.size) {
-		guint32 len = GST_READ_UINT32_BE(map.data + off);
+		const guint8 *p = map.data + off;
+		guint32 len = (guint32)p[0] << 24 | (guint32)p[1] << 16 | (guint32)p[2] << 8 | p[3];
 		g_assert_cmpuint(len, >, 0);
 		off += 4 + len;
 	}
@@ -307,8 +308,8 @@ static void
 fc_reply_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 {
 	FcReply *reply = user_data;
-	g_autoptr(GBytes) body = soup_session_send_and_read_finish(SOUP_SESSION(source), res, NULL);
 
+	g_bytes_unref(soup_session_send_and_read_finish(SOUP_SESSION(source), res, NULL));
 	reply->done = TRUE;
 }
 
