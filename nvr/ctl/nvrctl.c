@@ -14,6 +14,7 @@
 
 #include "core/nvr-log.h"
 #include "nvrctl-camera.h"
+#include "nvrctl-users.h"
 #ifdef NVRCTL_HAVE_KEYS
 #include "nvrctl-keys.h"
 #endif
@@ -36,7 +37,7 @@ typedef struct {
 
 static const NvrctlCommand nvrctl_commands[] = {
 #ifdef NVRCTL_HAVE_KEYS
-    {"init", nvrctl_keys_run, TRUE, "init --passphrase-file F [--user NAME] [--recovery-out F]"},
+    {"init", nvrctl_users_init_run, TRUE, "init --passphrase-file F [--user NAME] [--recovery-out F]"},
     {"passwd", nvrctl_keys_run, TRUE, "passwd [--user NAME] --passphrase-file OLD --new-passphrase-file NEW"},
     {"recovery", nvrctl_keys_run, TRUE, "recovery --recovery-file F --new-passphrase-file NEW [--user NAME]"},
     {"decrypt", nvrctl_keys_run, TRUE, "decrypt FILE -o OUT --passphrase-file F ..."},

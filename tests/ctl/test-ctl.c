@@ -7,6 +7,7 @@
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 #include <signal.h>
+#include <string.h>
 
 #include "nvr-test-common.h"
 
@@ -81,6 +82,7 @@ test_camera_add_list_remove(CtlFixture *fx, gconstpointer data)
 	g_autofree gchar *pw = g_build_filename(fx->dir, "campw", NULL);
 	g_autofree gchar *db = NULL;
 	g_autofree gchar *dbpath = NULL;
+	gsize db_len = 0;
 	g_autoptr(JsonParser) parser = json_parser_new();
 	g_autoptr(GError) error = NULL;
 	JsonArray *arr;
@@ -108,8 +110,11 @@ test_camera_add_list_remove(CtlFixture *fx, gconstpointer data)
 	/* no password anywhere in the output or the database file */
 	g_assert_null(strstr(out, "Secret"));
 	dbpath = g_build_filename(fx->state_dir, "nvr.db", NULL);
-	g_assert_true(g_file_get_contents(dbpath, &db, NULL, NULL));
+	g_assert_true(g_file_get_contents(dbpath, &db, &db_len, NULL));
 	g_assert_null(g_strstr_len(db, -1, "Url-Secret"));
+	/* init made the owner's web account, with an Argon2id hash, never the passphrase */
+	g_assert_nonnull(memmem(db, db_len, "$argon2id$", 10));
+	g_assert_null(memmem(db, db_len, "correct horse", 13));
 	g_assert_null(g_strstr_len(db, -1, "Cam3ra-Secret"));
 
 	g_assert_cmpint(ctl(fx, NULL, NULL, "camera", "remove", "back", NULL), ==, 0);
