@@ -1,0 +1,741 @@
+/*
+ * nvr-store-writer.c: the writer thread of one footage dir.
+ *
+ * design notes
+ *   - One thread per footage dir owns every open NVRE writer and its own
+ *     index connection. Callers push operations into a GAsyncQueue and
+ *     return; the thread alone does I/O, so a slow USB disk delays
+ *     footage, never the main loop or a streaming thread.
+ *   - Create order (DESIGN.md §5): insert the row 'recording' and COMMIT,
+ *     then open(O_CREAT|O_EXCL): every file on disk has a committed row, so
+ *     recovery never meets footage it cannot place.
+ *   - Finalize: the NVRE writer writes the final chunk and fsyncs the file
+ *     and its directory; only then is the row updated to 'finalized'. Those
+ *     updates wait in an open transaction that is committed about once per
+ *     commit interval (one commit a second for all cameras, not one per
+ *     segment: the SD card holding the index wears per commit). A crash
+ *     before the commit leaves a finalized file with a 'recording' row,
+ *     which recovery treats as interrupted: nothing is lost but the final
+ *     chunk's few bytes.
+ *   - fdatasync once per sync window (flash wear versus what a power cut
+ *     loses), not per fragment.
+ *   - A failed write (ENOSPC) ends that segment only: the writer is dropped,
+ *     the file trimmed to its whole chunks exactly as startup recovery
+ *     would, the row marked interrupted, and the error reported. The
+ *     recorder's next begin_segment starts afresh, after retention freed
+ *     space.
+ */
+#include "config.h"
+
+#include <errno.h>
+
+#include "core/nvr-error.h"
+#include "nvr-store-writer.h"
+#include "nvr-store.h"
+
+typedef enum {
+	STORE_OP_BEGIN,
+	STORE_OP_FRAGMENT,
+	STORE_OP_END,
+	STORE_OP_FLUSH,
+	STORE_OP_STOP,
+} StoreOpKind;
+
+typedef struct {
+	GMutex mutex;
+	GCond cond;
+	gboolean done;
+} StoreFlush;
+
+typedef struct {
+	StoreOpKind kind;
+	gint64 camera_id;
+	NvrIndexStream stream;
+	/* BEGIN */
+	gchar *camera_uuid;
+	gint64 run_id;
+	gint64 start_us;
+	gint64 media_start;
+	gchar *codec;
+	guint width;
+	guint height;
+	/* BEGIN: the init segment; FRAGMENT: moof + mdat */
+	GBytes *bytes;
+	NvrMediaFragmentInfo info;
+	gint64 end_us;
+	StoreFlush *flush;
+} StoreOp;
+
+/* one open segment, owned by the writer thread */
+typedef struct {
+	NvrIndexSegment *row;
+	gchar *path;
+	NvrNvreWriter *nvre;
+	NvrMediaGopIndex *gop;
+	gint64 last_sync_us;
+	gboolean dirty;
+	guint64 duration;
+	gint64 frames;
+} StoreOpen;
+
+struct _NvrStoreWriter {
+	GAsyncQueue *queue;
+	GThread *thread;
+	GMainContext *context; /* where the error callback runs */
+	NvrStoreWriterErrorFunc error_func;
+	gpointer error_data;
+	GMutex mutex; /* error_func */
+	gint dropped;
+
+	/* writer thread only */
+	NvrIndex *index;
+	NvrFootage *footage;
+	gint64 footage_dir_id;
+	NvrKeyring *keyring;
+	NvrStoreWriterConfig config;
+	GHashTable *open; /* gint64 key (camera_id * 2 + stream) -> StoreOpen */
+	gboolean in_batch;
+	gint64 batch_start_us;
+};
+
+typedef struct {
+	NvrStoreWriter *writer;
+	gint64 camera_id;
+	NvrIndexStream stream;
+	gint64 segment_id;
+	GError *error;
+} StoreErrorReport;
+
+static void
+store_op_free(StoreOp *op)
+{
+	g_free(op->camera_uuid);
+	g_free(op->codec);
+	g_clear_pointer(&op->bytes, g_bytes_unref);
+	g_free(op);
+}
+
+static void
+store_open_free(StoreOpen *o)
+{
+	nvr_index_segment_free(o->row);
+	g_free(o->path);
+	g_clear_pointer(&o->nvre, nvr_nvre_writer_free);
+	g_clear_pointer(&o->gop, nvr_media_gop_index_free);
+	g_free(o);
+}
+
+static gint64
+store_key(gint64 camera_id, NvrIndexStream stream)
+{
+	return camera_id * 2 + (gint64)stream;
+}
+
+/* ---- error reports, delivered on the caller's main context ---- */
+
+static gboolean
+store_error_dispatch(gpointer data)
+{
+	StoreErrorReport *r = data;
+	NvrStoreWriterErrorFunc func;
+	gpointer user_data;
+
+	g_mutex_lock(&r->writer->mutex);
+	func = r->writer->error_func;
+	user_data = r->writer->error_data;
+	g_mutex_unlock(&r->writer->mutex);
+	if (func != NULL)
+		func(r->camera_id, r->stream, r->segment_id, r->error, user_data);
+	return G_SOURCE_REMOVE;
+}
+
+static void
+store_error_report_free(gpointer data)
+{
+	StoreErrorReport *r = data;
+
+	g_error_free(r->error);
+	g_free(r);
+}
+
+static void
+store_report_error(NvrStoreWriter *self, gint64 camera_id, NvrIndexStream stream,
+		   gint64 segment_id, GError *error)
+{
+	StoreErrorReport *r = g_new0(StoreErrorReport, 1);
+
+	g_warning("camera %" G_GINT64_FORMAT " segment %" G_GINT64_FORMAT ": %s", camera_id,
+		  segment_id, error->message);
+	r->writer = self;
+	r->camera_id = camera_id;
+	r->stream = stream;
+	r->segment_id = segment_id;
+	r->error = error;
+	g_main_context_invoke_full(self->context, G_PRIORITY_DEFAULT, store_error_dispatch, r,
+				   store_error_report_free);
+}
+
+/* ---- batched commits ---- */
+
+static gboolean
+store_batch_begin(NvrStoreWriter *self, GError **error)
+{
+	if (self->in_batch)
+		return TRUE;
+	if (!nvr_index_begin(self->index, error))
+		return FALSE;
+	self->in_batch = TRUE;
+	self->batch_start_us = g_get_monotonic_time();
+	return TRUE;
+}
+
+static gboolean
+store_batch_commit(NvrStoreWriter *self, GError **error)
+{
+	if (!self->in_batch)
+		return TRUE;
+	self->in_batch = FALSE;
+	if (!nvr_index_commit(self->index, error)) {
+		nvr_index_rollback(self->index);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static void
+store_batch_commit_or_warn(NvrStoreWriter *self)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (!store_batch_commit(self, &error))
+		g_warning("committing segment rows: %s", error->message);
+}
+
+/* removes @o from the open table if it is there, and frees it */
+static void
+store_open_forget(NvrStoreWriter *self, StoreOpen *o)
+{
+	gint64 key = store_key(o->row->camera_id, o->row->stream);
+
+	if (g_hash_table_lookup(self->open, &key) == o)
+		g_hash_table_remove(self->open, &key);
+	else
+		store_open_free(o);
+}
+
+/* ---- a segment fails: trim it as recovery would and keep what is whole ---- */
+
+static void
+store_open_fail(NvrStoreWriter *self, StoreOpen *o, GError *cause)
+{
+	g_autoptr(GError) error = NULL;
+	NvrNvreChainState state;
+	NvrIndexSegment *row = o->row;
+
+	g_clear_pointer(&o->nvre, nvr_nvre_writer_free);
+	if (!nvr_nvre_recover(o->path, &state, &error)) {
+		/* left 'recording': startup recovery tries again */
+		g_warning("segment %" G_GINT64_FORMAT ": recovery after a write error failed: %s",
+			  row->id, error->message);
+	} else {
+		guint chunk_log2 = state.fixed_prime[10];
+		guint64 whole;
+
+		row->status = NVR_INDEX_SEGMENT_INTERRUPTED;
+		row->file_len = (gint64)state.file_len;
+		row->header_len = ((gint64)state.fixed_prime[12] << 8) | state.fixed_prime[13];
+		whole = (state.file_len - (guint64)row->header_len) /
+			((G_GUINT64_CONSTANT(1) << chunk_log2) + NVR_NVRE_TAG_SIZE);
+		row->plain_len = (gint64)(whole << chunk_log2);
+		row->end_us = row->start_us + (gint64)(o->duration * 1000 / 90);
+		row->frames = o->frames;
+		row->media_duration = (gint64)o->duration;
+		g_clear_pointer(&row->last_tag, g_bytes_unref);
+		row->last_tag = g_bytes_new(state.last_tag, NVR_NVRE_TAG_SIZE);
+		if (!store_batch_begin(self, &error) ||
+		    !nvr_index_segment_update(self->index, row, &error) ||
+		    !store_batch_commit(self, &error))
+			g_warning("segment %" G_GINT64_FORMAT ": marking it interrupted: %s",
+				  row->id, error->message);
+	}
+	store_report_error(self, row->camera_id, row->stream, row->id, cause);
+	store_open_forget(self, o);
+}
+
+/* ---- begin ---- */
+
+/* the predecessor's state, or %FALSE (no error) when this segment starts a chain */
+static gboolean
+store_predecessor(NvrStoreWriter *self, const StoreOp *op, NvrNvreChainState *state,
+		  gint64 *prev_id)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(NvrIndexSegment) tail = NULL;
+	g_autofree gchar *path = NULL;
+
+	tail = nvr_index_segment_load_chain_tail(self->index, op->camera_id, op->stream, &error);
+	if (tail == NULL) {
+		if (!g_error_matches(error, NVR_ERROR, NVR_ERROR_NOT_FOUND))
+			g_warning("camera %" G_GINT64_FORMAT ": chain tail: %s", op->camera_id,
+				  error->message);
+		return FALSE;
+	}
+	path = nvr_store_dup_segment_path(self->index, tail, &error);
+	if (path == NULL || !nvr_store_segment_chain_state(tail, path, state, &error)) {
+		/* a chain restarts rather than vouch for a state it cannot read; verify shows it */
+		g_warning("segment %" G_GINT64_FORMAT ": cannot link to it, a new chain starts: %s",
+			  tail->id, error->message);
+		return FALSE;
+	}
+	*prev_id = tail->id;
+	return TRUE;
+}
+
+static NvrIndexSegment *
+store_insert_row(NvrStoreWriter *self, const StoreOp *op, const NvrNvreChainState *pred,
+		 gint64 prev_id, GError **error)
+{
+	g_autoptr(NvrIndexSegment) row = nvr_index_segment_new();
+	guint8 link[NVR_NVRE_LINK_SIZE];
+
+	row->camera_id = op->camera_id;
+	row->run_id = op->run_id;
+	row->stream = op->stream;
+	row->status = NVR_INDEX_SEGMENT_RECORDING;
+	row->start_us = op->start_us;
+	row->media_start = op->media_start;
+	row->footage_dir_id = self->footage_dir_id;
+	if (pred != NULL) {
+		if (!nvr_nvre_chain_state_link(pred, link, error))
+			return NULL;
+		row->prev_segment_id = prev_id;
+		row->prev_link = g_bytes_new(link, sizeof(link));
+	}
+	if (!store_batch_begin(self, error))
+		return NULL;
+	if (!nvr_index_codec_config_ensure(self->index, op->camera_id, op->codec, op->width,
+					   op->height, op->bytes, &row->codec_config_id, error) ||
+	    !nvr_index_segment_insert(self->index, row, error)) {
+		self->in_batch = FALSE;
+		nvr_index_rollback(self->index);
+		return NULL;
+	}
+	/* committed before the file exists (DESIGN.md §5) */
+	if (!store_batch_commit(self, error))
+		return NULL;
+	return g_steal_pointer(&row);
+}
+
+static void store_end(NvrStoreWriter *self, gint64 camera_id, NvrIndexStream stream,
+		      gint64 end_us);
+
+static void
+store_drop_row(NvrStoreWriter *self, NvrIndexSegment *row)
+{
+	g_autoptr(GError) error = NULL;
+
+	/* no file was left (the NVRE writer removes a file whose header failed): nothing links
+	 * to this row and it holds no footage */
+	if (!nvr_index_segment_mark_garbage(self->index, &row->id, 1, &error) ||
+	    !nvr_index_segment_delete(self->index, row->id, &error))
+		g_warning("segment %" G_GINT64_FORMAT ": dropping its row: %s", row->id,
+			  error->message);
+}
+
+static void
+store_begin(NvrStoreWriter *self, const StoreOp *op)
+{
+	NvrNvreWriterParams params = {0};
+	NvrNvreChainState pred;
+	gboolean has_pred;
+	gint64 prev_id = 0;
+	GError *error = NULL;
+	StoreOpen *o;
+
+	store_end(self, op->camera_id, op->stream, op->start_us);
+	if (!nvr_footage_ensure_camera_dir(self->footage, op->camera_uuid, &error)) {
+		store_report_error(self, op->camera_id, op->stream, 0, error);
+		return;
+	}
+	has_pred = store_predecessor(self, op, &pred, &prev_id);
+	o = g_new0(StoreOpen, 1);
+	o->row = store_insert_row(self, op, has_pred ? &pred : NULL, prev_id, &error);
+	if (o->row == NULL) {
+		store_open_free(o);
+		store_report_error(self, op->camera_id, op->stream, 0, error);
+		return;
+	}
+	o->path = nvr_footage_dup_segment_path(self->footage, op->camera_uuid, o->row->id);
+	nvr_keyring_fill_writer_params(self->keyring, &params);
+	params.chunk_log2 = self->config.chunk_log2;
+	params.predecessor = has_pred ? &pred : NULL;
+	if (!nvr_nvre_context_set_camera_uuid(&params.context, op->camera_uuid, &error))
+		goto fail_no_file;
+	params.context.segment_id = (guint64)o->row->id;
+	params.context.start_us = o->row->header_start_us;
+	params.context.content_type = NVR_NVRE_CONTENT_FMP4;
+	o->nvre = nvr_nvre_writer_create(o->path, &params, &error);
+	if (o->nvre == NULL)
+		goto fail_no_file;
+	o->gop = nvr_media_gop_index_new();
+	o->last_sync_us = g_get_monotonic_time();
+	g_hash_table_insert(self->open, g_memdup2(&(gint64){store_key(op->camera_id, op->stream)},
+						  sizeof(gint64)),
+			    o);
+	if (!nvr_nvre_writer_write(o->nvre, g_bytes_get_data(op->bytes, NULL),
+				   g_bytes_get_size(op->bytes), &error)) {
+		store_open_fail(self, o, error);
+		return;
+	}
+	o->dirty = TRUE;
+	return;
+
+fail_no_file:
+	store_drop_row(self, o->row);
+	store_report_error(self, op->camera_id, op->stream, o->row->id, error);
+	store_open_free(o);
+}
+
+/* ---- append ---- */
+
+static StoreOpen *
+store_lookup(NvrStoreWriter *self, gint64 camera_id, NvrIndexStream stream)
+{
+	gint64 key = store_key(camera_id, stream);
+
+	return g_hash_table_lookup(self->open, &key);
+}
+
+static void
+store_fragment(NvrStoreWriter *self, const StoreOp *op)
+{
+	StoreOpen *o = store_lookup(self, op->camera_id, op->stream);
+	g_autoptr(GError) gop_error = NULL;
+	NvrMediaGopEntry entry = {0};
+	GError *error = NULL;
+
+	if (o == NULL) {
+		g_atomic_int_inc(&self->dropped);
+		return;
+	}
+	if (!nvr_nvre_writer_write(o->nvre, g_bytes_get_data(op->bytes, NULL),
+				   g_bytes_get_size(op->bytes), &error)) {
+		store_open_fail(self, o, error);
+		return;
+	}
+	o->dirty = TRUE;
+	entry.start = (guint64)op->info.start;
+	entry.offset = op->info.offset;
+	entry.duration = op->info.duration;
+	entry.length = op->info.length;
+	entry.frames = op->info.frames;
+	entry.keyframe = op->info.keyframe;
+	/* a GOP index the segmenter's infos do not fit is the recorder's bug: the footage
+	 * itself is still good, so say so and keep recording */
+	if (!nvr_media_gop_index_append(o->gop, &entry, &gop_error))
+		g_warning("segment %" G_GINT64_FORMAT ": GOP index: %s", o->row->id,
+			  gop_error->message);
+	o->duration += op->info.duration;
+	o->frames += op->info.frames;
+}
+
+/* ---- finalize ---- */
+
+static gboolean
+store_finalize_row(NvrStoreWriter *self, StoreOpen *o, const NvrNvreWriterResult *result,
+		   gint64 end_us, GError **error)
+{
+	NvrIndexSegment *row = o->row;
+	guint8 sig[NVR_NVRE_SIG_SIZE];
+
+	if (!nvr_nvre_tags_digest_sign(nvr_keyring_get_device_key(self->keyring),
+				       result->tags_digest, sig, error))
+		return FALSE;
+	row->status = NVR_INDEX_SEGMENT_FINALIZED;
+	row->end_us = end_us > 0 ? end_us : row->start_us + (gint64)(o->duration * 1000 / 90);
+	row->end_us = MAX(row->end_us, row->start_us);
+	row->media_duration = (gint64)o->duration;
+	row->frames = o->frames;
+	row->plain_len = (gint64)result->plain_len;
+	row->file_len = (gint64)result->file_len;
+	row->header_len = NVR_NVRE_HEADER_LEN_DEFAULT;
+	row->header_mac = g_bytes_new(result->header_mac, NVR_NVRE_MAC_SIZE);
+	row->last_tag = g_bytes_new(result->last_tag, NVR_NVRE_TAG_SIZE);
+	row->tags_digest = g_bytes_new(result->tags_digest, NVR_NVRE_TAGS_DIGEST_SIZE);
+	row->tags_digest_sig = g_bytes_new(sig, sizeof(sig));
+	row->gop_index = nvr_media_gop_index_encode(o->gop);
+	return store_batch_begin(self, error) && nvr_index_segment_update(self->index, row, error);
+}
+
+static void
+store_end(NvrStoreWriter *self, gint64 camera_id, NvrIndexStream stream, gint64 end_us)
+{
+	StoreOpen *o = store_lookup(self, camera_id, stream);
+	NvrNvreWriterResult result;
+	GError *error = NULL;
+	gint64 key = store_key(camera_id, stream);
+
+	if (o == NULL)
+		return;
+	if (!nvr_nvre_writer_finish(o->nvre, &result, &error)) {
+		store_open_fail(self, o, error);
+		return;
+	}
+	g_clear_pointer(&o->nvre, nvr_nvre_writer_free);
+	if (!store_finalize_row(self, o, &result, end_us, &error)) {
+		/* the file is whole; the row stays 'recording' and recovery keeps the file */
+		store_report_error(self, camera_id, stream, o->row->id, error);
+	}
+	g_hash_table_remove(self->open, &key);
+}
+
+/* ---- the thread ---- */
+
+static void
+store_sync_due(NvrStoreWriter *self, gint64 now)
+{
+	gint64 window = (gint64)self->config.sync_window_ms * 1000;
+	GHashTableIter iter;
+	gpointer value;
+
+	g_hash_table_iter_init(&iter, self->open);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		StoreOpen *o = value;
+		GError *error = NULL;
+
+		if (!o->dirty || now - o->last_sync_us < window)
+			continue;
+		o->last_sync_us = now;
+		o->dirty = FALSE;
+		if (!nvr_nvre_writer_sync(o->nvre, &error)) {
+			store_open_fail(self, o, error);
+			return; /* the table changed: the rest waits for the next wake-up */
+		}
+	}
+}
+
+static gint64
+store_next_deadline(NvrStoreWriter *self)
+{
+	gint64 next = G_MAXINT64;
+	GHashTableIter iter;
+	gpointer value;
+
+	if (self->in_batch)
+		next = self->batch_start_us + (gint64)self->config.commit_interval_ms * 1000;
+	g_hash_table_iter_init(&iter, self->open);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		StoreOpen *o = value;
+
+		if (o->dirty)
+			next = MIN(next, o->last_sync_us + (gint64)self->config.sync_window_ms * 1000);
+	}
+	return next;
+}
+
+static void
+store_finish_all(NvrStoreWriter *self)
+{
+	GList *keys = g_hash_table_get_keys(self->open);
+
+	for (GList *l = keys; l != NULL; l = l->next) {
+		gint64 key = *(gint64 *)l->data;
+
+		store_end(self, key / 2, (NvrIndexStream)(key % 2), 0);
+	}
+	g_list_free(keys);
+	store_batch_commit_or_warn(self);
+}
+
+static void
+store_flush_signal(StoreFlush *flush)
+{
+	g_mutex_lock(&flush->mutex);
+	flush->done = TRUE;
+	g_cond_signal(&flush->cond);
+	g_mutex_unlock(&flush->mutex);
+}
+
+/* Returns: %FALSE on STOP */
+static gboolean
+store_handle(NvrStoreWriter *self, StoreOp *op)
+{
+	switch (op->kind) {
+	case STORE_OP_BEGIN:
+		store_begin(self, op);
+		break;
+	case STORE_OP_FRAGMENT:
+		store_fragment(self, op);
+		break;
+	case STORE_OP_END:
+		store_end(self, op->camera_id, op->stream, op->end_us);
+		break;
+	case STORE_OP_FLUSH:
+		store_sync_due(self, G_MAXINT64 / 2);
+		store_batch_commit_or_warn(self);
+		store_flush_signal(op->flush);
+		break;
+	case STORE_OP_STOP:
+		store_finish_all(self);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static gpointer
+store_thread(gpointer data)
+{
+	NvrStoreWriter *self = data;
+	gboolean running = TRUE;
+
+	while (running) {
+		gint64 now = g_get_monotonic_time();
+		gint64 deadline = store_next_deadline(self);
+		StoreOp *op;
+
+		if (deadline == G_MAXINT64)
+			op = g_async_queue_pop(self->queue);
+		else
+			op = g_async_queue_timeout_pop(self->queue, MAX(deadline - now, 0));
+		if (op != NULL) {
+			running = store_handle(self, op);
+			store_op_free(op);
+		}
+		now = g_get_monotonic_time();
+		if (running)
+			store_sync_due(self, now);
+		if (self->in_batch &&
+		    now - self->batch_start_us >= (gint64)self->config.commit_interval_ms * 1000)
+			store_batch_commit_or_warn(self);
+	}
+	return NULL;
+}
+
+/* ---- the public side ---- */
+
+NvrStoreWriter *
+nvr_store_writer_new(NvrIndex *index, NvrFootage *footage, gint64 footage_dir_id,
+		     NvrKeyring *keyring, const NvrStoreWriterConfig *config, GError **error)
+{
+	NvrStoreWriter *self;
+	NvrIndex *own = nvr_index_open(nvr_index_get_path(index), error);
+
+	if (own == NULL)
+		return NULL;
+	self = g_new0(NvrStoreWriter, 1);
+	self->index = own;
+	self->footage = g_object_ref(footage);
+	self->footage_dir_id = footage_dir_id;
+	self->keyring = keyring;
+	if (config != NULL)
+		self->config = *config;
+	if (self->config.sync_window_ms == 0)
+		self->config.sync_window_ms = NVR_STORE_SYNC_WINDOW_MS_DEFAULT;
+	if (self->config.commit_interval_ms == 0)
+		self->config.commit_interval_ms = NVR_STORE_COMMIT_INTERVAL_MS_DEFAULT;
+	self->open = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
+					   (GDestroyNotify)store_open_free);
+	self->context = g_main_context_ref_thread_default();
+	g_mutex_init(&self->mutex);
+	self->queue = g_async_queue_new_full((GDestroyNotify)store_op_free);
+	self->thread = g_thread_new("nvr-store", store_thread, self);
+	return self;
+}
+
+void
+nvr_store_writer_set_error_func(NvrStoreWriter *self, NvrStoreWriterErrorFunc func,
+				gpointer user_data)
+{
+	g_mutex_lock(&self->mutex);
+	self->error_func = func;
+	self->error_data = user_data;
+	g_mutex_unlock(&self->mutex);
+}
+
+static StoreOp *
+store_op_new(StoreOpKind kind, gint64 camera_id, NvrIndexStream stream)
+{
+	StoreOp *op = g_new0(StoreOp, 1);
+
+	op->kind = kind;
+	op->camera_id = camera_id;
+	op->stream = stream;
+	return op;
+}
+
+void
+nvr_store_writer_begin_segment(NvrStoreWriter *self, const NvrStoreSegmentParams *params)
+{
+	StoreOp *op = store_op_new(STORE_OP_BEGIN, params->camera_id, params->stream);
+
+	op->camera_uuid = g_strdup(params->camera_uuid);
+	op->run_id = params->run_id;
+	op->start_us = params->start_us;
+	op->media_start = params->media_start;
+	op->bytes = g_bytes_ref(params->init_segment);
+	op->codec = g_strdup(params->codec);
+	op->width = params->width;
+	op->height = params->height;
+	g_async_queue_push(self->queue, op);
+}
+
+void
+nvr_store_writer_append(NvrStoreWriter *self, gint64 camera_id, NvrIndexStream stream,
+			GBytes *fragment, const NvrMediaFragmentInfo *info)
+{
+	StoreOp *op = store_op_new(STORE_OP_FRAGMENT, camera_id, stream);
+
+	op->bytes = g_bytes_ref(fragment);
+	op->info = *info;
+	g_async_queue_push(self->queue, op);
+}
+
+void
+nvr_store_writer_end_segment(NvrStoreWriter *self, gint64 camera_id, NvrIndexStream stream,
+			     gint64 end_us)
+{
+	StoreOp *op = store_op_new(STORE_OP_END, camera_id, stream);
+
+	op->end_us = end_us;
+	g_async_queue_push(self->queue, op);
+}
+
+void
+nvr_store_writer_flush(NvrStoreWriter *self)
+{
+	StoreFlush flush = {0};
+	StoreOp *op = store_op_new(STORE_OP_FLUSH, 0, 0);
+
+	g_mutex_init(&flush.mutex);
+	g_cond_init(&flush.cond);
+	op->flush = &flush;
+	g_async_queue_push(self->queue, op);
+	g_mutex_lock(&flush.mutex);
+	while (!flush.done)
+		g_cond_wait(&flush.cond, &flush.mutex);
+	g_mutex_unlock(&flush.mutex);
+	g_mutex_clear(&flush.mutex);
+	g_cond_clear(&flush.cond);
+}
+
+void
+nvr_store_writer_free(NvrStoreWriter *self)
+{
+	if (self == NULL)
+		return;
+	g_async_queue_push(self->queue, store_op_new(STORE_OP_STOP, 0, 0));
+	g_thread_join(self->thread);
+	g_async_queue_unref(self->queue);
+	g_hash_table_unref(self->open);
+	g_object_unref(self->index);
+	g_object_unref(self->footage);
+	g_main_context_unref(self->context);
+	g_mutex_clear(&self->mutex);
+	g_free(self);
+}
+
+guint64
+nvr_store_writer_get_dropped(NvrStoreWriter *self)
+{
+	return (guint64)g_atomic_int_get(&self->dropped);
+}
