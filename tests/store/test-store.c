@@ -1,0 +1,433 @@
+/*
+ * test-store.c: segments written from real x264 media through the segmenter
+ * into a temp store with a real keyring and index, then verified, tampered
+ * with, crashed, recovered and exported (checked by ffprobe).
+ */
+#include "config.h"
+
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <gst/app/gstappsink.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "core/nvr-error.h"
+#include "nvr-test-common.h"
+#include "store/nvr-store-export.h"
+#include "store/nvr-store-verify.h"
+#include "store/nvr-store-writer.h"
+#include "store/nvr-store.h"
+
+#define T0_US G_GINT64_CONSTANT(1800000000000000)
+#define PASS "correct horse"
+
+static GPtrArray *clip; /* GstSample, encoded once */
+
+typedef struct {
+	gchar *tmp;
+	gchar *state;
+	NvrKeyring *keyring;
+	NvrIndex *index;
+	NvrFootage *footage;
+	gint64 footage_dir_id;
+	gint64 camera_id;
+	gchar *camera_uuid;
+	gint64 run_id;
+	GPtrArray *keys;
+	guint n_errors;
+} Store;
+
+static void
+store_encode_clip(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GstElement) p = gst_parse_launch(
+		"videotestsrc num-buffers=120 pattern=ball ! "
+		"video/x-raw,format=I420,width=160,height=120,framerate=15/1 ! "
+		"x264enc speed-preset=ultrafast key-int-max=15 bframes=0 threads=1 ! h264parse ! "
+		"video/x-h264,stream-format=avc,alignment=au ! appsink name=v sync=false",
+		&error);
+	g_autoptr(GstElement) sink = NULL;
+	GstSample *s;
+
+	g_assert_no_error(error);
+	sink = gst_bin_get_by_name(GST_BIN(p), "v");
+	clip = g_ptr_array_new_with_free_func((GDestroyNotify)gst_sample_unref);
+	gst_element_set_state(p, GST_STATE_PLAYING);
+	while ((s = gst_app_sink_pull_sample(GST_APP_SINK(sink))) != NULL)
+		g_ptr_array_add(clip, s);
+	gst_element_set_state(p, GST_STATE_NULL);
+	g_assert_cmpuint(clip->len, ==, 120);
+}
+
+static void
+store_setup(Store *st, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(NvrIndexCamera) cam = nvr_index_camera_new();
+	g_autofree gchar *fpath = NULL;
+	g_autofree gchar *recovery = NULL;
+	NvrIndexRun run = {0};
+
+	(void)data;
+	st->tmp = nvr_test_mkdtemp();
+	st->state = g_build_filename(st->tmp, "state", NULL);
+	fpath = g_build_filename(st->tmp, "footage", NULL);
+	g_assert_cmpint(g_mkdir(st->state, 0700), ==, 0);
+	g_assert_cmpint(g_mkdir(fpath, 0700), ==, 0);
+	st->keyring = nvr_keyring_create(st->state, "owner", (const guint8 *)PASS, strlen(PASS), 1,
+					 8 << 20, &recovery, &error);
+	g_assert_no_error(error);
+	g_autofree gchar *db = g_build_filename(st->state, "nvr.db", NULL);
+	st->index = nvr_index_open(db, &error);
+	g_assert_no_error(error);
+	st->footage = nvr_footage_open(fpath, nvr_index_get_database_uuid(st->index), NULL, &error);
+	g_assert_no_error(error);
+	g_assert_true(nvr_index_footage_dir_add(st->index, fpath, nvr_footage_get_uuid(st->footage),
+						&st->footage_dir_id, &error));
+	cam->name = g_strdup("porch");
+	cam->main_url = g_strdup("rtsp://127.0.0.1:8554/main");
+	cam->record_main = cam->enabled = TRUE;
+	g_assert_true(nvr_index_camera_insert(st->index, cam, &error));
+	g_assert_no_error(error);
+	st->camera_id = cam->id;
+	st->camera_uuid = g_strdup(cam->uuid);
+	run.camera_id = cam->id;
+	run.start_us = run.wall_anchor_us = T0_US;
+	g_assert_true(nvr_index_run_insert(st->index, &run, &error));
+	st->run_id = run.id;
+	st->keys = nvr_keyring_unlock(st->keyring, "owner", (const guint8 *)PASS, strlen(PASS),
+				      &error);
+	g_assert_no_error(error);
+}
+
+static void
+store_teardown(Store *st, gconstpointer data)
+{
+	(void)data;
+	g_ptr_array_unref(st->keys);
+	g_object_unref(st->footage);
+	g_object_unref(st->index);
+	nvr_keyring_free(st->keyring);
+	nvr_test_rm_rf(st->tmp);
+	g_free(st->tmp);
+	g_free(st->state);
+	g_free(st->camera_uuid);
+}
+
+static void
+store_on_error(gint64 camera_id, NvrIndexStream stream, gint64 segment_id, const GError *error,
+	       gpointer user_data)
+{
+	Store *st = user_data;
+
+	(void)camera_id;
+	(void)stream;
+	(void)segment_id;
+	g_test_message("store error: %s", error->message);
+	st->n_errors++;
+}
+
+/* 8 s at 15 fps, one key frame a second, a segment every ~2.5 s: 3 or 4 segments. With
+ * @crash the writer is never told to end the last segment and the process exits. */
+static void
+store_record(Store *st, guint n_frames, gboolean crash)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(NvrMediaSegmenter) seg = nvr_media_segmenter_new(NVR_MEDIA_MODE_STORAGE);
+	g_autoptr(NvrMediaTrackConfig) config = NULL;
+	g_autoptr(NvrMediaChunk) pending = NULL;
+	NvrStoreWriterConfig wc = {.sync_window_ms = 200, .commit_interval_ms = 100};
+	NvrStoreWriter *w = nvr_store_writer_new(st->index, st->footage, st->footage_dir_id,
+						 st->keyring, &wc, &error);
+	GstClockTime base = GST_BUFFER_DTS_OR_PTS(
+		gst_sample_get_buffer(g_ptr_array_index(clip, 0)));
+
+	g_assert_no_error(error);
+	nvr_store_writer_set_error_func(w, store_on_error, st);
+	config = nvr_media_track_config_from_caps(
+		gst_sample_get_caps(g_ptr_array_index(clip, 0)), &error);
+	g_assert_true(nvr_media_segmenter_set_track(seg, 0, config, &error));
+	nvr_media_segmenter_set_rotate_after(seg, 90000 * 5 / 2);
+	for (guint i = 0; i <= n_frames; i++) {
+		NvrMediaChunk *c;
+
+		if (i < n_frames) {
+			g_auto(NvrMediaAu) au = {0};
+			GstBuffer *b = gst_sample_get_buffer(g_ptr_array_index(clip, i % clip->len));
+
+			g_assert_true(nvr_media_au_init_from_buffer(&au, b, 0, 90000, base, &error));
+			au.dts += (gint64)(i / clip->len) * clip->len * 6000;
+			g_assert_true(nvr_media_segmenter_push(seg, &au, &error));
+		} else if (!crash) {
+			g_assert_true(nvr_media_segmenter_finish(seg, &error));
+		}
+		while ((c = nvr_media_segmenter_pop(seg)) != NULL) {
+			if (c->kind == NVR_MEDIA_CHUNK_SEGMENT_START) {
+				g_clear_pointer(&pending, nvr_media_chunk_unref);
+				pending = c;
+				continue;
+			}
+			if (c->kind == NVR_MEDIA_CHUNK_FRAGMENT && pending != NULL) {
+				NvrStoreSegmentParams p = {
+					.camera_id = st->camera_id,
+					.camera_uuid = st->camera_uuid,
+					.stream = NVR_INDEX_STREAM_MAIN,
+					.run_id = st->run_id,
+					.start_us = T0_US + c->fragment.start * 100 / 9,
+					.media_start = c->fragment.start,
+					.init_segment = pending->bytes,
+					.codec = config->codec_string,
+					.width = 160,
+					.height = 120,
+				};
+				nvr_store_writer_begin_segment(w, &p);
+				g_clear_pointer(&pending, nvr_media_chunk_unref);
+			}
+			if (c->kind == NVR_MEDIA_CHUNK_FRAGMENT)
+				nvr_store_writer_append(w, st->camera_id, NVR_INDEX_STREAM_MAIN,
+							c->bytes, &c->fragment);
+			else
+				nvr_store_writer_end_segment(w, st->camera_id,
+							     NVR_INDEX_STREAM_MAIN, 0);
+			nvr_media_chunk_unref(c);
+		}
+	}
+	nvr_store_writer_flush(w);
+	if (crash)
+		_exit(0); /* no finalize: the last segment stays 'recording' */
+	nvr_store_writer_free(w);
+	while (g_main_context_iteration(NULL, FALSE))
+		;
+}
+
+static GPtrArray *
+store_rows(Store *st)
+{
+	g_autoptr(GError) error = NULL;
+	GPtrArray *rows = nvr_index_segment_list_span(st->index, st->camera_id,
+						      NVR_INDEX_STREAM_MAIN, 0, G_MAXINT64, &error);
+
+	g_assert_no_error(error);
+	return rows;
+}
+
+static NvrStoreVerifyReport *
+store_verify(Store *st, gboolean deep)
+{
+	g_autoptr(GError) error = NULL;
+	NvrStoreVerifyReport *r = nvr_store_verify(
+		st->index, nvr_nvre_signing_key_get_public(nvr_keyring_get_device_key(st->keyring)),
+		deep ? st->keys : NULL, &error);
+
+	g_assert_no_error(error);
+	for (guint i = 0; i < r->items->len; i++) {
+		NvrStoreVerifyItem *it = g_ptr_array_index(r->items, i);
+
+		g_test_message("verify %" G_GINT64_FORMAT " %s %s", it->segment_id,
+			       nvr_store_problem_to_string(it->problem),
+			       it->detail != NULL ? it->detail : "");
+	}
+	return r;
+}
+
+/* the problem named for @segment_id, NONE if it is clean */
+static NvrStoreProblem
+store_problem_of(NvrStoreVerifyReport *r, gint64 segment_id)
+{
+	for (guint i = 0; i < r->items->len; i++) {
+		NvrStoreVerifyItem *it = g_ptr_array_index(r->items, i);
+
+		if (it->segment_id == segment_id && it->problem != NVR_STORE_PROBLEM_NONE)
+			return it->problem;
+	}
+	return NVR_STORE_PROBLEM_NONE;
+}
+
+static gchar *
+store_path(Store *st, const NvrIndexSegment *s)
+{
+	return nvr_store_dup_segment_path(st->index, s, NULL);
+}
+
+static void
+test_write_verify(Store *st, gconstpointer data)
+{
+	(void)data;
+	store_record(st, 120, FALSE);
+	g_autoptr(GPtrArray) rows = store_rows(st);
+	g_autoptr(NvrStoreVerifyReport) r = store_verify(st, FALSE);
+	g_autoptr(NvrStoreVerifyReport) deep = store_verify(st, TRUE);
+	gint64 frames = 0;
+
+	g_assert_cmpuint(st->n_errors, ==, 0);
+	g_assert_cmpuint(rows->len, >=, 3);
+	for (guint i = 0; i < rows->len; i++) {
+		NvrIndexSegment *s = g_ptr_array_index(rows, i);
+
+		g_assert_cmpint(s->status, ==, NVR_INDEX_SEGMENT_FINALIZED);
+		g_assert_nonnull(s->gop_index);
+		g_assert_cmpint(s->prev_segment_id, ==,
+				i == 0 ? 0 : ((NvrIndexSegment *)g_ptr_array_index(rows, i - 1))->id);
+		frames += s->frames;
+	}
+	g_assert_cmpint(frames, ==, 120);
+	g_assert_cmpuint(r->n_segments, ==, rows->len);
+	g_assert_cmpuint(r->n_problems, ==, 0);
+	g_assert_cmpuint(deep->n_problems, ==, 0);
+}
+
+static void
+store_flip(const gchar *path, goffset offset)
+{
+	gint fd = open(path, O_RDWR);
+	guint8 b;
+
+	g_assert_cmpint(fd, >=, 0);
+	g_assert_cmpint(pread(fd, &b, 1, offset), ==, 1);
+	b ^= 0x10;
+	g_assert_cmpint(pwrite(fd, &b, 1, offset), ==, 1);
+	close(fd);
+}
+
+static void
+test_tamper(Store *st, gconstpointer data)
+{
+	(void)data;
+	store_record(st, 120, FALSE);
+	g_autoptr(GPtrArray) rows = store_rows(st);
+	g_assert_cmpuint(rows->len, >=, 3);
+	NvrIndexSegment *a = g_ptr_array_index(rows, 0), *b = g_ptr_array_index(rows, 1),
+			*c = g_ptr_array_index(rows, 2);
+	g_autofree gchar *pa = store_path(st, a), *pb = store_path(st, b), *pc = store_path(st, c);
+	g_autofree gchar *tmp = g_strconcat(pa, ".tmp", NULL);
+	g_autoptr(NvrStoreVerifyReport) r1 = NULL, r2 = NULL, r3 = NULL, r4 = NULL;
+
+	/* payload flip: public bytes unchanged, only the deep pass sees it */
+	store_flip(pc, 700);
+	r1 = store_verify(st, FALSE);
+	g_assert_cmpint(store_problem_of(r1, c->id), ==, NVR_STORE_PROBLEM_NONE);
+	r2 = store_verify(st, TRUE);
+	g_assert_cmpint(store_problem_of(r2, c->id), ==, NVR_STORE_PROBLEM_BIT_FLIPPED);
+	store_flip(pc, 700);
+
+	/* header flip (inside the MAC), truncation, swap */
+	store_flip(pc, 512 - 96 + 3);
+	g_assert_cmpint(truncate(pb, b->file_len - 100), ==, 0);
+	r3 = store_verify(st, FALSE);
+	g_assert_cmpint(store_problem_of(r3, c->id), ==, NVR_STORE_PROBLEM_BIT_FLIPPED);
+	g_assert_cmpint(store_problem_of(r3, b->id), ==, NVR_STORE_PROBLEM_TRUNCATED);
+	g_assert_cmpint(g_rename(pa, tmp), ==, 0);
+	g_assert_cmpint(g_rename(pc, pa), ==, 0);
+	g_assert_cmpint(g_rename(tmp, pc), ==, 0);
+	/* lengths differ, so the swap shows as a length problem unless they match */
+	r4 = store_verify(st, FALSE);
+	g_assert_cmpint(store_problem_of(r4, a->id), !=, NVR_STORE_PROBLEM_NONE);
+	g_assert_cmpint(store_problem_of(r4, c->id), !=, NVR_STORE_PROBLEM_NONE);
+}
+
+static void
+test_swap_same_length(Store *st, gconstpointer data)
+{
+	(void)data;
+	store_record(st, 120, FALSE);
+	g_autoptr(GPtrArray) rows = store_rows(st);
+	NvrIndexSegment *a = g_ptr_array_index(rows, 0), *b = g_ptr_array_index(rows, 1);
+	g_autofree gchar *pa = store_path(st, a), *pb = store_path(st, b);
+	g_autofree gchar *tmp = g_strconcat(pa, ".tmp", NULL);
+	g_autoptr(NvrStoreVerifyReport) r = NULL;
+	g_autoptr(GError) error = NULL;
+
+	/* make the rows agree on length so that only the identity check can tell */
+	g_assert_cmpint(g_rename(pa, tmp), ==, 0);
+	g_assert_cmpint(g_rename(pb, pa), ==, 0);
+	g_assert_cmpint(g_rename(tmp, pb), ==, 0);
+	a->file_len = b->file_len;
+	{
+		g_autoptr(NvrIndexSegment) fresh_b = nvr_index_segment_load(st->index, b->id, NULL);
+		fresh_b->file_len = a->file_len;
+	}
+	/* set each row's length to what now sits at its path */
+	GStatBuf sa, sb;
+	g_assert_cmpint(g_stat(pa, &sa), ==, 0);
+	g_assert_cmpint(g_stat(pb, &sb), ==, 0);
+	a->file_len = sa.st_size;
+	b->file_len = sb.st_size;
+	g_assert_true(nvr_index_segment_update(st->index, a, &error));
+	g_assert_true(nvr_index_segment_update(st->index, b, &error));
+	r = store_verify(st, FALSE);
+	g_assert_cmpint(store_problem_of(r, a->id), ==, NVR_STORE_PROBLEM_SWAPPED);
+	g_assert_cmpint(store_problem_of(r, b->id), ==, NVR_STORE_PROBLEM_SWAPPED);
+}
+
+static void
+store_delete_segment(Store *st, NvrIndexSegment *s, gboolean tombstone)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *path = store_path(st, s);
+
+	if (tombstone) {
+		NvrNvreChainState state;
+		guint8 link[NVR_NVRE_LINK_SIZE], sig[NVR_NVRE_SIG_SIZE];
+		g_autoptr(GBytes) lb = NULL, msg = NULL;
+		g_autoptr(NvrIndexTombstone) t = NULL;
+
+		g_assert_true(nvr_store_segment_chain_state(s, path, &state, &error));
+		g_assert_true(nvr_nvre_chain_state_link(&state, link, &error));
+		lb = g_bytes_new(link, sizeof(link));
+		t = nvr_index_tombstone_new_for_segment(s, lb, NVR_INDEX_TOMBSTONE_RETENTION,
+							T0_US + 1);
+		msg = nvr_index_tombstone_dup_message(t, st->camera_uuid);
+		g_assert_true(nvr_nvre_signing_key_sign(nvr_keyring_get_device_key(st->keyring),
+							g_bytes_get_data(msg, NULL),
+							g_bytes_get_size(msg), sig, &error));
+		t->signature = g_bytes_new(sig, sizeof(sig));
+		g_assert_true(nvr_index_tombstone_insert(st->index, t, &error));
+	}
+	g_assert_true(nvr_index_segment_mark_garbage(st->index, &s->id, 1, &error));
+	g_assert_cmpint(g_unlink(path), ==, 0);
+	g_assert_true(nvr_index_segment_delete(st->index, s->id, &error));
+	g_assert_no_error(error);
+}
+
+static void
+test_delete(Store *st, gconstpointer data)
+{
+	(void)data;
+	store_record(st, 120, FALSE);
+	g_autoptr(GPtrArray) rows = store_rows(st);
+	NvrIndexSegment *a = g_ptr_array_index(rows, 0), *b = g_ptr_array_index(rows, 1),
+			*c = g_ptr_array_index(rows, 2);
+	g_autofree gchar *pc = store_path(st, c);
+	g_autoptr(NvrStoreVerifyReport) r1 = NULL, r2 = NULL, r3 = NULL;
+
+	/* the first one with a signed tombstone: excused */
+	store_delete_segment(st, a, TRUE);
+	r1 = store_verify(st, FALSE);
+	g_assert_cmpuint(r1->n_problems, ==, 0);
+	/* the middle one without: its successor names it */
+	store_delete_segment(st, b, FALSE);
+	r2 = store_verify(st, FALSE);
+	g_assert_cmpint(store_problem_of(r2, c->id), ==, NVR_STORE_PROBLEM_DELETED);
+	/* a file deleted behind the index's back */
+	g_assert_cmpint(g_unlink(pc), ==, 0);
+	r3 = store_verify(st, FALSE);
+	g_assert_cmpint(store_problem_of(r3, c->id), ==, NVR_STORE_PROBLEM_DELETED);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	gst_init(&argc, &argv);
+	nvr_test_watchdog_start(NVR_TEST_WATCHDOG_S);
+	store_encode_clip();
+	g_test_add("/nvr/store/write-verify", Store, NULL, store_setup, test_write_verify,
+		   store_teardown);
+	g_test_add("/nvr/store/tamper", Store, NULL, store_setup, test_tamper, store_teardown);
+	g_test_add("/nvr/store/swap", Store, NULL, store_setup, test_swap_same_length,
+		   store_teardown);
+	g_test_add("/nvr/store/delete", Store, NULL, store_setup, test_delete, store_teardown);
+	return g_test_run();
+}
