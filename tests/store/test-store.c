@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 #include <gst/app/gstappsink.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -416,6 +417,40 @@ test_delete(Store *st, gconstpointer data)
 	g_assert_cmpint(store_problem_of(r3, c->id), ==, NVR_STORE_PROBLEM_DELETED);
 }
 
+static void
+test_export(Store *st, gconstpointer data)
+{
+	(void)data;
+	store_record(st, 120, FALSE);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) rows = store_rows(st);
+	g_autofree gchar *out = g_build_filename(st->tmp, "out.mp4", NULL);
+	g_autoptr(GFile) file = g_file_new_for_path(out);
+	g_autoptr(GFileOutputStream) os = g_file_replace(file, NULL, FALSE, 0, NULL, &error);
+	g_autofree gchar *stdout_text = NULL, *stderr_text = NULL;
+	NvrStoreExportResult res;
+	gint status = 0;
+	const gchar *argv[] = {"ffprobe", "-v", "warning", "-count_frames", "-select_streams", "v:0",
+			       "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", out, NULL};
+
+	g_assert_no_error(error);
+	g_assert_true(nvr_store_export(
+		st->index, st->camera_id, T0_US, T0_US + 60 * G_USEC_PER_SEC, st->keys,
+		nvr_nvre_signing_key_get_public(nvr_keyring_get_device_key(st->keyring)),
+		G_OUTPUT_STREAM(os), &res, &error));
+	g_assert_no_error(error);
+	g_assert_true(g_output_stream_close(G_OUTPUT_STREAM(os), NULL, &error));
+	g_assert_cmpuint(res.segments, ==, rows->len);
+	g_assert_cmpuint(res.frames, ==, 120);
+	g_assert_cmpuint(res.duration_us, >=, 7 * G_USEC_PER_SEC);
+	g_assert_cmpuint(res.duration_us, <=, 9 * G_USEC_PER_SEC);
+	g_assert_true(g_spawn_sync(NULL, (gchar **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+				   &stdout_text, &stderr_text, &status, &error));
+	g_assert_no_error(error);
+	g_assert_cmpstr(stderr_text, ==, "");
+	g_assert_cmpint(atoi(stdout_text), ==, 120);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -428,6 +463,7 @@ main(int argc, char **argv)
 	g_test_add("/nvr/store/tamper", Store, NULL, store_setup, test_tamper, store_teardown);
 	g_test_add("/nvr/store/swap", Store, NULL, store_setup, test_swap_same_length,
 		   store_teardown);
+	g_test_add("/nvr/store/export", Store, NULL, store_setup, test_export, store_teardown);
 	g_test_add("/nvr/store/delete", Store, NULL, store_setup, test_delete, store_teardown);
 	return g_test_run();
 }
