@@ -41,27 +41,6 @@ nvr_check_print_urls(GString *out, const gchar *what, GPtrArray *urls)
 }
 
 static JsonNode *
-nvr_check_urls_json(GPtrArray *urls)
-{
-	g_autoptr(JsonBuilder) b = json_builder_new();
-
-	json_builder_begin_array(b);
-	for (guint i = 0; i < urls->len; i++) {
-		const NvrVendorStreamUrl *u = g_ptr_array_index(urls, i);
-		json_builder_begin_object(b);
-		json_builder_set_member_name(b, "url");
-		json_builder_add_string_value(b, u->url);
-		json_builder_set_member_name(b, "source");
-		json_builder_add_string_value(b, u->source);
-		json_builder_set_member_name(b, "guessed");
-		json_builder_add_boolean_value(b, u->guessed);
-		json_builder_end_object(b);
-	}
-	json_builder_end_array(b);
-	return json_builder_get_root(b);
-}
-
-static JsonNode *
 nvr_check_strings_json(GPtrArray *strings)
 {
 	g_autoptr(JsonBuilder) b = json_builder_new();
@@ -153,9 +132,9 @@ nvr_check_result_json(const NvrCheckResult *r)
 	json_builder_set_member_name(b, "verdict");
 	json_builder_add_value(b, nvr_verdict_to_json(r->verdict));
 	json_builder_set_member_name(b, "stream_main");
-	json_builder_add_value(b, nvr_check_urls_json(r->main_urls));
+	json_builder_add_value(b, nvr_vendor_stream_urls_to_json(r->main_urls));
 	json_builder_set_member_name(b, "stream_sub");
-	json_builder_add_value(b, nvr_check_urls_json(r->sub_urls));
+	json_builder_add_value(b, nvr_vendor_stream_urls_to_json(r->sub_urls));
 	json_builder_set_member_name(b, "mismatches");
 	json_builder_add_value(b, nvr_check_strings_json(r->mismatches));
 	json_builder_set_member_name(b, "passed");

@@ -102,6 +102,7 @@ struct _NvrVendorHttpTransport {
 	gchar *base_url; /* immutable: "http://192.0.2.10:8080", no userinfo */
 	gchar *username; /* immutable, nullable */
 	gchar *password; /* immutable, nullable; wiped at finalize */
+	guint timeout_max_ms; /* 0: the host's limit only */
 };
 
 G_DEFINE_TYPE(NvrVendorHttpTransport, nvr_vendor_http_transport, NVR_TYPE_VENDOR_TRANSPORT)
@@ -200,22 +201,26 @@ nvr_vendor_http_transport_request(NvrVendorTransport *transport,
 	g_autoptr(SoupSession) session = NULL;
 	g_autoptr(SoupMessage) msg = NULL;
 	NvrVendorAuthState auth = {self, FALSE};
+	guint timeout_ms = self->timeout_max_ms != 0 ? MIN(req->timeout_ms, self->timeout_max_ms)
+						     : req->timeout_ms;
 
 	g_main_context_push_thread_default(ctx);
 	msg = nvr_vendor_http_message_new(self, req, error);
 	if (msg != NULL) {
-		session = nvr_http_session_new(req->timeout_ms);
+		session = nvr_http_session_new(timeout_ms);
 		if (req->auth)
 			g_signal_connect(msg, "authenticate", G_CALLBACK(nvr_vendor_http_authenticate_cb),
 					 &auth);
-		nvr_http_fetch_async(session, msg, req->max_body, NVR_HTTP_FETCH_NONE, req->timeout_ms,
+		nvr_http_fetch_async(session, msg, req->max_body, NVR_HTTP_FETCH_NONE, timeout_ms,
 				     cancellable, nvr_vendor_http_fetch_cb, &res);
 		while (res == NULL)
 			g_main_context_iteration(ctx, TRUE);
 		r = nvr_http_fetch_finish(res, error);
-		g_clear_object(&session);
+		/* everything libsoup holds (the task's body stream too) goes while ctx is
+		 * still this thread's default: libsoup completes messages on their context */
+		g_clear_object(&res);
 		g_clear_object(&msg);
-		/* let the session's sources finish on this context before it goes */
+		g_clear_object(&session);
 		while (g_main_context_iteration(ctx, FALSE))
 			;
 	}
@@ -287,4 +292,12 @@ nvr_vendor_http_transport_new(const gchar *base_url, const gchar *username, cons
 	self->username = g_strdup(username);
 	self->password = g_strdup(password);
 	return NVR_VENDOR_TRANSPORT(self);
+}
+
+/* a user in front of nvrctl waits less than a daemon may: every request within @timeout_ms */
+void
+nvr_vendor_http_transport_set_timeout_max(NvrVendorHttpTransport *self, guint timeout_ms)
+{
+	g_return_if_fail(NVR_IS_VENDOR_HTTP_TRANSPORT(self));
+	self->timeout_max_ms = timeout_ms;
 }

@@ -59,6 +59,7 @@ G_DECLARE_FINAL_TYPE(NvrVendorHttpTransport, nvr_vendor_http_transport, NVR,
 
 NvrVendorTransport *nvr_vendor_http_transport_new(const gchar *base_url, const gchar *username,
 						  const gchar *password, GError **error);
+void nvr_vendor_http_transport_set_timeout_max(NvrVendorHttpTransport *self, guint timeout_ms);
 gchar *nvr_vendor_substitute_credentials(const gchar *text, gsize len, gboolean json,
 					 const gchar *username, const gchar *password,
 					 gsize *out_len) G_GNUC_WARN_UNUSED_RESULT;

@@ -76,6 +76,28 @@ nvr_vendor_stream_url_free(NvrVendorStreamUrl *self)
 	g_free(self);
 }
 
+/* @urls: (element-type NvrVendorStreamUrl); Returns: (transfer full): [{url, source, guessed}] */
+JsonNode *
+nvr_vendor_stream_urls_to_json(GPtrArray *urls)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+
+	json_builder_begin_array(b);
+	for (guint i = 0; i < urls->len; i++) {
+		const NvrVendorStreamUrl *u = g_ptr_array_index(urls, i);
+		json_builder_begin_object(b);
+		json_builder_set_member_name(b, "url");
+		json_builder_add_string_value(b, u->url);
+		json_builder_set_member_name(b, "source");
+		json_builder_add_string_value(b, u->source);
+		json_builder_set_member_name(b, "guessed");
+		json_builder_add_boolean_value(b, u->guessed);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+	return json_builder_get_root(b);
+}
+
 static void
 nvr_vendor_finalize(GObject *obj)
 {

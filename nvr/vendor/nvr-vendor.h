@@ -39,6 +39,7 @@ typedef struct {
 } NvrVendorStreamUrl;
 
 void nvr_vendor_stream_url_free(NvrVendorStreamUrl *self);
+JsonNode *nvr_vendor_stream_urls_to_json(GPtrArray *urls);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NvrVendorStreamUrl, nvr_vendor_stream_url_free)
 
 #define NVR_TYPE_VENDOR (nvr_vendor_get_type())

@@ -1,0 +1,19 @@
+/* fuzz-http-head: a recorded HTTP reply as evidence (nvr-plugin-check reads these) */
+#include "config.h"
+
+#include <stdint.h>
+
+#include "vendor/nvr-vendor-facts.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	g_autoptr(NvrHttpBanner) banner = nvr_vendor_facts_parse_http_head((const gchar *)data, size, NULL);
+	g_autoptr(NvrEvidenceSet) set = nvr_evidence_set_new("192.0.2.1");
+
+	if (banner != NULL)
+		nvr_vendor_facts_http_banner(set, banner, "fuzz");
+	return 0;
+}
