@@ -365,14 +365,14 @@ nvr_evidence_set_set_ports(NvrEvidenceSet *self, guint http_port, guint rtsp_por
 guint
 nvr_evidence_set_get_http_port(NvrEvidenceSet *self)
 {
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&self->lock);
+	g_autoptr(GMutexLocker) locker G_GNUC_UNUSED = g_mutex_locker_new(&self->lock);
 	return self->http_port;
 }
 
 guint
 nvr_evidence_set_get_rtsp_port(NvrEvidenceSet *self)
 {
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&self->lock);
+	g_autoptr(GMutexLocker) locker G_GNUC_UNUSED = g_mutex_locker_new(&self->lock);
 	return self->rtsp_port;
 }
 
@@ -432,7 +432,7 @@ nvr_evidence_set_add_fact(NvrEvidenceSet *self, NvrEvidenceClass klass, const gc
 guint
 nvr_evidence_set_get_size(NvrEvidenceSet *self)
 {
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&self->lock);
+	g_autoptr(GMutexLocker) locker G_GNUC_UNUSED = g_mutex_locker_new(&self->lock);
 	return self->items->len;
 }
 
@@ -440,7 +440,7 @@ nvr_evidence_set_get_size(NvrEvidenceSet *self)
 GPtrArray *
 nvr_evidence_set_dup_items(NvrEvidenceSet *self)
 {
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&self->lock);
+	g_autoptr(GMutexLocker) locker G_GNUC_UNUSED = g_mutex_locker_new(&self->lock);
 	GPtrArray *copy = g_ptr_array_new_with_free_func((GDestroyNotify)nvr_evidence_free);
 
 	for (guint i = 0; i < self->items->len; i++)
@@ -452,7 +452,7 @@ nvr_evidence_set_dup_items(NvrEvidenceSet *self)
 gchar *
 nvr_evidence_set_dup_value(NvrEvidenceSet *self, const gchar *key)
 {
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&self->lock);
+	g_autoptr(GMutexLocker) locker G_GNUC_UNUSED = g_mutex_locker_new(&self->lock);
 
 	for (guint i = 0; i < self->items->len; i++) {
 		NvrEvidence *item = g_ptr_array_index(self->items, i);
@@ -470,7 +470,7 @@ nvr_evidence_set_dup_value(NvrEvidenceSet *self, const gchar *key)
 gboolean
 nvr_evidence_set_is_camera(NvrEvidenceSet *self)
 {
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&self->lock);
+	g_autoptr(GMutexLocker) locker G_GNUC_UNUSED = g_mutex_locker_new(&self->lock);
 
 	for (guint i = 0; i < self->items->len; i++) {
 		NvrEvidence *item = g_ptr_array_index(self->items, i);
@@ -492,7 +492,7 @@ JsonNode *
 nvr_evidence_set_to_json(NvrEvidenceSet *self)
 {
 	g_autoptr(JsonBuilder) b = json_builder_new();
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&self->lock);
+	g_autoptr(GMutexLocker) locker G_GNUC_UNUSED = g_mutex_locker_new(&self->lock);
 
 	json_builder_begin_object(b);
 	nvr_evidence_json_add_string(b, "host", self->host);

@@ -222,7 +222,7 @@ nvr_vendor_plugin_disable_unlocked(NvrVendorPlugin *self, const gchar *reason)
 gboolean
 nvr_vendor_plugin_start(NvrVendorPlugin *self, NvrVendorHostShared *shared, GError **error)
 {
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&self->lock);
+	g_autoptr(GMutexLocker) locker G_GNUC_UNUSED = g_mutex_locker_new(&self->lock);
 	g_autoptr(GError) error_local = NULL;
 	gboolean ok = TRUE;
 
@@ -304,7 +304,7 @@ gboolean
 nvr_vendor_plugin_run_probe(NvrVendorPlugin *self, NvrVendorCall *call,
 			    const NvrVendorEvidence *evidence, GError **error)
 {
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&self->lock);
+	g_autoptr(GMutexLocker) locker G_GNUC_UNUSED = g_mutex_locker_new(&self->lock);
 	g_autoptr(GError) error_plugin = NULL;
 	gboolean ok;
 
@@ -379,7 +379,7 @@ gint
 nvr_vendor_plugin_run_identify(NvrVendorPlugin *self, const NvrVendorEvidence *evidence,
 			       NvrVendorMatch *match, GError **error)
 {
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&self->lock);
+	g_autoptr(GMutexLocker) locker G_GNUC_UNUSED = g_mutex_locker_new(&self->lock);
 	g_autoptr(GError) error_plugin = NULL;
 	NvrVendorMatch work = *match;
 	gint score;
@@ -443,7 +443,7 @@ nvr_vendor_plugin_run_stream_urls(NvrVendorPlugin *self, const NvrVendorEvidence
 				  const NvrVendorMatch *match, NvrStreamKind kind, guint channel,
 				  GPtrArray *urls, GError **error)
 {
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&self->lock);
+	g_autoptr(GMutexLocker) locker G_GNUC_UNUSED = g_mutex_locker_new(&self->lock);
 	g_autoptr(GError) error_plugin = NULL;
 	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(g_free);
 	const gchar *problem = NULL;
@@ -497,7 +497,7 @@ nvr_vendor_plugin_get_path(NvrVendorPlugin *self)
 gboolean
 nvr_vendor_plugin_is_disabled(NvrVendorPlugin *self)
 {
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&self->lock);
+	g_autoptr(GMutexLocker) locker G_GNUC_UNUSED = g_mutex_locker_new(&self->lock);
 	return self->disabled;
 }
 
@@ -505,14 +505,14 @@ nvr_vendor_plugin_is_disabled(NvrVendorPlugin *self)
 const gchar *
 nvr_vendor_plugin_get_disabled_reason(NvrVendorPlugin *self)
 {
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&self->lock);
+	g_autoptr(GMutexLocker) locker G_GNUC_UNUSED = g_mutex_locker_new(&self->lock);
 	return self->disabled_reason;
 }
 
 guint
 nvr_vendor_plugin_get_failures(NvrVendorPlugin *self)
 {
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&self->lock);
+	g_autoptr(GMutexLocker) locker G_GNUC_UNUSED = g_mutex_locker_new(&self->lock);
 	return self->failures;
 }
 
@@ -527,7 +527,7 @@ JsonNode *
 nvr_vendor_plugin_to_json(NvrVendorPlugin *self)
 {
 	g_autoptr(JsonBuilder) b = json_builder_new();
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&self->lock);
+	g_autoptr(GMutexLocker) locker G_GNUC_UNUSED = g_mutex_locker_new(&self->lock);
 
 	json_builder_begin_object(b);
 	json_builder_set_member_name(b, "name");

@@ -424,7 +424,7 @@ nvr_vendor_watch(NvrVendor *self)
 NvrQuirks *
 nvr_vendor_dup_quirks(NvrVendor *self)
 {
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&self->lock);
+	g_autoptr(GMutexLocker) locker G_GNUC_UNUSED = g_mutex_locker_new(&self->lock);
 	return g_object_ref(self->quirks);
 }
 
@@ -432,7 +432,7 @@ nvr_vendor_dup_quirks(NvrVendor *self)
 NvrRestrictedRegistry *
 nvr_vendor_dup_registry(NvrVendor *self)
 {
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&self->lock);
+	g_autoptr(GMutexLocker) locker G_GNUC_UNUSED = g_mutex_locker_new(&self->lock);
 	return g_object_ref(self->registry);
 }
 

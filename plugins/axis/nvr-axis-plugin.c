@@ -15,7 +15,7 @@
 static NvrAxisDeviceInfo *
 nvr_axis_ask(NvrPluginData *self, NvrVendorCall *call, gboolean basic)
 {
-	NvrVendorHttpReply reply = {sizeof(NvrVendorHttpReply)};
+	NvrVendorHttpReply reply = {.struct_size = sizeof(NvrVendorHttpReply)};
 	g_autoptr(GError) error = NULL;
 	NvrAxisDeviceInfo *info = NULL;
 	gboolean ok = basic ? nvr_plugin_http(self->host, call, "POST", NVR_AXIS_BASIC,

@@ -36,7 +36,7 @@ static gchar *
 nvr_dahua_action(NvrPluginData *self, NvrVendorCall *call, const gchar *action, guint *status,
 		 gsize *len)
 {
-	NvrVendorHttpReply reply = {sizeof(NvrVendorHttpReply)};
+	NvrVendorHttpReply reply = {.struct_size = sizeof(NvrVendorHttpReply)};
 	g_autofree gchar *path = g_strdup_printf("/cgi-bin/magicBox.cgi?action=%s", action);
 	g_autoptr(GError) error = NULL;
 	gchar *body;

@@ -110,7 +110,7 @@ example_probe(gpointer plugin_data, NvrVendorCall *call, const NvrVendorEvidence
 		.method = "GET",
 		.path = path != NULL ? path : EXAMPLE_DEFAULT_PATH,
 	};
-	NvrVendorHttpReply reply = {sizeof(reply)};
+	NvrVendorHttpReply reply = {.struct_size = sizeof(reply)};
 	g_autoptr(GError) error_local = NULL;
 
 	/* a device that does not answer is no failure of the plugin: return TRUE, add nothing */

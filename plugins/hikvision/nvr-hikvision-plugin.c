@@ -60,7 +60,7 @@ nvr_hikvision_probe(gpointer plugin_data, NvrVendorCall *call, const NvrVendorEv
 	NvrPluginData *self = plugin_data;
 
 	for (guint i = 0; i < G_N_ELEMENTS(nvr_hikvision_paths); i++) {
-		NvrVendorHttpReply reply = {sizeof(NvrVendorHttpReply)};
+		NvrVendorHttpReply reply = {.struct_size = sizeof(NvrVendorHttpReply)};
 		g_autoptr(GError) error_local = NULL;
 		g_autoptr(NvrHikvisionDeviceInfo) info = NULL;
 		guint status;

@@ -36,7 +36,7 @@ nvr_reolink_probe(gpointer plugin_data, NvrVendorCall *call, const NvrVendorEvid
 		  GError **error)
 {
 	NvrPluginData *self = plugin_data;
-	NvrVendorHttpReply reply = {sizeof(NvrVendorHttpReply)};
+	NvrVendorHttpReply reply = {.struct_size = sizeof(NvrVendorHttpReply)};
 	g_autoptr(GError) error_local = NULL;
 	g_autoptr(NvrReolinkDevInfo) info = NULL;
 	gint rsp_code = 0;

@@ -15,5 +15,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (a != NULL)
 		(void)nvr_axis_serial_matches_mac(a->serial, "AC:CC:8E:3A:00:06");
+	if (b != NULL)
+		g_assert(g_utf8_validate(b->brand, -1, NULL));
 	return 0;
 }

@@ -15,6 +15,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	g_autofree gchar *text = g_strndup((const gchar *)data, MIN(size, 4096));
 
 	(void)nvr_dahua_firmware_format_matches(text);
+	if (vendor != NULL)
+		g_assert(g_utf8_validate(vendor, -1, NULL));
 	if (info != NULL && info->update_serial != NULL)
 		g_assert(g_utf8_validate(info->update_serial, -1, NULL));
 	return 0;

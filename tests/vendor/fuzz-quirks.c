@@ -22,6 +22,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const gchar *group = g_ptr_array_index(groups, i);
 		const gchar *tmpl = nvr_quirks_lookup(q, group, NVR_QUIRK_STREAM_MAIN);
 		g_autofree gchar *url = tmpl != NULL ? nvr_url_template_expand(tmpl, &vars, NULL) : NULL;
+		if (url != NULL)
+			g_assert(g_str_has_prefix(url, "rtsp") || g_str_has_prefix(url, "http"));
 		(void)nvr_quirks_lookup_flags(q, group);
 	}
 	return 0;

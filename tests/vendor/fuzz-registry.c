@@ -15,6 +15,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (reg != NULL) {
 		g_autoptr(JsonNode) node = nvr_restricted_registry_to_json(reg);
+		g_assert(JSON_NODE_HOLDS_OBJECT(node));
 		(void)nvr_restricted_registry_lookup_related(reg, "amcrest");
 	}
 	return 0;

@@ -23,8 +23,8 @@ test_isapi(void)
 		"<DeviceInfo xmlns=\"http://www.example.com/ver20/XMLSchema\"><model>X</model></DeviceInfo>",
 		"<DeviceInfo><model>X</model></DeviceInfo>",
 		"<ResponseStatus xmlns=\"http://www.hikvision.com/ver20/XMLSchema\"><statusCode>4</statusCode></ResponseStatus>",
-		"<?xml version=\"1.0\"?><!DOCTYPE d [<!ENTITY a \"aaaa\">]>"
-		"<DeviceInfo xmlns=\"http://www.hikvision.com/ver20/XMLSchema\"><model>&a;</model></DeviceInfo>",
+		("<?xml version=\"1.0\"?><!DOCTYPE d [<!ENTITY a \"aaaa\">]><DeviceInfo "
+		 "xmlns=\"http://www.hikvision.com/ver20/XMLSchema\"><model>&a;</model></DeviceInfo>"),
 		"<DeviceInfo xmlns=\"http://www.hikvision.com/ver20/XMLSchema\"><model>",
 		"<DeviceInfo xmlns=\"http://www.hikvision.com/ver20/XMLSchema\"></DeviceInfo>",
 	};

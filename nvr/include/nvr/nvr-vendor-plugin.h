@@ -173,7 +173,8 @@ typedef struct {
 	/* Returns: (transfer full) (nullable): a quirk value for a match ID, g_free() it */
 	gchar *(*quirk_dup)(gpointer host_data, const gchar *match_id, const gchar *key);
 	/* one HTTP exchange with the device of @call; FALSE + @error on a network failure or
-	 * timeout; any HTTP status is a reply. Initialise @reply with { sizeof(*reply) } */
+	 * timeout; any HTTP status is a reply. Initialise @reply with
+	 * { .struct_size = sizeof(*reply) } and clear it with nvr_vendor_http_reply_clear() */
 	gboolean (*http_request)(NvrVendorCall *call, const NvrVendorHttpRequest *request,
 				 NvrVendorHttpReply *reply, GError **error);
 	/* records evidence for the device of @call; the host checks and copies the item */
