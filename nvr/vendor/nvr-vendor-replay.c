@@ -493,6 +493,7 @@ nvr_vendor_replay_check(NvrVendorReplay *self, const NvrVerdict *verdict, GPtrAr
 					nvr_verdict_warning_to_string(verdict->warning));
 	nvr_vendor_replay_expect_bool(out, expect, "restricted", verdict->restricted);
 	nvr_vendor_replay_expect_bool(out, expect, "oem", verdict->oem);
+	nvr_vendor_replay_expect_bool(out, expect, "not_listed", verdict->not_listed);
 	nvr_vendor_replay_expect_levels(out, expect, verdict);
 	nvr_vendor_replay_expect_url(out, expect, "stream_main", main_urls);
 	nvr_vendor_replay_expect_url(out, expect, "stream_sub", sub_urls);

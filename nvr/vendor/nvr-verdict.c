@@ -434,8 +434,23 @@ nvr_verdict_append_lists(GString *s, const NvrVerdict *self)
 	}
 }
 
+/* " It is not on the lists nvr checks (the BIS Entity List, …; registry 2026.02.1)." */
+static void
+nvr_verdict_append_not_listed(GString *s, const NvrVerdict *self, NvrRestrictedRegistry *registry)
+{
+	static const gchar *const lists[] = {"bis-entity-list", "fcc-covered-list", "ndaa-889"};
+
+	g_string_append_printf(s, " %s was not found on the lists nvr checks (", self->vendor_name);
+	for (guint i = 0; i < G_N_ELEMENTS(lists); i++) {
+		const NvrRestrictedList *l = nvr_restricted_registry_lookup_list(registry, lists[i]);
+		g_string_append_printf(s, "%s%s", i == 0 ? "" : i + 1 == G_N_ELEMENTS(lists) ? " or " : ", ",
+				       l != NULL ? l->name : lists[i]);
+	}
+	g_string_append_printf(s, "; registry %s).", self->registry_version);
+}
+
 static gchar *
-nvr_verdict_summary(const NvrVerdict *self)
+nvr_verdict_summary(const NvrVerdict *self, NvrRestrictedRegistry *registry)
 {
 	GString *s = g_string_new(NULL);
 	const gchar *conf = nvr_verdict_confidence_to_string(self->confidence);
@@ -450,7 +465,7 @@ nvr_verdict_summary(const NvrVerdict *self)
 		g_string_append(s, "The manufacturer could not be determined.");
 		if (self->brand != NULL)
 			g_string_append_printf(s, " Brand: %s.", self->brand_name);
-	} else if (self->warning == NVR_VERDICT_WARNING_POSSIBLE) {
+	} else if (self->confidence == NVR_VERDICT_POSSIBLE) {
 		g_string_append_printf(s, "This device may be made by %s, but the evidence is weak "
 					  "(%u signal class%s): not enough to be sure.",
 				       self->manufacturer, self->independent,
@@ -468,6 +483,8 @@ nvr_verdict_summary(const NvrVerdict *self)
 		g_string_append_printf(s, " %s is on ", self->vendor_name);
 		nvr_verdict_append_lists(s, self);
 		g_string_append(s, ". Owning or using this device is not illegal.");
+	} else if (self->not_listed && self->confidence >= NVR_VERDICT_LIKELY) {
+		nvr_verdict_append_not_listed(s, self, registry);
 	}
 	return g_string_free(s, FALSE);
 }
@@ -523,9 +540,11 @@ nvr_verdict_evaluate(const NvrVerdictInput *in)
 		nvr_verdict_decide_restriction(self, in);
 	else if (self->brand != NULL)
 		nvr_verdict_brand_hint(self, in);
+	self->not_listed = self->vendor != NULL && self->listings->len == 0 &&
+			   nvr_restricted_registry_is_not_listed(in->registry, self->vendor);
 	if (self->advice == NULL)
 		self->advice = g_new0(gchar *, 1);
-	self->summary = nvr_verdict_summary(self);
+	self->summary = nvr_verdict_summary(self, in->registry);
 	return self;
 }
 
@@ -625,6 +644,7 @@ nvr_verdict_to_json(const NvrVerdict *self)
 	json_builder_add_int_value(b, self->independent);
 	nvr_verdict_json_bool(b, "firmware_level", self->firmware_level);
 	nvr_verdict_json_bool(b, "restricted", self->restricted);
+	nvr_verdict_json_bool(b, "not_listed", self->not_listed);
 	nvr_verdict_json_string(b, "warning", nvr_verdict_warning_to_string(self->warning));
 	nvr_verdict_json_string(b, "summary", self->summary);
 	nvr_verdict_json_listings(b, self);

@@ -84,6 +84,7 @@ typedef struct {
 	gboolean firmware_level;
 	gboolean oem;
 	gboolean restricted;
+	gboolean not_listed; /* the registry says it was looked for and not found */
 	NvrVerdictWarning warning;
 	gchar *summary;
 	GPtrArray *listings;  /* (element-type NvrVerdictListing) */
