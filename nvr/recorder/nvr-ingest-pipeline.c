@@ -1,7 +1,10 @@
 /*
- * One connection: rtspsrc and, per selected stream, depay ! parse ! appsink.
+ * One connection: a source and, per selected stream, depay ! parse ! appsink.
+ * The source is nvrrtspsrc (nvr-rtsp-src.c) for rtsp:// over TCP, where a
+ * jitter buffer has nothing to do, and GStreamer's rtspsrc for UDP (loss and
+ * reordering need it), rtsps:// and cameras that need its compatibility.
  *
- *   rtspsrc --select-stream--> first H.264/H.265 video, first AAC/G.711 audio
+ *   source --select-stream--> first H.264/H.265 video, first AAC/G.711 audio
  *           --pad-added------> branch linked from the pad's caps
  *   appsink new-sample (streaming thread) -> inbox (GAsyncQueue) -> wakes the
  *   inbox source on the ingest's main context
@@ -19,15 +22,7 @@
 #include "core/nvr-error.h"
 #include "core/nvr-log.h"
 #include "nvr-ingest-pipeline.h"
-
-struct _NvrIngestInbox {
-	gint refcount;
-	GSource *source;     /* on the ingest's context; ready when samples wait */
-	GAsyncQueue *queue;  /* NvrIngestSample */
-	NvrClock *clock;     /* immutable */
-	guint max_samples;   /* immutable */
-	gint overflowed;     /* atomic: samples dropped because the queue was full */
-};
+#include "nvr-rtsp-src.h"
 
 struct _NvrIngestPipeline {
 	GstElement *pipeline;
@@ -48,104 +43,6 @@ typedef struct {
 	guint connection;
 	NvrIngestTrack track;
 } NvrIngestBranch;
-
-void
-nvr_ingest_sample_free(NvrIngestSample *sample)
-{
-	if (sample == NULL)
-		return;
-	gst_sample_unref(sample->sample);
-	g_free(sample);
-}
-
-static gboolean
-nvr_ingest_inbox_dispatch(GSource *source, GSourceFunc callback, gpointer user_data)
-{
-	g_source_set_ready_time(source, -1);
-	return callback(user_data);
-}
-
-static GSourceFuncs nvr_ingest_inbox_funcs = {
-    .dispatch = nvr_ingest_inbox_dispatch,
-};
-
-/**
- * nvr_ingest_inbox_new:
- * @ready: called on @context when samples are waiting; pops them all
- *
- * Returns: (transfer full): an inbox attached to @context
- */
-NvrIngestInbox *
-nvr_ingest_inbox_new(GMainContext *context,
-		     NvrClock *clock,
-		     guint max_samples,
-		     GSourceFunc ready,
-		     gpointer user_data)
-{
-	NvrIngestInbox *inbox = g_new0(NvrIngestInbox, 1);
-
-	inbox->refcount = 1;
-	inbox->clock = g_object_ref(clock);
-	inbox->max_samples = max_samples;
-	inbox->queue = g_async_queue_new_full((GDestroyNotify)nvr_ingest_sample_free);
-	inbox->source = g_source_new(&nvr_ingest_inbox_funcs, sizeof(GSource));
-	g_source_set_name(inbox->source, "nvr-ingest-inbox");
-	g_source_set_callback(inbox->source, ready, user_data, NULL);
-	g_source_attach(inbox->source, context);
-	return inbox;
-}
-
-NvrIngestInbox *
-nvr_ingest_inbox_ref(NvrIngestInbox *inbox)
-{
-	g_atomic_int_inc(&inbox->refcount);
-	return inbox;
-}
-
-void
-nvr_ingest_inbox_unref(NvrIngestInbox *inbox)
-{
-	if (inbox == NULL || !g_atomic_int_dec_and_test(&inbox->refcount))
-		return;
-	g_source_destroy(inbox->source);
-	g_source_unref(inbox->source);
-	g_async_queue_unref(inbox->queue);
-	g_object_unref(inbox->clock);
-	g_free(inbox);
-}
-
-/* the owner goes away: no more callbacks, even if a pipeline still holds a reference */
-void
-nvr_ingest_inbox_close(NvrIngestInbox *inbox)
-{
-	g_source_destroy(inbox->source);
-}
-
-NvrIngestSample *
-nvr_ingest_inbox_pop(NvrIngestInbox *inbox)
-{
-	return g_async_queue_try_pop(inbox->queue);
-}
-
-guint
-nvr_ingest_inbox_get_overflowed(NvrIngestInbox *inbox)
-{
-	return (guint)g_atomic_int_get(&inbox->overflowed);
-}
-
-/* streaming thread */
-static void
-nvr_ingest_inbox_push(NvrIngestInbox *inbox, NvrIngestSample *sample)
-{
-	/* a main context that stopped draining must not take the memory with it */
-	if ((guint)g_async_queue_length(inbox->queue) >= inbox->max_samples) {
-		g_atomic_int_inc(&inbox->overflowed);
-		nvr_ingest_sample_free(sample);
-	} else {
-		g_async_queue_push(inbox->queue, sample);
-	}
-	g_source_set_ready_time(inbox->source, 0);
-}
 
 static void
 nvr_ingest_branch_free(gpointer data)
@@ -170,7 +67,7 @@ nvr_ingest_pipeline_new_sample_cb(GstAppSink *sink, gpointer user_data)
 	s->connection = branch->connection;
 	s->track = branch->track;
 	s->sample = sample;
-	s->arrival_us = nvr_clock_get_boottime_us(branch->inbox->clock);
+	s->arrival_us = nvr_ingest_inbox_now_us(branch->inbox);
 	nvr_ingest_inbox_push(branch->inbox, s);
 	return GST_FLOW_OK;
 }
@@ -394,7 +291,7 @@ nvr_ingest_pipeline_bus_cb(GstBus *bus, GstMessage *message, gpointer user_data)
 }
 
 static void
-nvr_ingest_pipeline_configure_src(NvrIngestPipeline *self, const NvrIngestPipelineConfig *config)
+nvr_ingest_pipeline_configure_rtspsrc(NvrIngestPipeline *self, const NvrIngestPipelineConfig *config)
 {
 	GstRTSPLowerTrans protocols = config->transport == NVR_INGEST_TRANSPORT_UDP
 					  ? GST_RTSP_LOWER_TRANS_UDP
@@ -404,15 +301,34 @@ nvr_ingest_pipeline_configure_src(NvrIngestPipeline *self, const NvrIngestPipeli
 	 * not arrival times; our timeline does the rest. No retransmission
 	 * requests: we never wait for lost packets. */
 	g_object_set(self->src,
-		     "location", config->url,
 		     "protocols", protocols,
 		     "buffer-mode", 0,
 		     "do-retransmission", FALSE,
 		     NULL);
-	if (config->user != NULL)
-		g_object_set(self->src, "user-id", config->user, NULL);
-	if (config->password != NULL)
-		g_object_set(self->src, "user-pw", config->password, NULL);
+}
+
+static gboolean
+nvr_ingest_pipeline_wants_rtspsrc(const NvrIngestPipelineConfig *config)
+{
+	return config->use_rtspsrc || config->transport == NVR_INGEST_TRANSPORT_UDP ||
+	       !g_str_has_prefix(config->url, "rtsp://");
+}
+
+static GstElement *
+nvr_ingest_pipeline_make_src(const NvrIngestPipelineConfig *config, GError **error)
+{
+	g_autofree gchar *name = g_strdup_printf("%s-src", config->name);
+	GstElement *src;
+
+	if (!nvr_ingest_pipeline_wants_rtspsrc(config))
+		return g_object_new(NVR_TYPE_RTSP_SRC, "name", name, NULL);
+	src = gst_element_factory_make("rtspsrc", name);
+	if (src == NULL)
+		g_set_error_literal(error,
+				    NVR_ERROR,
+				    NVR_ERROR_NOT_SUPPORTED,
+				    "GStreamer element rtspsrc is missing (gstreamer1.0-plugins-good)");
+	return src;
 }
 
 /**
@@ -424,22 +340,23 @@ NvrIngestPipeline *
 nvr_ingest_pipeline_new(const NvrIngestPipelineConfig *config, NvrIngestInbox *inbox, GError **error)
 {
 	g_autoptr(NvrIngestPipeline) self = g_new0(NvrIngestPipeline, 1);
-	g_autofree gchar *src_name = g_strdup_printf("%s-rtspsrc", config->name);
 
 	self->name = g_strdup(config->name);
 	self->connection = config->connection;
 	self->inbox = nvr_ingest_inbox_ref(inbox);
 	self->pipeline = gst_pipeline_new(config->name);
-	self->src = gst_element_factory_make("rtspsrc", src_name);
-	if (self->src == NULL) {
-		g_set_error_literal(error,
-				    NVR_ERROR,
-				    NVR_ERROR_NOT_SUPPORTED,
-				    "GStreamer element rtspsrc is missing (gstreamer1.0-plugins-good)");
+	self->src = nvr_ingest_pipeline_make_src(config, error);
+	if (self->src == NULL)
 		return NULL;
-	}
 	gst_bin_add(GST_BIN(self->pipeline), self->src);
-	nvr_ingest_pipeline_configure_src(self, config);
+	/* credentials only ever as properties, never in the location */
+	g_object_set(self->src, "location", config->url, NULL);
+	if (config->user != NULL)
+		g_object_set(self->src, "user-id", config->user, NULL);
+	if (config->password != NULL)
+		g_object_set(self->src, "user-pw", config->password, NULL);
+	if (nvr_ingest_pipeline_wants_rtspsrc(config))
+		nvr_ingest_pipeline_configure_rtspsrc(self, config);
 	g_signal_connect(self->src, "select-stream",
 			 G_CALLBACK(nvr_ingest_pipeline_select_stream_cb), self);
 	g_signal_connect(self->src, "pad-added", G_CALLBACK(nvr_ingest_pipeline_pad_added_cb), self);

@@ -1,48 +1,17 @@
 /*
  * nvr-ingest-pipeline.h: one connection of an NvrIngest (private to
- * nvr/recorder): rtspsrc ! depay ! parse ! appsink per track, whose
- * streaming threads put samples into an inbox that the ingest's main
- * context drains. Nothing here touches NvrIngest.
+ * nvr/recorder): a source ! depay ! parse ! appsink per track, whose
+ * streaming threads put samples into an inbox (nvr-ingest-inbox.h) that the
+ * ingest's main context drains. Nothing here touches NvrIngest.
  */
 #pragma once
 
 #include <gst/gst.h>
 
+#include "recorder/nvr-ingest-inbox.h"
 #include "recorder/nvr-ingest.h"
 
 G_BEGIN_DECLS
-
-typedef struct {
-	guint connection; /* which pipeline it came from */
-	NvrIngestTrack track;
-	GstSample *sample;
-	gint64 arrival_us; /* boottime, read on the streaming thread */
-} NvrIngestSample;
-
-void
-nvr_ingest_sample_free(NvrIngestSample *sample);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(NvrIngestSample, nvr_ingest_sample_free)
-
-/* streaming threads -> main context; reference counted, any thread */
-typedef struct _NvrIngestInbox NvrIngestInbox;
-
-NvrIngestInbox *
-nvr_ingest_inbox_new(GMainContext *context,
-		     NvrClock *clock,
-		     guint max_samples,
-		     GSourceFunc ready,
-		     gpointer user_data);
-NvrIngestInbox *
-nvr_ingest_inbox_ref(NvrIngestInbox *inbox);
-void
-nvr_ingest_inbox_unref(NvrIngestInbox *inbox);
-void
-nvr_ingest_inbox_close(NvrIngestInbox *inbox);
-NvrIngestSample *
-nvr_ingest_inbox_pop(NvrIngestInbox *inbox);
-guint
-nvr_ingest_inbox_get_overflowed(NvrIngestInbox *inbox);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(NvrIngestInbox, nvr_ingest_inbox_unref)
 
 typedef struct {
 	const gchar *name;     /* for element names and logs */
@@ -50,6 +19,7 @@ typedef struct {
 	const gchar *user;     /* nullable */
 	const gchar *password; /* nullable */
 	NvrIngestTransport transport;
+	gboolean use_rtspsrc; /* GStreamer's rtspsrc even for rtsp:// over TCP */
 	guint connection;
 } NvrIngestPipelineConfig;
 

@@ -44,7 +44,6 @@
 
 /* about 20 s of video and audio: beyond it the main context is stuck */
 #define NVR_INGEST_INBOX_MAX 600
-#define NVR_INGEST_TICK_MS 500
 
 typedef struct {
 	guint id;
@@ -64,6 +63,7 @@ struct _NvrIngest {
 	gchar *user;
 	gchar *password;
 	NvrIngestTransport transport;
+	gboolean use_rtspsrc;
 	guint watchdog_s;
 	NvrIngestState state;
 	NvrIngestInbox *inbox;
@@ -390,6 +390,7 @@ nvr_ingest_connect(NvrIngest *self)
 	    .user = self->user,
 	    .password = self->password,
 	    .transport = self->transport,
+	    .use_rtspsrc = self->use_rtspsrc,
 	};
 	g_autoptr(GError) error = NULL;
 
@@ -615,7 +616,7 @@ nvr_ingest_inbox_ready_cb(gpointer user_data)
 	return G_SOURCE_CONTINUE;
 }
 
-/* twice a second: the watchdog, the backoff reset, the clock's sync */
+/* once a second: the watchdog, the backoff reset, the clock's sync */
 static gboolean
 nvr_ingest_tick_cb(gpointer user_data)
 {
@@ -648,7 +649,8 @@ nvr_ingest_start(NvrIngest *self)
 	if (self->state != NVR_INGEST_STATE_IDLE)
 		return;
 	self->backoff_ms = NVR_INGEST_RETRY_MIN_MS;
-	self->tick_source = g_timeout_source_new(NVR_INGEST_TICK_MS);
+	/* whole seconds: the ticks of all ingests fire together */
+	self->tick_source = g_timeout_source_new_seconds(1);
 	g_source_set_callback(self->tick_source, nvr_ingest_tick_cb, self, NULL);
 	g_source_attach(self->tick_source, self->context);
 	g_message("%s: recording %s", self->name, self->url_redacted);
@@ -736,6 +738,16 @@ nvr_ingest_set_transport(NvrIngest *self, NvrIngestTransport transport)
 {
 	g_return_if_fail(NVR_IS_INGEST(self));
 	self->transport = transport;
+}
+
+/* GStreamer's rtspsrc (with rtpbin) over TCP too: slower, but the
+ * compatibility fallback for a camera our own TCP source cannot handle;
+ * takes effect at the next connection */
+void
+nvr_ingest_set_use_rtspsrc(NvrIngest *self, gboolean use_rtspsrc)
+{
+	g_return_if_fail(NVR_IS_INGEST(self));
+	self->use_rtspsrc = use_rtspsrc;
 }
 
 void

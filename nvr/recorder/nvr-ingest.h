@@ -149,6 +149,8 @@ void
 nvr_ingest_set_transport(NvrIngest *self, NvrIngestTransport transport);
 void
 nvr_ingest_set_watchdog_seconds(NvrIngest *self, guint seconds);
+void
+nvr_ingest_set_use_rtspsrc(NvrIngest *self, gboolean use_rtspsrc);
 gboolean
 nvr_ingest_apply_config(NvrIngest *self, NvrConfig *config, GError **error);
 
