@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <gst/gst.h>
+#include <gst/rtsp-server/rtsp-server.h>
 #include <libsoup/soup.h>
 #include <signal.h>
 #include <stdio.h>
@@ -52,6 +53,7 @@ typedef struct {
 	guint caps_calls;
 	gboolean have_caps[NVR_INGEST_N_TRACKS];
 	guint width, height;
+	NvrIngestCodec video_codec;
 	NvrIngestCodec audio_codec;
 	guint audio_rate;
 	gint64 last_dts[NVR_INGEST_N_TRACKS];
@@ -90,10 +92,12 @@ rec_caps_changed(NvrIngest *ingest, const NvrIngestCaps *caps, gpointer user_dat
 	r->caps_calls++;
 	r->have_caps[caps->track] = TRUE;
 	if (caps->track == NVR_INGEST_TRACK_VIDEO) {
-		g_assert_cmpint(caps->codec, ==, NVR_INGEST_CODEC_H264);
+		g_assert_true(caps->codec == NVR_INGEST_CODEC_H264 ||
+			      caps->codec == NVR_INGEST_CODEC_H265);
 		g_assert_cmpuint(caps->timescale, ==, 90000);
-		g_assert_nonnull(caps->codec_data); /* avcC for the init segment */
+		g_assert_nonnull(caps->codec_data); /* avcC or hvcC, for the init segment */
 		g_assert_cmpuint(g_bytes_get_size(caps->codec_data), >, 7);
+		r->video_codec = caps->codec;
 		r->width = caps->width;
 		r->height = caps->height;
 	} else {
@@ -103,7 +107,7 @@ rec_caps_changed(NvrIngest *ingest, const NvrIngestCaps *caps, gpointer user_dat
 	}
 }
 
-/* an AVC access unit is a whole number of 4-byte length-prefixed NAL units */
+/* an AVC or HVC access unit is a whole number of 4-byte length-prefixed NAL units */
 static void
 rec_check_avc(GstBuffer *buffer)
 {
@@ -681,6 +685,151 @@ test_ingest_timestamp_jump(void)
 	g_assert_cmpint(r->max_dts_step, ==, TICKS_PER_FRAME);
 }
 
+/* ---- a server of our own, for what nvr-fakecam does not do ---- */
+
+typedef struct {
+	GstRTSPServer *server;
+	gchar *url;
+	guint attach_id;
+	guint cleanup_id;
+	guint timeout_s;
+	guint keepalives; /* GET_PARAMETER and OPTIONS requests; on our main context */
+} TestServer;
+
+static void
+ts_new_session_cb(GstRTSPClient *client, GstRTSPSession *session, gpointer user_data)
+{
+	gst_rtsp_session_set_timeout(session, ((TestServer *)user_data)->timeout_s);
+}
+
+/* GET_PARAMETER or OPTIONS: what keeps a session alive */
+static GstRTSPStatusCode
+ts_keepalive_cb(GstRTSPClient *client, GstRTSPContext *ctx, gpointer user_data)
+{
+	((TestServer *)user_data)->keepalives++;
+	return GST_RTSP_STS_OK;
+}
+
+static void
+ts_client_connected_cb(GstRTSPServer *server, GstRTSPClient *client, gpointer user_data)
+{
+	g_signal_connect(client, "new-session", G_CALLBACK(ts_new_session_cb), user_data);
+	g_signal_connect(client, "pre-get-parameter-request", G_CALLBACK(ts_keepalive_cb), user_data);
+	g_signal_connect(client, "pre-options-request", G_CALLBACK(ts_keepalive_cb), user_data);
+}
+
+/* expires sessions that nobody kept alive */
+static gboolean
+ts_cleanup_cb(gpointer user_data)
+{
+	GstRTSPSessionPool *pool = gst_rtsp_server_get_session_pool(GST_RTSP_SERVER(user_data));
+
+	gst_rtsp_session_pool_cleanup(pool);
+	g_object_unref(pool);
+	return G_SOURCE_CONTINUE;
+}
+
+static void
+ts_add_basic_auth(TestServer *ts, GstRTSPMediaFactory *factory)
+{
+	g_autoptr(GstRTSPAuth) auth = gst_rtsp_auth_new();
+	g_autoptr(GstRTSPToken) token = gst_rtsp_token_new(GST_RTSP_TOKEN_MEDIA_FACTORY_ROLE,
+							    G_TYPE_STRING, "user", NULL);
+	g_autofree gchar *basic = gst_rtsp_auth_make_basic("admin", fc.password);
+	g_autoptr(GstRTSPPermissions) perms = gst_rtsp_permissions_new();
+
+	gst_rtsp_auth_add_basic(auth, basic, token);
+	gst_rtsp_server_set_auth(ts->server, auth);
+	gst_rtsp_permissions_add_role(perms, "user", GST_RTSP_PERM_MEDIA_FACTORY_ACCESS,
+				      G_TYPE_BOOLEAN, TRUE, GST_RTSP_PERM_MEDIA_FACTORY_CONSTRUCT,
+				      G_TYPE_BOOLEAN, TRUE, NULL);
+	gst_rtsp_media_factory_set_permissions(factory, perms);
+}
+
+/* one mount on 127.0.0.1, port 0, Basic auth; sessions expire after @timeout_s */
+static TestServer *
+ts_new(const gchar *launch, guint timeout_s)
+{
+	TestServer *ts = g_new0(TestServer, 1);
+	g_autoptr(GstRTSPMountPoints) mounts = NULL;
+	GstRTSPMediaFactory *factory = gst_rtsp_media_factory_new();
+
+	ts->server = gst_rtsp_server_new();
+	gst_rtsp_server_set_address(ts->server, "127.0.0.1");
+	gst_rtsp_server_set_service(ts->server, "0");
+	gst_rtsp_media_factory_set_launch(factory, launch);
+	gst_rtsp_media_factory_set_shared(factory, TRUE);
+	ts_add_basic_auth(ts, factory);
+	mounts = gst_rtsp_server_get_mount_points(ts->server);
+	gst_rtsp_mount_points_add_factory(mounts, "/test", factory);
+	ts->timeout_s = timeout_s;
+	g_signal_connect(ts->server, "client-connected", G_CALLBACK(ts_client_connected_cb), ts);
+	ts->attach_id = gst_rtsp_server_attach(ts->server, NULL);
+	g_assert_cmpuint(ts->attach_id, >, 0);
+	ts->url = g_strdup_printf("rtsp://127.0.0.1:%d/test",
+				  gst_rtsp_server_get_bound_port(ts->server));
+	ts->cleanup_id = g_timeout_add(500, ts_cleanup_cb, ts->server);
+	return ts;
+}
+
+static void
+ts_free(TestServer *ts)
+{
+	g_source_remove(ts->cleanup_id);
+	g_source_remove(ts->attach_id);
+	g_object_unref(ts->server);
+	g_free(ts->url);
+	g_free(ts);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TestServer, ts_free)
+
+/* H.265 and G.711 through our TCP source, past three session timeouts,
+ * with a keep-alive every half timeout: we send no RTCP, and cameras drop
+ * sessions nobody refreshes (gst-rtsp-server keeps TCP sessions anyway, so
+ * the requests are counted) */
+static void
+test_ingest_h265_g711_keepalive(void)
+{
+	g_autoptr(TestServer) ts =
+	    ts_new("( videotestsrc is-live=true ! video/x-raw,width=320,height=240,framerate=15/1 "
+		   "! x265enc tune=zerolatency speed-preset=ultrafast key-int-max=15 "
+		   "! rtph265pay name=pay0 pt=96 "
+		   "audiotestsrc is-live=true ! audio/x-raw,rate=8000,channels=1 ! mulawenc "
+		   "! rtppcmupay name=pay1 )",
+		   4);
+	g_autoptr(Rec) r = rec_new_for_url("h265", ts->url);
+
+	nvr_ingest_set_credentials(r->ingest, "admin", fc.password);
+	nvr_ingest_set_watchdog_seconds(r->ingest, 3);
+	nvr_ingest_start(r->ingest);
+	wait_frames(r, 15, 30);
+	g_assert_cmpint(r->video_codec, ==, NVR_INGEST_CODEC_H265);
+	g_assert_cmpuint(r->width, ==, 320);
+	g_assert_cmpuint(r->height, ==, 240);
+	/* 13 s at 15 fps, in one run */
+	wait_frames(r, r->frames + 13 * FPS, 40);
+	g_assert_cmpuint(r->runs_started, ==, 1);
+	g_assert_cmpuint(r->runs_ended, ==, 0);
+	g_assert_cmpint(r->audio_codec, ==, NVR_INGEST_CODEC_MULAW);
+	g_assert_cmpuint(r->audio_rate, ==, 8000);
+	g_assert_cmpuint(r->audio, >, 13);
+	/* the OPTIONS before DESCRIBE, then one every 2 s */
+	g_assert_cmpuint(ts->keepalives, >=, 1 + 5);
+}
+
+/* the compatibility fallback: GStreamer's rtspsrc over TCP */
+static void
+test_ingest_tcp_rtspsrc(void)
+{
+	g_autoptr(Rec) r = rec_new("cam1-main-rtspsrc", 1);
+
+	nvr_ingest_set_use_rtspsrc(r->ingest, TRUE);
+	nvr_ingest_start(r->ingest);
+	wait_frames(r, 45, 30);
+	check_stream(r, 640, 360);
+	g_assert_cmpuint(r->audio, >, 0);
+}
+
 static void
 test_ingest_bad_url(void)
 {
@@ -758,6 +907,8 @@ main(int argc, char **argv)
 	g_test_add_func("/nvr/ingest/several-one-fails", test_ingest_several_one_fails);
 	g_test_add_func("/nvr/ingest/resolution-change", test_ingest_resolution_change);
 	g_test_add_func("/nvr/ingest/timestamp-jump", test_ingest_timestamp_jump);
+	g_test_add_func("/nvr/ingest/h265-g711-keepalive", test_ingest_h265_g711_keepalive);
+	g_test_add_func("/nvr/ingest/tcp-rtspsrc", test_ingest_tcp_rtspsrc);
 	g_test_add_func("/nvr/ingest/bad-url", test_ingest_bad_url);
 	g_test_add_func("/nvr/ingest/no-credentials-in-logs", test_ingest_no_credentials_in_logs);
 	ret = g_test_run();
