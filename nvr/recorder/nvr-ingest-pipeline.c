@@ -74,10 +74,10 @@ nvr_ingest_pipeline_new_sample_cb(GstAppSink *sink, gpointer user_data)
 
 typedef struct {
 	NvrIngestTrack track;
-	const gchar *media;
+	const gchar *media;    /* RTP caps: media and encoding-name; else the caps name */
 	const gchar *encoding;
-	const gchar *depay;
-	const gchar *parse; /* nullable */
+	const gchar *depay;    /* nullable: nvrrtspsrc depayloads H.264/H.265 itself */
+	const gchar *parse;    /* nullable */
 	const gchar *sink_caps;
 } NvrIngestBranchKind;
 
@@ -95,6 +95,14 @@ static const NvrIngestBranchKind nvr_ingest_branch_kinds[] = {
     {NVR_INGEST_TRACK_AUDIO, "audio", "PCMA", "rtppcmadepay", NULL, "audio/x-alaw"},
 };
 
+/* access units from nvrrtspsrc, to be parsed only */
+static const NvrIngestBranchKind nvr_ingest_branch_kinds_parsed[] = {
+    {NVR_INGEST_TRACK_VIDEO, "video/x-h264", NULL, NULL, "h264parse",
+     "video/x-h264,stream-format=avc,alignment=au"},
+    {NVR_INGEST_TRACK_VIDEO, "video/x-h265", NULL, NULL, "h265parse",
+     "video/x-h265,stream-format=hvc1,alignment=au"},
+};
+
 static const NvrIngestBranchKind *
 nvr_ingest_branch_kind_for_caps(const GstCaps *caps)
 {
@@ -104,6 +112,10 @@ nvr_ingest_branch_kind_for_caps(const GstCaps *caps)
 	if (caps == NULL || gst_caps_get_size(caps) == 0)
 		return NULL;
 	st = gst_caps_get_structure(caps, 0);
+	for (guint i = 0; i < G_N_ELEMENTS(nvr_ingest_branch_kinds_parsed); i++) {
+		if (gst_structure_has_name(st, nvr_ingest_branch_kinds_parsed[i].media))
+			return &nvr_ingest_branch_kinds_parsed[i];
+	}
 	media = gst_structure_get_string(st, "media");
 	encoding = gst_structure_get_string(st, "encoding-name");
 	if (media == NULL || encoding == NULL)
@@ -210,7 +222,7 @@ nvr_ingest_pipeline_add_chain(NvrIngestPipeline *self, GstElement **chain, guint
 	return TRUE;
 }
 
-/* rtspsrc's thread: depay ! [parse !] appsink for the pad's stream */
+/* the source's thread: [depay !] [parse !] appsink for the pad's stream */
 static void
 nvr_ingest_pipeline_pad_added_cb(GstElement *src, GstPad *pad, gpointer user_data)
 {
@@ -225,7 +237,8 @@ nvr_ingest_pipeline_pad_added_cb(GstElement *src, GstPad *pad, gpointer user_dat
 		g_debug("%s: ignoring stream pad %s", self->name, GST_PAD_NAME(pad));
 		return;
 	}
-	chain[n++] = nvr_ingest_pipeline_make(self, kind->depay, kind->track);
+	if (kind->depay != NULL)
+		chain[n++] = nvr_ingest_pipeline_make(self, kind->depay, kind->track);
 	if (kind->parse != NULL)
 		chain[n++] = nvr_ingest_pipeline_make(self, kind->parse, kind->track);
 	chain[n++] = nvr_ingest_pipeline_make_sink(self, kind);

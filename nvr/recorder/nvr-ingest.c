@@ -14,13 +14,20 @@
  * connection begins at the next key frame. A connection that fails before
  * its first key frame has no run: it shows in the state and last error.
  *
- * Threads: streaming threads only push samples into the inbox; everything
- * in struct _NvrIngest belongs to the main context it was created on.
+ * Threads: streaming threads only push samples into the inbox
+ * (nvr-ingest-inbox.c, delivered in 20 ms batches); everything in struct
+ * _NvrIngest belongs to the main context it was created on.
  *
- * Media time: video from the buffer DTS (PTS when there is none), which
- * rtspsrc (buffer-mode none) derives from RTP timestamps; converted to
- * 90 kHz by integer scaling and counted from the run's first key frame.
- * Audio is counted from the same instant in its own sample rate.
+ * Media time: video from the buffer DTS (PTS when there is none), which the
+ * source derives from RTP timestamps (nvrrtspsrc directly, rtspsrc with
+ * buffer-mode none); converted to 90 kHz by integer scaling and counted
+ * from the run's first key frame. Audio is counted from the same instant in
+ * its own sample rate. Arrival times are read when a frame leaves the
+ * parser; nvrrtspsrc reads the socket about 15 times a second, so they are
+ * late by up to a frame, which the timeline's least-delay anchor absorbs.
+ *
+ * Consumers: corrections are emitted before the access unit whose push
+ * produced them, so "every wall time reported before" is exact.
  *
  * Retry: capped exponential backoff with jitter, 0.5 s doubling to 30 s,
  * reset by a run that stayed healthy for a minute. Timers, never sleep.
@@ -29,8 +36,8 @@
  *   (1) at most one pipeline; samples from an older connection are dropped
  *   (2) a run's first video access unit is a key frame; no audio before it
  *   (3) dts strictly increases per track within a run
- *   (4) credentials reach rtspsrc only through user-id/user-pw; logs show
- *       the redacted URL and scrubbed GStreamer messages
+ *   (4) credentials reach the source only through user-id/user-pw; logs
+ *       show the redacted URL and scrubbed GStreamer messages
  */
 #include "config.h"
 
@@ -550,8 +557,9 @@ nvr_ingest_handle_video(NvrIngest *self, NvrIngestSample *s, GstBuffer *buffer)
 		au.cts_offset = (gint32)(nvr_ingest_media_time(self, GST_BUFFER_PTS(buffer), NVR_TIMELINE_RATE) - au.dts);
 	if (GST_BUFFER_DURATION_IS_VALID(buffer))
 		au.duration = (guint32)nvr_ingest_ns_to_units(GST_BUFFER_DURATION(buffer), NVR_TIMELINE_RATE);
-	nvr_ingest_deliver(self, &au);
+	/* before the frame: its wall time already includes what its push corrected */
 	nvr_ingest_emit_corrections(self);
+	nvr_ingest_deliver(self, &au);
 }
 
 static void

@@ -11,6 +11,11 @@
  * The first video access unit of a run is a key frame; no audio comes
  * before it. Every callback runs on the ingest's main context; none may
  * block, and none may stop or unref the ingest (do that from an idle).
+ *
+ * Access units reach consumers in batches, at most about 20 ms after they
+ * were parsed (fewer wakeups: DESIGN.md §3, lean ingest). Over TCP the
+ * source is nvrrtspsrc (nvr-rtsp-src.h); over UDP, for rtsps:// and with
+ * nvr_ingest_set_use_rtspsrc(), GStreamer's rtspsrc.
  */
 #pragma once
 

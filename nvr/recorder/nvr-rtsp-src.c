@@ -3,7 +3,9 @@
  *
  *   READY --(READY_TO_PAUSED: task starts)--> OPENING: connect, OPTIONS,
  *   DESCRIBE, select-stream + SETUP each stream, pads added, PLAY
- *   --> STREAMING: read the socket, split '$' frames, push RTP buffer lists
+ *   --> STREAMING: read the socket, split '$' frames; H.264/H.265 packets
+ *       through our depayloader (one buffer per access unit), other RTP
+ *       packets as pooled buffers; push buffer lists
  *   --(PAUSED_TO_READY: cancel, join, TEARDOWN)--> READY
  *
  * Threads: the task thread does all of the protocol and owns every field
@@ -32,11 +34,14 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "nvr-rtp-depay.h"
 #include "nvr-rtsp-interleaved.h"
 #include "nvr-rtsp-src.h"
 
 #define NVR_RTSP_SRC_READ_SIZE (256 * 1024)
-#define NVR_RTSP_SRC_WAKEUPS_PER_S 30
+#define NVR_RTSP_SRC_WAKEUPS_PER_S 15
+/* RTP packets up to this size come from the pool; cameras send about 1400 */
+#define NVR_RTSP_SRC_POOL_SIZE 2048
 #define NVR_RTSP_SRC_MAX_DELAY_MS 100
 #define NVR_RTSP_SRC_MAX_LOWAT (64 * 1024)
 #define NVR_RTSP_SRC_DEFAULT_TIMEOUT_US (10 * G_USEC_PER_SEC)
@@ -48,7 +53,9 @@ GST_DEBUG_CATEGORY_STATIC(nvr_rtsp_src_debug);
 typedef struct {
 	guint index;	  /* in the SDP */
 	GstPad *pad;	  /* owned by the element once added */
-	GstCaps *caps;
+	GstCaps *caps;	  /* application/x-rtp, from the SDP */
+	GstCaps *out_caps; /* the pad's: @caps, or H.264/H.265 access units */
+	NvrRtpDepay *depay; /* H.264 and H.265 are depayloaded here */
 	gchar *control;	  /* absolute URL */
 	guint clock_rate;
 	guint8 channel;	  /* RTP; RTCP is channel + 1 */
@@ -87,6 +94,7 @@ struct _NvrRtspSrc {
 	gsize fill;
 	GPollFD cancel_pfd; /* of @cancellable, made once: making one per poll costs two syscalls */
 	gboolean have_cancel_pfd;
+	GstBufferPool *pool; /* of NVR_RTSP_SRC_POOL_SIZE buffers; active while streaming */
 	guint64 rate_bytes; /* read since @rate_start */
 	gint64 rate_start;
 	gint lowat;
@@ -98,7 +106,9 @@ static guint nvr_rtsp_src_signals[N_SIGNALS];
 
 static GstStaticPadTemplate nvr_rtsp_src_template =
     GST_STATIC_PAD_TEMPLATE("stream_%u", GST_PAD_SRC, GST_PAD_SOMETIMES,
-			    GST_STATIC_CAPS("application/x-rtp"));
+			    GST_STATIC_CAPS("application/x-rtp; "
+					    "video/x-h264, stream-format=byte-stream, alignment=au; "
+					    "video/x-h265, stream-format=byte-stream, alignment=au"));
 
 G_DEFINE_TYPE(NvrRtspSrc, nvr_rtsp_src, GST_TYPE_ELEMENT)
 
@@ -108,6 +118,8 @@ nvr_rtsp_stream_free(gpointer data)
 	NvrRtspStream *st = data;
 
 	g_clear_pointer(&st->caps, gst_caps_unref);
+	g_clear_pointer(&st->out_caps, gst_caps_unref);
+	g_clear_pointer(&st->depay, nvr_rtp_depay_free);
 	g_clear_pointer(&st->pending, gst_buffer_list_unref);
 	g_free(st->control);
 	g_free(st);
@@ -355,6 +367,53 @@ nvr_rtsp_src_session_base(NvrRtspSrc *self, const GstSDPMessage *sdp)
 	return nvr_rtsp_src_resolve(self->base_url, gst_sdp_message_get_attribute_val(sdp, "control"));
 }
 
+/* "a,b" fields of the caps, split into one list */
+static GStrv
+nvr_rtsp_src_sprop(const GstStructure *s, const gchar *const *fields)
+{
+	g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+
+	for (guint i = 0; fields[i] != NULL; i++) {
+		const gchar *v = gst_structure_get_string(s, fields[i]);
+		g_auto(GStrv) parts = v != NULL ? g_strsplit(v, ",", -1) : NULL;
+
+		for (guint j = 0; parts != NULL && parts[j] != NULL; j++)
+			g_strv_builder_add(b, parts[j]);
+	}
+	return g_strv_builder_end(b);
+}
+
+/* H.264 and H.265 video leave this element as access units (fewer buffers
+ * per frame, DESIGN.md §3); everything else as RTP */
+static void
+nvr_rtsp_src_setup_depay(NvrRtspStream *st)
+{
+	static const gchar *const h264_sprop[] = {"sprop-parameter-sets", NULL};
+	static const gchar *const h265_sprop[] = {"sprop-vps", "sprop-sps", "sprop-pps", NULL};
+	const GstStructure *s = gst_caps_get_structure(st->caps, 0);
+	const gchar *media = gst_structure_get_string(s, "media");
+	const gchar *enc = gst_structure_get_string(s, "encoding-name");
+	g_auto(GStrv) sprop = NULL;
+
+	if (g_strcmp0(media, "video") != 0 || enc == NULL) {
+		st->out_caps = gst_caps_ref(st->caps);
+	} else if (g_ascii_strcasecmp(enc, "H264") == 0) {
+		st->depay = nvr_rtp_depay_new(NVR_RTP_DEPAY_H264);
+		sprop = nvr_rtsp_src_sprop(s, h264_sprop);
+		st->out_caps = gst_caps_from_string("video/x-h264, stream-format=byte-stream, "
+						    "alignment=au");
+	} else if (g_ascii_strcasecmp(enc, "H265") == 0) {
+		st->depay = nvr_rtp_depay_new(NVR_RTP_DEPAY_H265);
+		sprop = nvr_rtsp_src_sprop(s, h265_sprop);
+		st->out_caps = gst_caps_from_string("video/x-h265, stream-format=byte-stream, "
+						    "alignment=au");
+	} else {
+		st->out_caps = gst_caps_ref(st->caps);
+	}
+	if (st->depay != NULL)
+		nvr_rtp_depay_set_sprop(st->depay, (const gchar *const *)sprop);
+}
+
 static gboolean
 nvr_rtsp_src_setup_all(NvrRtspSrc *self, const GstSDPMessage *sdp)
 {
@@ -377,6 +436,7 @@ nvr_rtsp_src_setup_all(NvrRtspSrc *self, const GstSDPMessage *sdp)
 		st->channel = (guint8)(2 * self->streams->len);
 		st->control = nvr_rtsp_src_resolve(base, gst_sdp_media_get_attribute_val(media, "control"));
 		st->pending = gst_buffer_list_new();
+		nvr_rtsp_src_setup_depay(st);
 		g_ptr_array_add(self->streams, st);
 		if (!nvr_rtsp_src_setup_stream(self, st))
 			return FALSE;
@@ -435,7 +495,7 @@ nvr_rtsp_src_add_pads(NvrRtspSrc *self)
 		gst_pad_set_active(st->pad, TRUE);
 		stream_id = gst_pad_create_stream_id_printf(st->pad, GST_ELEMENT(self), "%u", st->index);
 		gst_pad_push_event(st->pad, gst_event_new_stream_start(stream_id));
-		gst_pad_push_event(st->pad, gst_event_new_caps(st->caps));
+		gst_pad_push_event(st->pad, gst_event_new_caps(st->out_caps));
 		gst_segment_init(&segment, GST_FORMAT_TIME);
 		gst_pad_push_event(st->pad, gst_event_new_segment(&segment));
 		gst_element_add_pad(GST_ELEMENT(self), st->pad);
@@ -513,43 +573,78 @@ nvr_rtsp_src_stream_for_channel(NvrRtspSrc *self, guint8 channel)
 	return NULL;
 }
 
+/* @ext: RTP ticks since the stream's start */
 static GstClockTime
-nvr_rtsp_src_pts(const NvrRtspStream *st)
+nvr_rtsp_src_pts(const NvrRtspStream *st, gint64 ext)
 {
-	guint64 ns = gst_util_uint64_scale_int((guint64)ABS(st->ext), GST_SECOND, (gint)st->clock_rate);
+	guint64 ns = gst_util_uint64_scale_int((guint64)ABS(ext), GST_SECOND, (gint)st->clock_rate);
 
 	/* below the origin it wraps, and NvrIngest reads it as the step back it is */
-	return st->ext >= 0 ? NVR_RTSP_SRC_PTS_ORIGIN + ns : NVR_RTSP_SRC_PTS_ORIGIN - ns;
+	return ext >= 0 ? NVR_RTSP_SRC_PTS_ORIGIN + ns : NVR_RTSP_SRC_PTS_ORIGIN - ns;
+}
+
+/* a packet's buffer from the pool: the depayloaders copy what they keep,
+ * so buffers come back whole and are reused instead of allocated */
+static GstBuffer *
+nvr_rtsp_src_packet_buffer(NvrRtspSrc *self, const guint8 *data, gsize len)
+{
+	GstBuffer *buf = NULL;
+
+	if (self->pool == NULL || len > NVR_RTSP_SRC_POOL_SIZE ||
+	    gst_buffer_pool_acquire_buffer(self->pool, &buf, NULL) != GST_FLOW_OK)
+		return gst_buffer_new_memdup(data, len);
+	gst_buffer_fill(buf, 0, data, len);
+	gst_buffer_set_size(buf, (gssize)len);
+	return buf;
+}
+
+/* the access units the depayloader finished, timed by their own timestamps */
+static void
+nvr_rtsp_src_depay(NvrRtspSrc *self, NvrRtspStream *st, const NvrRtpPacket *pkt, gboolean discont)
+{
+	NvrRtpDepayAu au[2];
+	guint n = nvr_rtp_depay_push(st->depay, pkt->payload, pkt->payload_size, pkt->timestamp,
+				     pkt->marker, discont, au);
+
+	for (guint i = 0; i < n; i++) {
+		GstBuffer *buf = gst_buffer_new_wrapped(au[i].data, au[i].size);
+
+		GST_BUFFER_PTS(buf) = nvr_rtsp_src_pts(st, st->ext + (gint32)(au[i].timestamp - st->last_ts));
+		if (au[i].discont)
+			GST_BUFFER_FLAG_SET(buf, GST_BUFFER_FLAG_DISCONT);
+		gst_buffer_list_add(st->pending, buf);
+	}
 }
 
 static void
 nvr_rtsp_src_handle_rtp(NvrRtspSrc *self, NvrRtspStream *st, const guint8 *data, gsize len)
 {
-	GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-	GstBuffer *buf = gst_buffer_new_memdup(data, len);
-	guint32 ts;
-	guint16 seq;
+	NvrRtpPacket pkt;
+	gboolean discont;
+	GstBuffer *buf;
 
-	if (!gst_rtp_buffer_map(buf, GST_MAP_READ, &rtp)) {
+	if (!nvr_rtp_packet_parse(data, len, &pkt)) {
 		GST_DEBUG_OBJECT(self, "dropping a packet that is not RTP");
-		gst_buffer_unref(buf);
 		return;
 	}
-	ts = gst_rtp_buffer_get_timestamp(&rtp);
-	seq = gst_rtp_buffer_get_seq(&rtp);
-	gst_rtp_buffer_unmap(&rtp);
 	if (!st->started) {
-		st->ext = st->have_rtptime ? (gint32)(ts - st->rtptime) : 0;
-		GST_BUFFER_FLAG_SET(buf, GST_BUFFER_FLAG_DISCONT);
+		st->ext = st->have_rtptime ? (gint32)(pkt.timestamp - st->rtptime) : 0;
 		st->started = TRUE;
+		discont = TRUE;
 	} else {
-		st->ext += (gint32)(ts - st->last_ts);
-		if (seq != st->next_seq)
-			GST_BUFFER_FLAG_SET(buf, GST_BUFFER_FLAG_DISCONT);
+		st->ext += (gint32)(pkt.timestamp - st->last_ts);
+		discont = pkt.seq != st->next_seq;
 	}
-	st->last_ts = ts;
-	st->next_seq = seq + 1;
-	GST_BUFFER_PTS(buf) = nvr_rtsp_src_pts(st);
+	st->last_ts = pkt.timestamp;
+	st->next_seq = pkt.seq + 1;
+	if (st->depay != NULL) {
+		nvr_rtsp_src_depay(self, st, &pkt, discont);
+		return;
+	}
+	buf = nvr_rtsp_src_packet_buffer(self, data, len);
+	GST_BUFFER_PTS(buf) = nvr_rtsp_src_pts(st, st->ext);
+	if (discont)
+		GST_BUFFER_FLAG_SET(buf, GST_BUFFER_FLAG_DISCONT);
 	gst_buffer_list_add(st->pending, buf);
 }
 
@@ -615,8 +710,8 @@ nvr_rtsp_src_push_eos(NvrRtspSrc *self)
 }
 
 /* Waking up for every TCP segment is what costs most (a context switch per
- * packet): the socket's low-water mark is set to about 1/30 s of the
- * stream's bytes, so the thread wakes about 30 times a second, and a tail
+ * packet): the socket's low-water mark is set to about 1/15 s of the
+ * stream's bytes, so the thread wakes about 15 times a second, and a tail
  * below the mark is read at the latest after MAX_DELAY_MS */
 static void
 nvr_rtsp_src_adapt_lowat(NvrRtspSrc *self, GSocket *sock, gsize n, gint64 now)
@@ -714,6 +809,18 @@ nvr_rtsp_src_wipe(gchar **secret)
 	g_clear_pointer(secret, g_free);
 }
 
+static GstBufferPool *
+nvr_rtsp_src_new_pool(void)
+{
+	GstBufferPool *pool = gst_buffer_pool_new();
+	GstStructure *config = gst_buffer_pool_get_config(pool);
+
+	gst_buffer_pool_config_set_params(config, NULL, NVR_RTSP_SRC_POOL_SIZE, 16, 0);
+	if (!gst_buffer_pool_set_config(pool, config) || !gst_buffer_pool_set_active(pool, TRUE))
+		g_clear_object(&pool); /* packets are then allocated one by one */
+	return pool;
+}
+
 static void
 nvr_rtsp_src_start(NvrRtspSrc *self)
 {
@@ -728,6 +835,7 @@ nvr_rtsp_src_start(NvrRtspSrc *self)
 	g_mutex_unlock(&self->lock);
 	g_clear_object(&self->cancellable);
 	self->cancellable = g_cancellable_new();
+	self->pool = nvr_rtsp_src_new_pool();
 	self->buf = g_malloc(NVR_RTSP_SRC_READ_SIZE);
 	self->fill = 0;
 	self->keepalive_s = 30;
@@ -765,6 +873,9 @@ nvr_rtsp_src_cleanup(NvrRtspSrc *self)
 	g_ptr_array_set_size(self->streams, 0);
 	g_clear_pointer(&self->base_url, g_free);
 	g_clear_pointer(&self->buf, g_free);
+	if (self->pool != NULL)
+		gst_buffer_pool_set_active(self->pool, FALSE);
+	g_clear_object(&self->pool);
 	if (self->have_cancel_pfd)
 		g_cancellable_release_fd(self->cancellable);
 	self->have_cancel_pfd = FALSE;
@@ -872,6 +983,7 @@ nvr_rtsp_src_finalize(GObject *object)
 	g_rec_mutex_clear(&self->task_lock);
 	g_ptr_array_unref(self->streams);
 	g_clear_object(&self->cancellable);
+	g_clear_object(&self->pool);
 	g_free(self->buf);
 	g_free(self->base_url);
 	g_free(self->location);

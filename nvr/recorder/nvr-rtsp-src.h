@@ -6,11 +6,14 @@
  * pushes RTP buffer lists straight to the depayloaders.
  *
  * Its outside is rtspsrc's as far as NvrIngest uses it: properties
- * "location", "user-id", "user-pw", "timeout"; signal "select-stream";
- * sometimes pads "stream_%u" with application/x-rtp caps from the SDP;
- * errors on the bus in GST_RESOURCE_ERROR. PTS are the streams' RTP
- * timestamps (from RTP-Info, or the first packet) in nanoseconds from an
- * origin a day in; no DTS.
+ * "location", "user-id", "user-pw", "timeout"; signal "select-stream" (with
+ * the SDP's application/x-rtp caps); sometimes pads "stream_%u"; errors on
+ * the bus in GST_RESOURCE_ERROR. One difference: H.264 and H.265 video is
+ * depayloaded here (nvr-rtp-depay.h) and leaves as access units,
+ * "video/x-h264|x-h265, stream-format=byte-stream, alignment=au", for the
+ * parser; other streams leave as RTP for GStreamer's depayloaders.
+ * PTS are the streams' RTP timestamps (from RTP-Info, or the first packet)
+ * in nanoseconds from an origin a day in; no DTS.
  */
 #pragma once
 

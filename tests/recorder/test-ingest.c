@@ -62,6 +62,10 @@ typedef struct {
 	gint64 run_ended_mono;
 	guint64 keyframes;
 	gint64 max_dts_step; /* largest video dts step inside one run */
+	gboolean run_unsynced;
+	gint64 run_wall_start;
+	guint sync_corrections;
+	gint64 sync_delta;	 /* of the last SYNC correction */
 } Rec;
 
 static void
@@ -75,6 +79,8 @@ rec_run_started(NvrIngest *ingest, const NvrIngestRun *run, gpointer user_data)
 	g_assert_cmpint(run->wall_start_us, >, 0);
 	r->run = run->id;
 	r->runs_started++;
+	r->run_unsynced = run->unsynced;
+	r->run_wall_start = run->wall_start_us;
 	r->run_frames = 0;
 	r->last_dts[0] = r->last_dts[1] = -1;
 	r->last_wall = 0;
@@ -190,6 +196,10 @@ rec_wall_corrected(NvrIngest *ingest,
 		r->last_wall += delta_us;
 	if (reason == NVR_TIMELINE_CORRECTION_ANCHOR)
 		g_assert_cmpint(delta_us, <=, 0);
+	if (reason == NVR_TIMELINE_CORRECTION_SYNC) {
+		r->sync_corrections++;
+		r->sync_delta = delta_us;
+	}
 }
 
 static const NvrIngestConsumer rec_consumer = {
@@ -352,6 +362,18 @@ fc_field(const gchar *line, const gchar *key)
 	return NULL;
 }
 
+static GPid fc_pid;
+
+/* a failed assertion or the watchdog aborts: take the camera along */
+static void
+fc_abort_handler(int signum)
+{
+	if (fc_pid > 0)
+		kill(fc_pid, SIGKILL);
+	signal(signum, SIG_DFL);
+	raise(signum);
+}
+
 static void
 fc_start(void)
 {
@@ -383,6 +405,8 @@ fc_start(void)
 		fc.proc = nvr_test_proc_spawn(argv, &error);
 	}
 	g_assert_no_error(error);
+	fc_pid = nvr_test_proc_get_pid(fc.proc);
+	signal(SIGABRT, fc_abort_handler);
 	ready = nvr_test_proc_wait_line(fc.proc, "ready", 90, &error);
 	g_assert_no_error(error);
 	lines = nvr_test_proc_get_lines(fc.proc);
@@ -830,6 +854,77 @@ test_ingest_tcp_rtspsrc(void)
 	g_assert_cmpuint(r->audio, >, 0);
 }
 
+/* a fake clock that moves with the machine's, so that it can be stepped */
+typedef struct {
+	NvrClock *clock;
+	gint64 last;
+	guint id;
+} FollowClock;
+
+static gboolean
+follow_clock_cb(gpointer user_data)
+{
+	FollowClock *f = user_data;
+	gint64 now = g_get_monotonic_time();
+
+	nvr_clock_fake_advance(f->clock, now - f->last);
+	f->last = now;
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+rec_has_sync_correction(gpointer data)
+{
+	return ((Rec *)data)->sync_corrections > 0;
+}
+
+/* a Pi without RTC: the run starts in 1970, NTP steps the clock and reports
+ * sync: the run is corrected, not split. A later step (synced) splits it. */
+static void
+test_ingest_clock_step_and_sync(void)
+{
+	gint64 step = G_GINT64_CONSTANT(1700000000000000) - 1000 * G_USEC_PER_SEC;
+	FollowClock follow = {nvr_clock_new_fake(1000 * G_USEC_PER_SEC, g_get_monotonic_time()),
+			      g_get_monotonic_time(), 0};
+	g_autoptr(GError) error = NULL;
+	g_autoptr(Rec) r = g_new0(Rec, 1);
+	RecN second = {r, 2};
+	gint64 wall;
+
+	r->end_reasons = g_array_new(FALSE, FALSE, sizeof(NvrIngestEndReason));
+	r->ingest = nvr_ingest_new("cam7-clock", fc.cams[7].rtsp, follow.clock, &error);
+	g_assert_no_error(error);
+	nvr_ingest_add_consumer(r->ingest, &rec_consumer, r, NULL);
+	nvr_ingest_set_credentials(r->ingest, "admin", fc.password);
+	follow.id = g_timeout_add(10, follow_clock_cb, &follow);
+	nvr_clock_fake_set_synchronized(follow.clock, FALSE);
+	nvr_ingest_start(r->ingest);
+	wait_frames(r, 20, 30);
+	g_assert_true(r->run_unsynced);
+	g_assert_cmpint(r->last_wall, <, 2000 * G_USEC_PER_SEC);
+
+	nvr_clock_fake_step_realtime(follow.clock, step);
+	nvr_clock_fake_set_synchronized(follow.clock, TRUE);
+	g_assert_true(wait_for(rec_has_sync_correction, r, 20));
+	g_assert_cmpint(ABS(r->sync_delta - step), <, 50 * 1000);
+	wait_frames(r, r->frames + 10, 20);
+	wall = nvr_clock_get_realtime_us(follow.clock);
+	g_assert_cmpint(ABS(r->last_wall - wall), <, 1 * G_USEC_PER_SEC);
+	g_assert_cmpuint(r->runs_started, ==, 1);
+	g_assert_cmpuint(r->runs_ended, ==, 0);
+
+	/* someone sets the clock back 10 s: a new run at the next key frame */
+	nvr_clock_fake_step_realtime(follow.clock, -10 * G_USEC_PER_SEC);
+	g_assert_true(wait_for(rec_runs_started_at_least, &second, 20));
+	g_assert_true(rec_has_end(r, NVR_INGEST_END_CLOCK_STEP));
+	g_assert_false(r->run_unsynced);
+	g_assert_cmpint(ABS(r->run_wall_start - nvr_clock_get_realtime_us(follow.clock)), <,
+			1 * G_USEC_PER_SEC);
+	nvr_ingest_stop(r->ingest);
+	g_source_remove(follow.id);
+	g_object_unref(follow.clock);
+}
+
 static void
 test_ingest_bad_url(void)
 {
@@ -909,6 +1004,7 @@ main(int argc, char **argv)
 	g_test_add_func("/nvr/ingest/timestamp-jump", test_ingest_timestamp_jump);
 	g_test_add_func("/nvr/ingest/h265-g711-keepalive", test_ingest_h265_g711_keepalive);
 	g_test_add_func("/nvr/ingest/tcp-rtspsrc", test_ingest_tcp_rtspsrc);
+	g_test_add_func("/nvr/ingest/clock-step-and-sync", test_ingest_clock_step_and_sync);
 	g_test_add_func("/nvr/ingest/bad-url", test_ingest_bad_url);
 	g_test_add_func("/nvr/ingest/no-credentials-in-logs", test_ingest_no_credentials_in_logs);
 	ret = g_test_run();
