@@ -312,11 +312,13 @@ nvr_ingest_pipeline_configure_rtspsrc(NvrIngestPipeline *self, const NvrIngestPi
 
 	/* buffer-mode none: PTS are the RTP timestamps from the first packet on,
 	 * not arrival times; our timeline does the rest. No retransmission
-	 * requests: we never wait for lost packets. */
+	 * requests: we never wait for lost packets. rtsps:// uses GStreamer's
+	 * default certificate validation. */
 	g_object_set(self->src,
 		     "protocols", protocols,
 		     "buffer-mode", 0,
 		     "do-retransmission", FALSE,
+		     "latency", 500, /* ms of reordering over UDP, not the default 2 s */
 		     NULL);
 }
 

@@ -310,7 +310,8 @@ nvr_rtp_depay_finish(NvrRtpDepay *self, NvrRtpDepayAu *out)
 		out->timestamp = self->timestamp;
 		out->discont = self->discont;
 		out->size = len;
-		out->data = g_byte_array_steal(self->au, NULL);
+		/* consumers may keep a GOP of these: give back what the growth left over */
+		out->data = g_realloc(g_byte_array_steal(self->au, NULL), len);
 		self->last_size = len;
 		/* room for one like it, so that appending seldom reallocates */
 		g_byte_array_set_size(self->au, MAX(self->last_size, 4096));
