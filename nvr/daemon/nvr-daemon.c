@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/statvfs.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "core/nvr-error.h"
@@ -24,7 +25,13 @@
 #include "index/nvr-index-all.h"
 #include "nvr-daemon.h"
 #include "nvr-demo.h"
+#include "core/nvr-clock.h"
+#include "keys/nvr-keyring.h"
+#include "keys/nvr-keys.h"
+#include "recorder/nvr-recorder.h"
 #include "store/nvr-footage.h"
+#include "store/nvr-store-writer.h"
+#include "store/nvr-store.h"
 
 struct _NvrDaemon {
 	GObject parent_instance;
@@ -42,6 +49,10 @@ struct _NvrDaemon {
 	gint64 cameras_generation;
 	guint camera_poll_id;
 	NvrDemo *demo_runner;
+	gint64 footage_dir_id;
+	NvrKeyring *keyring;	 /* NULL until nvrctl init: then nothing can be recorded */
+	NvrStoreWriter *writer;
+	NvrClock *clock;
 };
 
 /* what nvrd knows of one camera; the recorder will own the real work */
@@ -49,13 +60,34 @@ typedef struct {
 	gint64 id;
 	gchar *name;
 	gchar *uuid;
-	const gchar *state; /* static string: see nvr_daemon_camera_state() */
+	const gchar *state; /* static string, when no recorder says better */
 	gboolean seen;	    /* mark and sweep while syncing with the index */
+	gint64 updated_us;  /* of the row the recorders were made from */
+	NvrRecorder *main;
+	NvrRecorder *sub;
 } NvrDaemonCamera;
+
+static void
+nvr_daemon_camera_stop(NvrDaemonCamera *cam)
+{
+	if (cam->main != NULL)
+		nvr_recorder_stop(cam->main);
+	if (cam->sub != NULL)
+		nvr_recorder_stop(cam->sub);
+	g_clear_object(&cam->main);
+	g_clear_object(&cam->sub);
+}
+
+static const gchar *
+nvr_daemon_camera_state(NvrDaemonCamera *cam)
+{
+	return cam->main != NULL ? nvr_recorder_get_state(cam->main) : cam->state;
+}
 
 static void
 nvr_daemon_camera_free(NvrDaemonCamera *cam)
 {
+	nvr_daemon_camera_stop(cam);
 	g_free(cam->name);
 	g_free(cam->uuid);
 	g_free(cam);
@@ -127,10 +159,57 @@ nvr_daemon_open_footage(NvrDaemon *self, GError **error)
 	self->footage = nvr_footage_open(path, db_uuid, known != NULL ? known->uuid : NULL, error);
 	if (self->footage == NULL || !nvr_footage_lock(self->footage, error))
 		return FALSE;
-	if (known == NULL &&
-	    !nvr_index_footage_dir_add(self->index, path, nvr_footage_get_uuid(self->footage), NULL, error))
-		return FALSE;
-	return TRUE;
+	if (known != NULL) {
+		self->footage_dir_id = known->id;
+		return TRUE;
+	}
+	return nvr_index_footage_dir_add(self->index, path, nvr_footage_get_uuid(self->footage),
+					 &self->footage_dir_id, error);
+}
+
+static NvrRecorder *
+nvr_daemon_recorder_new(NvrDaemon *self, NvrIndexCamera *c, NvrIndexStream stream, const gchar *password)
+{
+	g_autoptr(GError) error = NULL;
+	NvrRecorder *rec = nvr_recorder_new(self->index, self->writer, c, stream, password, self->clock,
+					    self->config, &error);
+
+	if (rec == NULL) {
+		g_warning("camera %s: %s", c->name, error->message);
+		return NULL;
+	}
+	nvr_recorder_start(rec);
+	return rec;
+}
+
+static void
+nvr_daemon_camera_start(NvrDaemon *self, NvrDaemonCamera *cam, NvrIndexCamera *c)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *password = NULL;
+
+	if (self->writer == NULL) {
+		cam->state = "no-keyring";
+		return;
+	}
+	if (c->password_sealed != NULL) {
+		g_autofree gchar *sealed = g_strndup(g_bytes_get_data(c->password_sealed, NULL),
+						     g_bytes_get_size(c->password_sealed));
+		password = nvr_keys_unseal_text(nvr_keyring_get_seal_key(self->keyring), sealed, &error);
+		if (password == NULL) {
+			g_warning("camera %s: password: %s", c->name, error->message);
+			cam->state = "credentials-unreadable";
+			return;
+		}
+	}
+	if (c->record_main)
+		cam->main = nvr_daemon_recorder_new(self, c, NVR_INDEX_STREAM_MAIN, password);
+	if (c->record_sub && c->sub_url != NULL)
+		cam->sub = nvr_daemon_recorder_new(self, c, NVR_INDEX_STREAM_SUB, password);
+	if (password != NULL)
+		nvr_keys_memzero(password, strlen(password));
+	if (cam->main == NULL && cam->sub == NULL)
+		cam->state = "error";
 }
 
 static void
@@ -148,8 +227,15 @@ nvr_daemon_sync_camera(NvrDaemon *self, NvrIndexCamera *c)
 	}
 	g_free(cam->name);
 	cam->name = g_strdup(c->name);
-	cam->state = c->enabled ? cam->state : "disabled";
 	cam->seen = TRUE;
+	if (cam->updated_us == c->updated_us && (cam->main != NULL || !c->enabled))
+		return;
+	/* new, or its URLs or credentials changed: start afresh */
+	nvr_daemon_camera_stop(cam);
+	cam->updated_us = c->updated_us;
+	cam->state = c->enabled ? "starting" : "disabled";
+	if (c->enabled)
+		nvr_daemon_camera_start(self, cam, c);
 }
 
 /* the index is the truth: start what is new, stop what went away */
@@ -249,7 +335,7 @@ nvr_daemon_add_cameras(NvrDaemon *self, JsonBuilder *b)
 		json_builder_set_member_name(b, "uuid");
 		json_builder_add_string_value(b, cam->uuid);
 		json_builder_set_member_name(b, "state");
-		json_builder_add_string_value(b, cam->state);
+		json_builder_add_string_value(b, nvr_daemon_camera_state(cam));
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);
@@ -277,6 +363,90 @@ nvr_daemon_health_cb(gpointer user_data)
 	return json_builder_get_root(b);
 }
 
+static gboolean
+nvr_daemon_recover(NvrDaemon *self, GError **error)
+{
+	NvrStoreRecoveryReport report = {0};
+
+	if (!nvr_store_recover(self->index, &report, error)) {
+		g_prefix_error(error, "startup recovery: ");
+		return FALSE;
+	}
+	if (report.interrupted + report.discarded + report.orphans > 0)
+		g_message("recovered after a crash: %u segments interrupted, %u empty discarded, %u orphan files",
+			  report.interrupted, report.discarded, report.orphans);
+	return TRUE;
+}
+
+/* the demo has no human to type a passphrase: make one and keep it beside the keyring */
+static NvrKeyring *
+nvr_daemon_create_demo_keyring(NvrDaemon *self, GError **error)
+{
+	g_autofree gchar *pass = nvr_keys_random_token_hex(16);
+	g_autofree gchar *path = g_build_filename(self->state_dir, "demo-passphrase", NULL);
+	g_autofree gchar *recovery = NULL;
+	g_autoptr(NvrIndexUser) user = g_new0(NvrIndexUser, 1);
+	NvrKeyring *keyring;
+
+	if (!nvr_file_write_atomic(path, (const guint8 *)pass, strlen(pass), 0600, error))
+		return NULL;
+	keyring = nvr_keyring_create(self->state_dir, "owner", (const guint8 *)pass, strlen(pass), 2,
+				     64 * 1024 * 1024, &recovery, error);
+	if (keyring == NULL)
+		return NULL;
+	user->name = g_strdup("owner");
+	user->role = NVR_INDEX_ROLE_OWNER;
+	user->password_hash = nvr_keys_password_hash(pass, error);
+	if (user->password_hash == NULL || !nvr_index_user_insert(self->index, user, error)) {
+		nvr_keyring_free(keyring);
+		return NULL;
+	}
+	g_message("demo: owner passphrase is in %s", path);
+	return keyring;
+}
+
+static gboolean
+nvr_daemon_open_keyring(NvrDaemon *self, GError **error)
+{
+	g_autofree gchar *path = g_build_filename(self->state_dir, "keyring", NULL);
+	NvrStoreWriterConfig wc = {
+	    .sync_window_ms = (guint)nvr_config_get_uint(self->config, "sync-window-ms"),
+	    .commit_interval_ms = (guint)nvr_config_get_uint(self->config, "commit-interval-ms"),
+	};
+
+	if (!g_file_test(path, G_FILE_TEST_EXISTS) && !self->demo) {
+		g_warning("no keyring in %s: run 'nvrctl init'; cameras are not recorded until then",
+			  self->state_dir);
+		return TRUE;
+	}
+	self->keyring = g_file_test(path, G_FILE_TEST_EXISTS)
+			    ? nvr_keyring_load(self->state_dir, error)
+			    : nvr_daemon_create_demo_keyring(self, error);
+	if (self->keyring == NULL) {
+		g_prefix_error(error, "keyring: ");
+		return FALSE;
+	}
+	self->writer = nvr_store_writer_new(self->index, self->footage, self->footage_dir_id,
+					    self->keyring, &wc, error);
+	return self->writer != NULL;
+}
+
+static GBytes *
+nvr_daemon_seal(NvrDaemon *self, const gchar *password)
+{
+	g_autoptr(GError) error = NULL;
+	gchar *text;
+
+	if (self->keyring == NULL)
+		return NULL;
+	text = nvr_keys_seal_text(nvr_keyring_get_seal_key(self->keyring), password, &error);
+	if (text == NULL) {
+		g_warning("demo: %s", error->message);
+		return NULL;
+	}
+	return g_bytes_new_take(text, strlen(text));
+}
+
 /* a simulated camera announced by nvr-fakecam: add it once, by a stable name */
 static void
 nvr_daemon_demo_camera_cb(NvrDemoCamera *dc, gpointer user_data)
@@ -302,6 +472,8 @@ nvr_daemon_demo_camera_cb(NvrDemoCamera *dc, gpointer user_data)
 	cam->main_url = g_strdup(dc->rtsp_url);
 	cam->sub_url = g_strdup(dc->sub_url);
 	cam->username = g_strdup("admin");
+	/* nvr-fakecam's documented default password: a simulator's, no secret */
+	cam->password_sealed = nvr_daemon_seal(self, "fakecam");
 	cam->vendor_hint = g_strdup(dc->persona);
 	cam->record_main = TRUE;
 	cam->enabled = TRUE;
@@ -333,6 +505,8 @@ nvr_daemon_start(NvrDaemon *self, GError **error)
 		return FALSE;
 	if (!nvr_daemon_open_index(self, error) || !nvr_daemon_open_footage(self, error))
 		return FALSE;
+	if (!nvr_daemon_recover(self, error) || !nvr_daemon_open_keyring(self, error))
+		return FALSE;
 	if (!nvr_daemon_sync_cameras(self, error) ||
 	    !nvr_index_camera_get_generation(self->index, &self->cameras_generation, error))
 		return FALSE;
@@ -356,6 +530,9 @@ nvr_daemon_stop(NvrDaemon *self)
 	g_clear_handle_id(&self->camera_poll_id, g_source_remove);
 	if (self->demo_runner != NULL)
 		nvr_demo_stop(self->demo_runner);
+	/* ending every run finalizes every open segment; then the writer commits */
+	g_hash_table_remove_all(self->cameras);
+	g_clear_pointer(&self->writer, nvr_store_writer_free);
 }
 
 /* SIGHUP: re-read the config file; keys that need a restart are reported */
@@ -408,6 +585,9 @@ nvr_daemon_finalize(GObject *object)
 	g_clear_object(&self->footage);
 	g_clear_object(&self->index);
 	g_hash_table_unref(self->cameras);
+	g_clear_pointer(&self->writer, nvr_store_writer_free);
+	g_clear_pointer(&self->keyring, nvr_keyring_free);
+	g_clear_object(&self->clock);
 	g_clear_object(&self->config);
 	if (self->lock_fd >= 0)
 		close(self->lock_fd);
@@ -427,6 +607,7 @@ static void
 nvr_daemon_init(NvrDaemon *self)
 {
 	self->lock_fd = -1;
+	self->clock = nvr_clock_new_system();
 	self->cameras = g_hash_table_new_full(g_int64_hash,
 					      g_int64_equal,
 					      NULL,

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <glib-unix.h>
+#include <gst/gst.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,6 +97,10 @@ main(int argc, char **argv)
 		return 0;
 	}
 	nvr_log_install(verbose);
+	if (!gst_init_check(NULL, NULL, &error)) {
+		fprintf(stderr, "nvrd: GStreamer: %s\n", error->message);
+		return 1;
+	}
 	{
 		const gchar *overrides[] = {"state-dir",
 					    state_dir,
