@@ -110,7 +110,7 @@ nvrctl_keys_read_secret_file(const gchar *path, const gchar *what, GError **erro
 	return secret;
 }
 
-static GPtrArray *
+GPtrArray *
 nvrctl_keys_unlock_with_file(NvrKeyring *keyring, const gchar *user, const gchar *path,
 			     GError **error)
 {

@@ -14,4 +14,10 @@ gint
 nvrctl_keys_run(const gchar *state_dir, const gchar *command, gint argc, gchar **argv,
 		gboolean json);
 
+/* the household key pairs @user's slot opens with the passphrase in @path */
+typedef struct _NvrKeyring NvrKeyring;
+GPtrArray *
+nvrctl_keys_unlock_with_file(NvrKeyring *keyring, const gchar *user, const gchar *path,
+			     GError **error);
+
 G_END_DECLS

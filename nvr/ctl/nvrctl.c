@@ -14,6 +14,7 @@
 
 #include "core/nvr-log.h"
 #include "nvrctl-camera.h"
+#include "nvrctl-store.h"
 #include "nvrctl-users.h"
 #ifdef NVRCTL_HAVE_KEYS
 #include "nvrctl-keys.h"
@@ -43,6 +44,9 @@ static const NvrctlCommand nvrctl_commands[] = {
     {"decrypt", nvrctl_keys_run, TRUE, "decrypt FILE -o OUT --passphrase-file F ..."},
 #endif
     {"camera", nvrctl_camera_run, TRUE, "camera add NAME URL [--sub-url URL] [--user U --password-file F] | list | remove NAME"},
+    {"recordings", nvrctl_store_run, TRUE, "recordings NAME [--start T] [--end T]"},
+    {"export", nvrctl_store_run, TRUE, "export NAME --start T --end T -o OUT.mp4 --passphrase-file F"},
+    {"verify", nvrctl_store_run, TRUE, "verify [--deep --passphrase-file F]"},
 #ifdef NVRCTL_HAVE_VENDOR
     {"identify", nvrctl_vendor_run, FALSE, "identify HOST[:HTTP_PORT] [--rtsp-port P] [--user U --password-file F]"},
     {"discover", nvrctl_vendor_run, FALSE, "discover [--timeout S] [--interface IF]"},
