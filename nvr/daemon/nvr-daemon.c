@@ -498,9 +498,15 @@ gboolean
 nvr_daemon_start(NvrDaemon *self, GError **error)
 {
 	NvrHttpProviders providers = {.health = nvr_daemon_health_cb, .user_data = self};
+	g_autofree gchar *host = NULL;
+	guint16 port = 0;
 
 	g_return_val_if_fail(NVR_IS_DAEMON(self), FALSE);
 	self->started_us = g_get_monotonic_time();
+	/* a typo in --listen is refused before anything is opened or recovered */
+	if (!nvr_http_parse_listen_address(nvr_config_get_string(self->config, "listen"),
+					   &host, &port, error))
+		return FALSE;
 	if (!nvr_daemon_prepare_dirs(self, error))
 		return FALSE;
 	if (!nvr_daemon_open_index(self, error) || !nvr_daemon_open_footage(self, error))
