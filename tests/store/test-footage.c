@@ -58,6 +58,7 @@ test_footage_foreign_and_dirty_refused(void)
 	g_autoptr(NvrFootage) other = NULL;
 
 	g_assert_no_error(error);
+	g_assert_nonnull(f);
 	other = nvr_footage_open(dir, "11111111-2222-4333-8444-555555555555", NULL, &error);
 	g_assert_null(other);
 	g_assert_error(error, NVR_ERROR, NVR_ERROR_PERMISSION);
