@@ -216,6 +216,10 @@ nvr_timeline_apply_sync(NvrTimeline *self, gint64 offset_now)
 					    NVR_TIMELINE_CORRECTION_SYNC);
 	}
 	g_array_set_size(self->unsynced_runs, 0);
+	/* the step that came with the sync is explained: when a poll applies it
+	 * between frames, the next push must not see it as a step again */
+	if (self->have_offset)
+		self->offset_last_us = offset_now;
 	if (self->state != NVR_TIMELINE_IDLE && self->state != NVR_TIMELINE_STARTING &&
 	    self->unsynced) {
 		gint64 delta = offset_now - self->offset_model_us;

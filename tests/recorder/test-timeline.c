@@ -162,6 +162,32 @@ sim_new_run(Sim *s)
 	s->have_prev = FALSE;
 }
 
+/* a writer moves what it stored of the current run by a SYNC correction */
+static void
+sim_follow_sync(Sim *s, guint before)
+{
+	for (guint i = before; i < s->taken->len; i++) {
+		NvrTimelineCorrection *c = &g_array_index(s->taken, NvrTimelineCorrection, i);
+		if (c->run == s->run && c->reason == NVR_TIMELINE_CORRECTION_SYNC)
+			s->prev_wall += c->delta_us;
+	}
+}
+
+/* the ingest's periodic look at the clock, between two frames */
+static gboolean
+sim_poll_sync(Sim *s)
+{
+	guint before;
+	gboolean corrected;
+
+	sim_collect(s);
+	before = s->taken->len;
+	corrected = nvr_timeline_poll_sync(s->tl);
+	sim_collect(s);
+	sim_follow_sync(s, before);
+	return corrected;
+}
+
 /* one frame in; FALSE when the timeline refused it (@frame says why) */
 static gboolean
 sim_push(Sim *s, guint64 n, gint64 media, gint64 arrival, NvrTimelineFrame *frame)
@@ -174,12 +200,7 @@ sim_push(Sim *s, guint64 n, gint64 media, gint64 arrival, NvrTimelineFrame *fram
 	sim_clock_to(s, arrival);
 	ok = nvr_timeline_push(s->tl, media, arrival, frame);
 	sim_collect(s);
-	/* a writer moves what it stored of the current run by a SYNC correction */
-	for (guint i = before; i < s->taken->len; i++) {
-		NvrTimelineCorrection *c = &g_array_index(s->taken, NvrTimelineCorrection, i);
-		if (c->run == s->run && c->reason == NVR_TIMELINE_CORRECTION_SYNC)
-			s->prev_wall += c->delta_us;
-	}
+	sim_follow_sync(s, before);
 	if (ok) {
 		sim_check_slew(s, media, frame->wall_us);
 		/* a frame cannot claim a capture after its arrival, beyond the divergence
@@ -579,6 +600,35 @@ test_timeline_unsynced_step_then_sync(void)
 	sim_clear(&s);
 }
 
+/* NTP steps and reports sync between two frames, and the ingest's periodic
+ * poll sees the sync before the next frame is pushed: still no split */
+static void
+test_timeline_unsynced_sync_polled_between_frames(void)
+{
+	Sim s;
+	NvrTimelineFrame f;
+	gint64 step = 5 * (gint64)3600 * G_USEC_PER_SEC;
+	g_autoptr(GArray) cs = NULL;
+
+	sim_init(&s, 0, 10000, 20000, 19);
+	nvr_clock_fake_set_synchronized(s.clock, FALSE);
+	nvr_timeline_start_run(s.tl, s.run);
+	sim_run(&s, 30 * FPS + 1, 0);
+	drain_anchor_corrections(&s);
+	nvr_clock_fake_step_realtime(s.clock, step);
+	nvr_clock_fake_set_synchronized(s.clock, TRUE);
+	g_assert_true(sim_poll_sync(&s));
+	g_assert_true(sim_push(&s, s.n, sim_media(&s, s.n), sim_arrival(&s, s.n, 0), &f));
+	s.n++;
+	g_assert_cmpint(f.split, ==, NVR_TIMELINE_SPLIT_NONE);
+	cs = take_sync_corrections(&s);
+	g_assert_cmpuint(cs->len, ==, 1);
+	g_assert_cmpint(ABS(correction_for(cs, 1) - step), <=, 1);
+	sim_run(&s, 60 * FPS, 0);
+	g_assert_cmpuint(s.run, ==, 1);
+	sim_clear(&s);
+}
+
 /* a step while unsynced, no sync before the key frame: split; sync corrects both later */
 static void
 test_timeline_unsynced_split_then_sync(void)
@@ -690,6 +740,8 @@ main(int argc, char **argv)
 	g_test_add_func("/nvr/timeline/clock-slew-no-split", test_timeline_clock_slew_no_split);
 	g_test_add_func("/nvr/timeline/unsynced-corrected", test_timeline_unsynced_corrected);
 	g_test_add_func("/nvr/timeline/unsynced-step-then-sync", test_timeline_unsynced_step_then_sync);
+	g_test_add_func("/nvr/timeline/unsynced-sync-polled-between-frames",
+			test_timeline_unsynced_sync_polled_between_frames);
 	g_test_add_func("/nvr/timeline/unsynced-split-then-sync",
 			test_timeline_unsynced_split_then_sync);
 	g_test_add_func("/nvr/timeline/media-backwards", test_timeline_media_backwards);
