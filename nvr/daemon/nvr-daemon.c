@@ -312,6 +312,22 @@ nvr_daemon_camera_cmp(gconstpointer a, gconstpointer b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
+/* counters of the main stream: tests and benchmarks compare them with what the camera sent */
+static void
+nvr_daemon_add_main_stats(NvrDaemonCamera *cam, JsonBuilder *b)
+{
+	NvrRecorderStats st = {0};
+
+	if (cam->main != NULL)
+		nvr_recorder_get_stats(cam->main, &st);
+	json_builder_set_member_name(b, "frames_received");
+	json_builder_add_int_value(b, (gint64)st.frames_received);
+	json_builder_set_member_name(b, "frames_stored");
+	json_builder_add_int_value(b, (gint64)st.frames_stored);
+	json_builder_set_member_name(b, "runs");
+	json_builder_add_int_value(b, st.runs);
+}
+
 static void
 nvr_daemon_add_cameras(NvrDaemon *self, JsonBuilder *b)
 {
@@ -336,6 +352,7 @@ nvr_daemon_add_cameras(NvrDaemon *self, JsonBuilder *b)
 		json_builder_add_string_value(b, cam->uuid);
 		json_builder_set_member_name(b, "state");
 		json_builder_add_string_value(b, nvr_daemon_camera_state(cam));
+		nvr_daemon_add_main_stats(cam, b);
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);
