@@ -9,6 +9,10 @@
  *       acknowledgements (vendor identification, DESIGN.md §7); indexes
  *       segments_oldest (the retention walk streams instead of sorting)
  *       and segments_bytes (byte totals from a covering index)
+ *   v3  tombstones.rule (the retention rule that deleted the segment: age,
+ *       budget or free-space; NULL for a user's deletion) and
+ *       tombstones.header_mac (the deleted segment's header MAC, when it
+ *       had one); both are signed (NVR-tombstone-v2, nvr-index-tombstone.h)
  *
  * rules
  *   (1) a released step is never edited: a database at v1 in the field was
@@ -252,9 +256,14 @@ static const gchar nvr_index_schema_v2[] =
 	") WITHOUT ROWID;"
 	"CREATE INDEX acknowledgements_user ON acknowledgements (user_id);";
 
+static const gchar nvr_index_schema_v3[] =
+	"ALTER TABLE tombstones ADD COLUMN rule TEXT CHECK (rule IN ('age', 'budget', 'free-space'));"
+	"ALTER TABLE tombstones ADD COLUMN header_mac BLOB CHECK (length(header_mac) = 32);";
+
 static const NvrIndexMigration nvr_index_migrations[] = {
 	{1, nvr_index_schema_v1},
 	{2, nvr_index_schema_v2},
+	{3, nvr_index_schema_v3},
 };
 
 G_STATIC_ASSERT(G_N_ELEMENTS(nvr_index_migrations) == NVR_INDEX_SCHEMA_VERSION);

@@ -8,7 +8,7 @@
 
 #define NVR_INDEX_TOMBSTONE_SELECT                                                                 \
 	"SELECT id, camera_id, segment_id, stream, start_us, end_us, file_len, last_tag, status, " \
-	"prev_segment_id, link, deleted_us, reason, signature FROM tombstones "
+	"prev_segment_id, link, deleted_us, reason, signature, rule, header_mac FROM tombstones "
 
 const gchar *
 nvr_index_tombstone_reason_to_string(NvrIndexTombstoneReason reason)
@@ -21,6 +21,30 @@ nvr_index_tombstone_reason_to_string(NvrIndexTombstoneReason reason)
 	default:
 		return NULL;
 	}
+}
+
+static const gchar *const nvr_index_tombstone_rule_names[] = {
+	[NVR_INDEX_TOMBSTONE_RULE_AGE] = "age",
+	[NVR_INDEX_TOMBSTONE_RULE_BUDGET] = "budget",
+	[NVR_INDEX_TOMBSTONE_RULE_FREE_SPACE] = "free-space",
+};
+
+const gchar *
+nvr_index_tombstone_rule_to_string(NvrIndexTombstoneRule rule)
+{
+	if ((guint)rule >= G_N_ELEMENTS(nvr_index_tombstone_rule_names))
+		return NULL;
+	return nvr_index_tombstone_rule_names[rule];
+}
+
+static NvrIndexTombstoneRule
+nvr_index_tombstone_rule_from_string(const gchar *text)
+{
+	for (guint i = 1; i < G_N_ELEMENTS(nvr_index_tombstone_rule_names); i++) {
+		if (g_strcmp0(text, nvr_index_tombstone_rule_names[i]) == 0)
+			return (NvrIndexTombstoneRule)i;
+	}
+	return NVR_INDEX_TOMBSTONE_RULE_NONE;
 }
 
 /**
@@ -45,6 +69,7 @@ nvr_index_tombstone_new_for_segment(const NvrIndexSegment *segment, GBytes *link
 	t->end_us = segment->end_us;
 	t->file_len = segment->file_len;
 	t->last_tag = segment->last_tag != NULL ? g_bytes_ref(segment->last_tag) : NULL;
+	t->header_mac = segment->header_mac != NULL ? g_bytes_ref(segment->header_mac) : NULL;
 	t->status = segment->status;
 	t->prev_segment_id = segment->prev_segment_id;
 	t->link = link != NULL ? g_bytes_ref(link) : NULL;
@@ -61,6 +86,7 @@ nvr_index_tombstone_free(NvrIndexTombstone *tombstone)
 	g_clear_pointer(&tombstone->last_tag, g_bytes_unref);
 	g_clear_pointer(&tombstone->link, g_bytes_unref);
 	g_clear_pointer(&tombstone->signature, g_bytes_unref);
+	g_clear_pointer(&tombstone->header_mac, g_bytes_unref);
 	g_free(tombstone);
 }
 
@@ -92,7 +118,9 @@ nvr_index_append_fixed(GByteArray *buf, GBytes *value, gsize len)
  * size: context (16), camera uuid (36), then big-endian segment_id, stream
  * (1 byte), start_us, end_us, file_len, last_tag (16), status (1 byte: 1
  * finalized, 2 interrupted, as in nvre-v1.md §8.1), prev_segment_id, link
- * (32, zeros if none), deleted_us, reason (1 byte: 1 retention, 2 user).
+ * (32, zeros if none), deleted_us, reason (1 byte: 1 retention, 2 user),
+ * header_mac (32, zeros if none), rule (1 byte: 0 none, 1 age, 2 budget,
+ * 3 free-space).
  *
  * Returns: (transfer full):
  */
@@ -122,6 +150,9 @@ nvr_index_tombstone_dup_message(const NvrIndexTombstone *t, const gchar *camera_
 	nvr_index_append_be64(buf, t->deleted_us);
 	byte = (guint8)t->reason;
 	g_byte_array_append(buf, &byte, 1);
+	nvr_index_append_fixed(buf, t->header_mac, 32);
+	byte = (guint8)t->rule;
+	g_byte_array_append(buf, &byte, 1);
 	return g_byte_array_free_to_bytes(buf);
 }
 
@@ -147,6 +178,8 @@ nvr_index_tombstone_from_row(sqlite3_stmt *stmt)
 	t->reason = g_strcmp0(reason, "user") == 0 ? NVR_INDEX_TOMBSTONE_USER
 						   : NVR_INDEX_TOMBSTONE_RETENTION;
 	t->signature = nvr_index_column_dup_bytes(stmt, 13);
+	t->rule = nvr_index_tombstone_rule_from_string((const gchar *)sqlite3_column_text(stmt, 14));
+	t->header_mac = nvr_index_column_dup_bytes(stmt, 15);
 	return t;
 }
 
@@ -172,7 +205,10 @@ nvr_index_tombstone_bind(sqlite3_stmt *stmt, const NvrIndexTombstone *t, GError 
 	       nvr_index_bind_int64(stmt, ":deleted_us", t->deleted_us, error) &&
 	       nvr_index_bind_text(stmt, ":reason", nvr_index_tombstone_reason_to_string(t->reason),
 				   error) &&
-	       nvr_index_bind_bytes(stmt, ":signature", t->signature, error);
+	       nvr_index_bind_bytes(stmt, ":signature", t->signature, error) &&
+	       nvr_index_bind_text(stmt, ":rule", nvr_index_tombstone_rule_to_string(t->rule),
+				   error) &&
+	       nvr_index_bind_bytes(stmt, ":header_mac", t->header_mac, error);
 }
 
 /* @tombstone: signed; its id is set. One tombstone per segment id (NVR_ERROR_EXISTS) */
@@ -189,10 +225,11 @@ nvr_index_tombstone_insert(NvrIndex *self, NvrIndexTombstone *tombstone, GError 
 		self,
 		"INSERT INTO tombstones (camera_id, segment_id, stream, start_us, end_us, "
 		"file_len, "
-		"last_tag, status, prev_segment_id, link, deleted_us, reason, signature) VALUES "
+		"last_tag, status, prev_segment_id, link, deleted_us, reason, signature, rule, "
+		"header_mac) VALUES "
 		"(:camera_id, :segment_id, :stream, :start_us, :end_us, :file_len, :last_tag, "
-		":status, "
-		":prev_segment_id, :link, :deleted_us, :reason, :signature)",
+		":status, :prev_segment_id, :link, :deleted_us, :reason, :signature, :rule, "
+		":header_mac)",
 		error);
 	if (stmt == NULL || !nvr_index_tombstone_bind(stmt, tombstone, error) ||
 	    !nvr_index_step_done(self, stmt, error)) {

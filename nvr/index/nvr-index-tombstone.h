@@ -20,6 +20,14 @@ typedef enum {
 	NVR_INDEX_TOMBSTONE_USER,
 } NvrIndexTombstoneReason;
 
+/* which retention rule deleted the segment; values are signed */
+typedef enum {
+	NVR_INDEX_TOMBSTONE_RULE_NONE = 0, /* a user's deletion */
+	NVR_INDEX_TOMBSTONE_RULE_AGE,
+	NVR_INDEX_TOMBSTONE_RULE_BUDGET,
+	NVR_INDEX_TOMBSTONE_RULE_FREE_SPACE,
+} NvrIndexTombstoneRule;
+
 typedef struct {
 	gint64 id;
 	gint64 camera_id;
@@ -35,13 +43,22 @@ typedef struct {
 	gint64 deleted_us;
 	NvrIndexTombstoneReason reason;
 	GBytes *signature; /* 64 bytes: Ed25519 by the device key over the message */
+	NvrIndexTombstoneRule rule; /* since schema v3 */
+	GBytes *header_mac;	    /* 32 bytes; nullable (an interrupted segment may have none) */
 } NvrIndexTombstone;
 
-/* the version prefix of the signed message */
-#define NVR_INDEX_TOMBSTONE_CONTEXT "NVR-tombstone-v1"
+/*
+ * the version prefix of the signed message. v1 (without rule and header
+ * MAC) was never written outside tests: tombstones came with the retention
+ * executor, which writes v2 only.
+ */
+#define NVR_INDEX_TOMBSTONE_CONTEXT "NVR-tombstone-v2"
 
 const gchar *
 nvr_index_tombstone_reason_to_string(NvrIndexTombstoneReason reason);
+/* Returns: "age", "budget", "free-space", or %NULL for RULE_NONE and unknown values */
+const gchar *
+nvr_index_tombstone_rule_to_string(NvrIndexTombstoneRule rule);
 
 NvrIndexTombstone *
 nvr_index_tombstone_new_for_segment(const NvrIndexSegment *segment,

@@ -214,7 +214,7 @@ test_migrate_v1(IndexFixture *fx, gconstpointer data)
 	sqlite3_close(db);
 
 	fx->index = open_index(fx);
-	g_assert_cmpuint(nvr_index_get_schema_version(fx->index), ==, 2);
+	g_assert_cmpuint(nvr_index_get_schema_version(fx->index), ==, NVR_INDEX_SCHEMA_VERSION);
 	g_assert_cmpstr(nvr_index_get_database_uuid(fx->index), ==, db_uuid);
 	g_assert_cmpint(camera_generation(fx->index), ==, 1);
 	g_assert_cmpint(camera_count(fx->index), ==, 1);
@@ -272,6 +272,7 @@ test_schema_steps_frozen(void)
 	static const gchar *const sha256[] = {
 		"429f0adee9af5fa4b4e60b0a00f6a6cbbad37a20543d1f3926ff532d51acb9ca",
 		"2acaf7515eeaab75580773b32d6eef6053e3d7c8a32b39768d2b757681e9d859",
+		"2ab0bfdd47fac2971d961aa33bcde65ccd5b3771c4b705c37c9e5deea3dc9469",
 	};
 	guint n = 0;
 	const NvrIndexMigration *m = nvr_index_schema_get_migrations(&n);
@@ -1492,9 +1493,10 @@ test_tombstone(IndexFixture *fx, gconstpointer data)
 	/* retention: garbage and tombstone in one transaction, then unlink, then delete */
 	t = nvr_index_tombstone_new_for_segment(p, s->prev_link, NVR_INDEX_TOMBSTONE_RETENTION,
 						T0_US + 99);
+	t->rule = NVR_INDEX_TOMBSTONE_RULE_BUDGET;
 	msg = nvr_index_tombstone_dup_message(t, camera->uuid);
 	g_assert_cmpuint(g_bytes_get_size(msg), ==,
-			 16 + 36 + 8 + 1 + 8 * 3 + 16 + 1 + 8 + 32 + 8 + 1);
+			 16 + 36 + 8 + 1 + 8 * 3 + 16 + 1 + 8 + 32 + 8 + 1 + 32 + 1);
 	g_assert_true(g_str_has_prefix(g_bytes_get_data(msg, NULL), NVR_INDEX_TOMBSTONE_CONTEXT));
 	t->signature = bytes_filled(0x5e, 64);
 	g_assert_true(nvr_index_begin(fx->index, &error));
@@ -1516,10 +1518,17 @@ test_tombstone(IndexFixture *fx, gconstpointer data)
 	g_assert_true(g_bytes_equal(loaded->last_tag, p->last_tag));
 	g_assert_true(g_bytes_equal(loaded->link, s->prev_link));
 	g_assert_true(g_bytes_equal(loaded->signature, t->signature));
+	g_assert_true(g_bytes_equal(loaded->header_mac, p->header_mac));
+	g_assert_cmpint(loaded->rule, ==, NVR_INDEX_TOMBSTONE_RULE_BUDGET);
 	/* what was signed can be rebuilt from the row, and any change changes it */
 	msg2 = nvr_index_tombstone_dup_message(loaded, camera->uuid);
 	g_assert_true(g_bytes_equal(msg, msg2));
 	g_clear_pointer(&msg2, g_bytes_unref);
+	loaded->rule = NVR_INDEX_TOMBSTONE_RULE_AGE;
+	msg2 = nvr_index_tombstone_dup_message(loaded, camera->uuid);
+	g_assert_false(g_bytes_equal(msg, msg2));
+	g_clear_pointer(&msg2, g_bytes_unref);
+	loaded->rule = NVR_INDEX_TOMBSTONE_RULE_BUDGET;
 	loaded->file_len--;
 	msg2 = nvr_index_tombstone_dup_message(loaded, camera->uuid);
 	g_assert_false(g_bytes_equal(msg, msg2));
@@ -2063,6 +2072,10 @@ test_enum_names(IndexFixture *fx, gconstpointer data)
 	g_assert_false(nvr_index_role_from_string("admin", &role));
 	g_assert_cmpstr(nvr_index_tombstone_reason_to_string(NVR_INDEX_TOMBSTONE_USER), ==, "user");
 	g_assert_null(nvr_index_tombstone_reason_to_string(0));
+	g_assert_cmpstr(nvr_index_tombstone_rule_to_string(NVR_INDEX_TOMBSTONE_RULE_FREE_SPACE), ==,
+			"free-space");
+	g_assert_null(nvr_index_tombstone_rule_to_string(NVR_INDEX_TOMBSTONE_RULE_NONE));
+	g_assert_null(nvr_index_tombstone_rule_to_string(99));
 
 	g_assert_true(nvr_index_camera_validate_name("Front door (east)", &error));
 	g_assert_no_error(error);
