@@ -14,6 +14,7 @@
 #include "discovery/nvr-onvif-client.h"
 #include "discovery/nvr-onvif.h"
 #include "discovery/nvr-rtsp-banner.h"
+#include "discovery/nvr-rtsp-describe.h"
 #include "discovery/nvr-soap.h"
 #include "discovery/nvr-wsd.h"
 #include "nvr-test-common.h"
@@ -1897,6 +1898,147 @@ test_net_rtsp_hostile(void)
 	nvr_test_watchdog_stop();
 }
 
+/* ---- RTSP DESCRIBE ---- */
+
+static NvrRtspDescribe *
+test_rtsp_describe(const gchar *url, const gchar *user, const gchar *password, guint timeout_ms,
+		   GError **error)
+{
+	GAsyncResult *res = NULL;
+	g_autoptr(GAsyncResult) done = NULL;
+
+	nvr_rtsp_describe_async(url, user, password, timeout_ms, NULL, test_result_cb, &res);
+	done = test_wait(&res);
+	return nvr_rtsp_describe_finish(done, error);
+}
+
+#define TEST_SDP "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=cam\r\nt=0 0\r\n" \
+		 "m=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=control:track1\r\n" \
+		 "m=audio 0 RTP/AVP 0\r\na=control:track2\r\n"
+
+/* replies of a camera that answers at once, without asking for credentials */
+static void
+test_net_rtsp_describe_replies(void)
+{
+	struct {
+		const gchar *reply;
+		GQuark domain;
+		gint code;
+	} cases[] = {
+	    {"RTSP/1.0 404 Not Found\r\nCSeq: 1\r\n\r\n", NVR_ERROR, NVR_ERROR_NOT_FOUND},
+	    {"RTSP/1.0 401 Unauthorized\r\nCSeq: 1\r\nWWW-Authenticate: Basic realm=\"x\"\r\n\r\n",
+	     NVR_ERROR, NVR_ERROR_AUTH},
+	    {"RTSP/1.0 403 Forbidden\r\nCSeq: 1\r\n\r\n", NVR_ERROR, NVR_ERROR_AUTH},
+	    {"RTSP/1.0 500 Internal Server Error\r\nCSeq: 1\r\n\r\n", NVR_ERROR, NVR_ERROR_FAILED},
+	    {"RTSP/1.0 200 OK\r\nCSeq: 1\r\n\r\n", NVR_ERROR, NVR_ERROR_PARSE},
+	    /* 38 bytes of SDP: audio only */
+	    {"RTSP/1.0 200 OK\r\nCSeq: 1\r\nContent-Type: application/sdp\r\nContent-Length: 38\r\n\r\n"
+	     "v=0\r\ns=x\r\nt=0 0\r\nm=audio 0 RTP/AVP 0\r\n",
+	     NVR_ERROR, NVR_ERROR_NOT_SUPPORTED},
+	};
+	g_autoptr(GError) error = NULL;
+
+	nvr_test_watchdog_start(60);
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(RawServer) raw = raw_server_new(RAW_REPLY, cases[i].reply, strlen(cases[i].reply));
+		g_autofree gchar *url = g_strdup_printf("rtsp://127.0.0.1:%u/live", raw->port);
+		g_autoptr(NvrRtspDescribe) d = test_rtsp_describe(url, TEST_USER, TEST_PASSWORD, 2000, &error);
+		g_autofree gchar *request = raw_server_dup_request(raw);
+
+		g_assert_null(d);
+		g_assert_error(error, cases[i].domain, cases[i].code);
+		g_assert_null(strstr(error->message, TEST_PASSWORD));
+		g_test_message("%s", error->message);
+		g_assert_true(g_str_has_prefix(request, "DESCRIBE rtsp://127.0.0.1:"));
+		/* credentials only ever in answer to a challenge */
+		g_assert_null(strstr(request, "Authorization"));
+		g_clear_error(&error);
+	}
+	{
+		g_autoptr(GString) ok = g_string_new(NULL);
+		g_autoptr(RawServer) raw = NULL;
+		g_autofree gchar *url = NULL;
+		g_autoptr(NvrRtspDescribe) d = NULL;
+
+		g_string_printf(ok, "RTSP/1.0 200 OK\r\nCSeq: 1\r\nServer: Rtsp Server/2.0\r\n"
+				    "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s",
+				strlen(TEST_SDP), TEST_SDP);
+		raw = raw_server_new(RAW_REPLY, ok->str, ok->len);
+		url = g_strdup_printf("rtsp://127.0.0.1:%u/live", raw->port);
+		d = test_rtsp_describe(url, NULL, NULL, 2000, &error);
+		g_assert_no_error(error);
+		g_assert_cmpuint(d->status, ==, 200);
+		g_assert_cmpuint(d->n_video, ==, 1);
+		g_assert_cmpuint(d->n_audio, ==, 1);
+		g_assert_cmpstr(d->video_encoding, ==, "H264");
+		g_assert_cmpstr(d->server, ==, "Rtsp Server/2.0");
+		g_assert_null(d->auth);
+	}
+	nvr_test_watchdog_stop();
+}
+
+/* silence, a trickle, a closed port, a URL with credentials in it */
+static void
+test_net_rtsp_describe_hostile(void)
+{
+	g_autoptr(GError) error = NULL;
+
+	nvr_test_watchdog_start(60);
+	for (RawMode mode = RAW_SILENT; mode <= RAW_TRICKLE; mode++) {
+		const gchar *slow = "RTSP/1.0 200 OK\r\nCSeq: 1\r\nServer: slow\r\n\r\n";
+		g_autoptr(RawServer) raw = raw_server_new(mode, slow, strlen(slow));
+		g_autofree gchar *url = g_strdup_printf("rtsp://127.0.0.1:%u/live", raw->port);
+		gint64 start = g_get_monotonic_time();
+		g_autoptr(NvrRtspDescribe) d = NULL;
+
+		raw->trickle_ms = 100;
+		d = test_rtsp_describe(url, TEST_USER, TEST_PASSWORD, 500, &error);
+		g_assert_null(d);
+		g_assert_error(error, NVR_ERROR, NVR_ERROR_TIMEOUT);
+		g_assert_cmpint(g_get_monotonic_time() - start, <, 2 * G_TIME_SPAN_SECOND);
+		g_clear_error(&error);
+	}
+	{
+		g_autofree gchar *url = g_strdup_printf("rtsp://127.0.0.1:%u/live", test_closed_port());
+		g_autoptr(NvrRtspDescribe) d = test_rtsp_describe(url, NULL, NULL, 2000, &error);
+		g_assert_error(error, NVR_ERROR, NVR_ERROR_IO);
+		g_clear_error(&error);
+	}
+	{
+		g_autoptr(NvrRtspDescribe) d =
+			test_rtsp_describe("rtsp://admin:" TEST_PASSWORD "@127.0.0.1:1/live", NULL, NULL, 500, &error);
+		g_assert_error(error, NVR_ERROR, NVR_ERROR_INVALID_ARGUMENT);
+		g_assert_null(strstr(error->message, TEST_PASSWORD));
+		g_clear_error(&error);
+	}
+	nvr_test_watchdog_stop();
+}
+
+static void
+test_net_rtsp_describe_cancel(void)
+{
+	const gchar *slow = "RTSP/1.0 200 OK\r\n\r\n";
+	g_autoptr(RawServer) raw = raw_server_new(RAW_SILENT, slow, strlen(slow));
+	g_autofree gchar *url = g_strdup_printf("rtsp://127.0.0.1:%u/live", raw->port);
+	g_autoptr(GCancellable) cancel = g_cancellable_new();
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GAsyncResult) done = NULL;
+	g_autoptr(NvrRtspDescribe) d = NULL;
+	GAsyncResult *res = NULL;
+	gint64 start = g_get_monotonic_time();
+
+	nvr_test_watchdog_start(60);
+	nvr_rtsp_describe_async(url, NULL, NULL, 10000, cancel, test_result_cb, &res);
+	g_timeout_add_once(100, (GSourceOnceFunc)g_cancellable_cancel, cancel);
+	done = test_wait(&res);
+	d = nvr_rtsp_describe_finish(done, &error);
+	g_assert_null(d);
+	g_assert_true(g_error_matches(error, NVR_ERROR, NVR_ERROR_CANCELLED) ||
+		      g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED));
+	g_assert_cmpint(g_get_monotonic_time() - start, <, 2 * G_TIME_SPAN_SECOND);
+	nvr_test_watchdog_stop();
+}
+
 static void
 test_net_neighbour_ip_neigh(void)
 {
@@ -2543,6 +2685,28 @@ fakecam_check_banners(FakecamCamera *c, const gchar *rtsp_server, const gchar *h
 		g_assert_cmpstr(hb->server, ==, http_server);
 }
 
+/* the main stream DESCRIBEs with the password (the persona asks for Digest), not without */
+static void
+fakecam_check_describe(FakecamCamera *c)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(NvrRtspDescribe) d = test_rtsp_describe(c->rtsp, TEST_USER, TEST_PASSWORD, 3000, &error);
+	g_autoptr(NvrRtspDescribe) wrong = NULL;
+	g_autoptr(NvrRtspDescribe) none = NULL;
+
+	g_assert_no_error(error);
+	g_assert_cmpuint(d->n_video, ==, 1);
+	g_assert_cmpstr(d->video_encoding, ==, "H264");
+	g_assert_nonnull(d->auth);
+	wrong = test_rtsp_describe(c->rtsp, TEST_USER, "not-" TEST_PASSWORD, 3000, &error);
+	g_assert_error(error, NVR_ERROR, NVR_ERROR_AUTH);
+	g_assert_nonnull(strstr(error->message, "refused"));
+	g_clear_error(&error);
+	none = test_rtsp_describe(c->rtsp, NULL, NULL, 3000, &error);
+	g_assert_error(error, NVR_ERROR, NVR_ERROR_AUTH);
+	g_assert_nonnull(strstr(error->message, "wants a user name"));
+}
+
 static void
 test_net_fakecam_personas(void)
 {
@@ -2616,6 +2780,7 @@ test_net_fakecam_personas(void)
 		fakecam_check_onvif(c, expect[i].manufacturer);
 		fakecam_check_wsd(c);
 		fakecam_check_banners(c, expect[i].rtsp_server, expect[i].http_server);
+		fakecam_check_describe(c);
 	}
 	g_assert_cmpint(nvr_test_proc_stop(proc, SIGTERM, 10), ==, 0);
 	nvr_test_rm_rf(dir);
@@ -2684,6 +2849,9 @@ test_add_net_cases(void)
 	g_test_add_func("/nvr/discovery/net/http/hostile", test_net_http_banner_hostile);
 	g_test_add_func("/nvr/discovery/net/rtsp/options", test_net_rtsp_options);
 	g_test_add_func("/nvr/discovery/net/rtsp/hostile", test_net_rtsp_hostile);
+	g_test_add_func("/nvr/discovery/net/rtsp/describe-replies", test_net_rtsp_describe_replies);
+	g_test_add_func("/nvr/discovery/net/rtsp/describe-hostile", test_net_rtsp_describe_hostile);
+	g_test_add_func("/nvr/discovery/net/rtsp/describe-cancel", test_net_rtsp_describe_cancel);
 	g_test_add_func("/nvr/discovery/net/neighbour/ip-neigh", test_net_neighbour_ip_neigh);
 	g_test_add_func("/nvr/discovery/net/fakecam/personas", test_net_fakecam_personas);
 }
