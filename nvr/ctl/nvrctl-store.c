@@ -59,6 +59,17 @@ nvrctl_store_camera(NvrIndex *index, const gchar *name, GError **error)
 	return cam;
 }
 
+/* a segment deleted with a valid tombstone is named as such, not as a problem */
+static const gchar *
+nvrctl_store_verify_label(const NvrStoreVerifyItem *it)
+{
+	if (it->problem != NVR_STORE_PROBLEM_NONE)
+		return nvr_store_problem_to_string(it->problem);
+	if (g_str_has_prefix(it->status, "deleted-") || g_strcmp0(it->status, "pending-deletion") == 0)
+		return it->status;
+	return "ok";
+}
+
 static void
 nvrctl_store_print_verify(NvrStoreVerifyReport *report, gboolean json)
 {
@@ -68,12 +79,13 @@ nvrctl_store_print_verify(NvrStoreVerifyReport *report, gboolean json)
 	if (!json) {
 		for (guint i = 0; i < report->items->len; i++) {
 			NvrStoreVerifyItem *it = g_ptr_array_index(report->items, i);
-			printf("%-12s %" G_GINT64_FORMAT " %s%s%s\n",
-			       it->problem == NVR_STORE_PROBLEM_NONE ? "ok" : nvr_store_problem_to_string(it->problem),
+			printf("%-12s %" G_GINT64_FORMAT " %s%s%s\n", nvrctl_store_verify_label(it),
 			       it->segment_id, it->path != NULL ? it->path : "",
 			       it->detail != NULL ? ": " : "", it->detail != NULL ? it->detail : "");
 		}
-		printf("%u segments, %u problems%s\n", report->n_segments, report->n_problems,
+		printf("%u segments, %u problems, %u deleted with a signed tombstone, %u pending "
+		       "deletion%s\n",
+		       report->n_segments, report->n_problems, report->n_deleted, report->n_pending,
 		       report->deep ? " (deep)" : "");
 		return;
 	}
@@ -84,6 +96,10 @@ nvrctl_store_print_verify(NvrStoreVerifyReport *report, gboolean json)
 	json_builder_add_int_value(b, report->n_segments);
 	json_builder_set_member_name(b, "problems");
 	json_builder_add_int_value(b, report->n_problems);
+	json_builder_set_member_name(b, "deleted");
+	json_builder_add_int_value(b, report->n_deleted);
+	json_builder_set_member_name(b, "pending_deletion");
+	json_builder_add_int_value(b, report->n_pending);
 	json_builder_set_member_name(b, "files");
 	json_builder_begin_array(b);
 	for (guint i = 0; i < report->items->len; i++) {

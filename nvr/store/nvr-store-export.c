@@ -12,6 +12,7 @@
 #include "core/nvr-error.h"
 #include "media/nvr-media.h"
 #include "nvr-store-export.h"
+#include "nvr-store-hold.h"
 #include "nvr-store.h"
 
 typedef struct {
@@ -77,10 +78,17 @@ static ExportPart *
 export_plan_part(NvrIndex *index, const NvrIndexSegment *s, GPtrArray *keys,
 		 const guint8 *device_pk, gint64 start_us, gint64 end_us, GError **error)
 {
-	g_autoptr(NvrNvreReader) reader = nvr_store_open_reader(index, s, keys, device_pk, error);
+	g_autofree gchar *path = nvr_store_dup_segment_path(index, s, error);
+	g_autoptr(NvrStoreHold) hold = NULL;
+	g_autoptr(NvrNvreReader) reader = NULL;
 	ExportPart *part;
 	guint64 end_time;
 
+	/* retention waits while the file is read; the plaintext then lives in memory */
+	hold = path != NULL ? nvr_store_hold_new(s->id, path, error) : NULL;
+	if (hold == NULL)
+		return NULL;
+	reader = nvr_store_open_reader(index, s, keys, device_pk, error);
 	if (reader == NULL)
 		return NULL;
 	part = g_new0(ExportPart, 1);

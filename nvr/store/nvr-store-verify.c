@@ -14,6 +14,11 @@
  *   - A predecessor deleted by retention is excused only by a tombstone
  *     whose device signature verifies and whose link is the one the
  *     successor recorded.
+ *   - Every tombstone is checked on its own too: a valid one names its
+ *     segment deleted (by retention or a user), which is no problem; a
+ *     tombstone that does not verify is. A garbage row whose file is still
+ *     there is a deletion under way (or cut short by a crash, which nvrd
+ *     completes at startup), not an orphan, when its tombstone verifies.
  */
 #include "config.h"
 
@@ -25,6 +30,7 @@
 #include "core/nvr-error.h"
 #include "keys/nvr-keys.h"
 #include "nvr-footage.h"
+#include "nvr-store-tombstone.h"
 #include "nvr-store-verify.h"
 #include "nvr-store.h"
 
@@ -68,9 +74,11 @@ typedef struct {
 	GPtrArray *keys;
 	NvrStoreVerifyReport *report;
 	GHashTable *clean; /* segment ids whose file passed every check */
+	GHashTable *tombstoned; /* segment ids with a valid signed tombstone */
 } Verify;
 
-static void G_GNUC_PRINTF(6, 7)
+/* Returns: (transfer none): the item added, for callers that name a segment without a row */
+static NvrStoreVerifyItem *G_GNUC_PRINTF(6, 7)
 verify_add(Verify *v, const NvrIndexSegment *row, const gchar *uuid, const gchar *path,
 	   NvrStoreProblem problem, const gchar *format, ...)
 {
@@ -91,6 +99,7 @@ verify_add(Verify *v, const NvrIndexSegment *row, const gchar *uuid, const gchar
 	if (problem != NVR_STORE_PROBLEM_NONE)
 		v->report->n_problems++;
 	g_ptr_array_add(v->report->items, item);
+	return item;
 }
 
 static guint64
@@ -307,18 +316,64 @@ verify_tombstone(Verify *v, const NvrIndexSegment *s, const gchar *uuid)
 {
 	g_autoptr(NvrIndexTombstone) t =
 		nvr_index_tombstone_load_by_segment(v->index, s->prev_segment_id, NULL);
-	g_autoptr(GBytes) msg = NULL;
-	gsize sig_len = 0;
-	const guint8 *sig;
 
 	if (t == NULL || t->camera_id != s->camera_id || t->link == NULL || s->prev_link == NULL ||
-	    !g_bytes_equal(t->link, s->prev_link) || t->signature == NULL)
+	    !g_bytes_equal(t->link, s->prev_link))
 		return FALSE;
-	sig = g_bytes_get_data(t->signature, &sig_len);
-	msg = nvr_index_tombstone_dup_message(t, uuid);
-	return sig_len == NVR_NVRE_SIG_SIZE &&
-	       nvr_nvre_verify_signature(v->device_pk, g_bytes_get_data(msg, NULL),
-					 g_bytes_get_size(msg), sig, NULL);
+	return nvr_store_tombstone_verify(t, uuid, v->device_pk, NULL);
+}
+
+static void
+verify_one_tombstone(Verify *v, const NvrIndexTombstone *t, const gchar *uuid)
+{
+	g_autoptr(NvrIndexSegment) row = NULL;
+	g_autoptr(GError) error = NULL;
+	NvrStoreVerifyItem *item;
+	const gchar *rule = nvr_index_tombstone_rule_to_string(t->rule);
+
+	if (!nvr_store_tombstone_verify(t, uuid, v->device_pk, &error)) {
+		item = verify_add(v, NULL, uuid, NULL, NVR_STORE_PROBLEM_SIGNATURE, "%s",
+				  error->message);
+		item->segment_id = t->segment_id;
+		return;
+	}
+	g_hash_table_add(v->tombstoned, g_memdup2(&t->segment_id, sizeof(gint64)));
+	row = nvr_index_segment_load(v->index, t->segment_id, NULL);
+	if (row != NULL && row->status != NVR_INDEX_SEGMENT_GARBAGE)
+		return; /* its file is checked as any other */
+	item = verify_add(v, NULL, uuid, NULL, NVR_STORE_PROBLEM_NONE,
+			  "%s%s%s, %" G_GINT64_FORMAT " bytes, deleted at %" G_GINT64_FORMAT " us",
+			  nvr_index_tombstone_reason_to_string(t->reason), rule != NULL ? ": " : "",
+			  rule != NULL ? rule : "", t->file_len, t->deleted_us);
+	item->segment_id = t->segment_id;
+	g_free(item->status);
+	if (row != NULL) {
+		item->status = g_strdup("pending-deletion");
+		v->report->n_pending++;
+	} else {
+		item->status = g_strdup_printf("deleted-by-%s",
+					       nvr_index_tombstone_reason_to_string(t->reason));
+		v->report->n_deleted++;
+	}
+}
+
+static gboolean
+verify_tombstones(Verify *v, GError **error)
+{
+	g_autoptr(GPtrArray) cams = nvr_index_camera_list(v->index, TRUE, error);
+
+	if (cams == NULL)
+		return FALSE;
+	for (guint i = 0; i < cams->len; i++) {
+		NvrIndexCamera *cam = g_ptr_array_index(cams, i);
+		g_autoptr(GPtrArray) list = nvr_index_tombstone_list(v->index, cam->id, error);
+
+		if (list == NULL)
+			return FALSE;
+		for (guint j = 0; j < list->len; j++)
+			verify_one_tombstone(v, g_ptr_array_index(list, j), cam->uuid);
+	}
+	return TRUE;
 }
 
 static void
@@ -371,6 +426,9 @@ verify_orphans(Verify *v, const gchar *footage_path)
 			row = nvr_index_segment_load(v->index, id, NULL);
 			if (row != NULL && row->status != NVR_INDEX_SEGMENT_GARBAGE)
 				continue;
+			/* a deletion under way: named by its tombstone */
+			if (row != NULL && g_hash_table_contains(v->tombstoned, &id))
+				continue;
 			path = g_build_filename(cam_path, name, NULL);
 			verify_add(v, NULL, cam, path, NVR_STORE_PROBLEM_ORPHAN,
 				   "segment %" G_GINT64_FORMAT " has no index row", id);
@@ -414,11 +472,13 @@ nvr_store_verify(NvrIndex *index, const guint8 *device_pk, GPtrArray *keys, GErr
 	g_autoptr(NvrStoreVerifyReport) report = g_new0(NvrStoreVerifyReport, 1);
 	g_autoptr(GHashTable) clean = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
 							    NULL);
+	g_autoptr(GHashTable) tombstoned = g_hash_table_new_full(g_int64_hash, g_int64_equal,
+								 g_free, NULL);
 	g_autoptr(GPtrArray) rows = NULL;
 	g_autoptr(GPtrArray) dirs = NULL;
 	g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GPtrArray) uuids = g_ptr_array_new_with_free_func(g_free);
-	Verify v = {index, device_pk, keys, report, clean};
+	Verify v = {index, device_pk, keys, report, clean, tombstoned};
 
 	report->items = g_ptr_array_new_with_free_func((GDestroyNotify)verify_item_free);
 	report->deep = keys != NULL;
@@ -442,6 +502,8 @@ nvr_store_verify(NvrIndex *index, const guint8 *device_pk, GPtrArray *keys, GErr
 	for (guint i = 0; i < rows->len; i++)
 		verify_chain(&v, g_ptr_array_index(rows, i), g_ptr_array_index(uuids, i),
 			     g_ptr_array_index(paths, i));
+	if (!verify_tombstones(&v, error))
+		return NULL;
 	for (guint i = 0; i < dirs->len; i++)
 		verify_orphans(&v, ((NvrIndexFootageDir *)g_ptr_array_index(dirs, i))->path);
 	return g_steal_pointer(&report);

@@ -33,7 +33,10 @@ typedef struct {
 	gint64 segment_id;
 	gchar *camera_uuid;
 	gchar *path;
-	gchar *status;		 /* the row's status, or "none" for an orphan */
+	/* the row's status, "none" for an orphan; for a segment gone with a valid signed
+	 * tombstone "deleted-by-retention" or "deleted-by-user" (not a problem), and
+	 * "pending-deletion" while its garbage row and file still wait for the unlink */
+	gchar *status;
 	NvrStoreProblem problem; /* NONE: checked and clean */
 	gchar *detail;		 /* nullable */
 } NvrStoreVerifyItem;
@@ -42,6 +45,8 @@ typedef struct {
 	GPtrArray *items; /* NvrStoreVerifyItem, one per file checked and per problem found */
 	guint n_segments;
 	guint n_problems;
+	guint n_deleted; /* gone, excused by a valid signed tombstone */
+	guint n_pending; /* tombstoned, file not yet unlinked */
 	gboolean deep;
 } NvrStoreVerifyReport;
 
