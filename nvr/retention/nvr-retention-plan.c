@@ -3,9 +3,9 @@
  *
  * Rules, applied in this order; a segment is planned at most once:
  *   1. age: a camera's segments that ended before now - max_age go
- *   2. budget: a camera over its byte budget (finished segments plus the
- *      bytes its open segments will add) loses its oldest segments until
- *      it fits
+ *   2. budget: a camera over its byte budget (finished segments, those
+ *      passed in and those outside the window, plus the bytes its open
+ *      segments will add) loses its oldest segments until it fits
  *   3. free space: while free - inflight + pending < floor, the globally
  *      oldest segments go, whatever camera they belong to. The newest
  *      footage wins: a full disk never stops recording.
@@ -74,7 +74,7 @@ nvr_retention_apply_age(GArray *plan, GArray *items, const NvrRetentionCamera *c
 static void
 nvr_retention_apply_budget(GArray *plan, GArray *items, const NvrRetentionCamera *cam, guint64 *freed)
 {
-	guint64 used = cam->inflight_bytes;
+	guint64 used = nvr_retention_add(cam->inflight_bytes, cam->outside_bytes);
 
 	if (cam->budget_bytes == 0)
 		return;

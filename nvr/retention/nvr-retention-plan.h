@@ -23,6 +23,9 @@ typedef struct {
 	guint64 budget_bytes; /* 0: no per-camera budget */
 	gint64 max_age_us;    /* 0: no age limit */
 	guint64 inflight_bytes; /* open segments still growing */
+	/* stored bytes of this camera not among the segments passed in: the
+	 * executor passes only a window of the oldest, not a year of rows */
+	guint64 outside_bytes;
 } NvrRetentionCamera;
 
 typedef struct {
