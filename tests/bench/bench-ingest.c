@@ -28,6 +28,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bench-common.h"
 #include "recorder/nvr-ingest.h"
 
 /* ---- the child: N ingests in one process ---- */
@@ -109,50 +110,6 @@ receive(gchar **urls, gboolean udp, gboolean rtspsrc)
 
 /* ---- the parent: fakecam, the contenders, /proc ---- */
 
-static guint64
-proc_cpu_ticks(GPid pid)
-{
-	g_autofree gchar *path = g_strdup_printf("/proc/%d/stat", pid);
-	g_autofree gchar *text = NULL;
-	const gchar *p;
-	unsigned long utime = 0, stime = 0;
-
-	if (!g_file_get_contents(path, &text, NULL, NULL))
-		return 0;
-	/* the command may hold spaces and parentheses: fields start after the last ')' */
-	p = strrchr(text, ')');
-	if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime,
-				&stime) != 2)
-		return 0;
-	return (guint64)utime + stime;
-}
-
-static guint64
-proc_hwm_kb(GPid pid)
-{
-	g_autofree gchar *path = g_strdup_printf("/proc/%d/status", pid);
-	g_autofree gchar *text = NULL;
-	const gchar *p;
-
-	if (!g_file_get_contents(path, &text, NULL, NULL) || (p = strstr(text, "VmHWM:")) == NULL)
-		return 0;
-	return g_ascii_strtoull(p + 6, NULL, 10);
-}
-
-/* the last "frame=" of an ffmpeg -progress file */
-static guint64
-ffmpeg_frames(const gchar *progress)
-{
-	g_autofree gchar *text = NULL;
-	const gchar *p, *last = NULL;
-
-	if (!g_file_get_contents(progress, &text, NULL, NULL))
-		return 0;
-	for (p = text; (p = strstr(p, "frame=")) != NULL; p++)
-		last = p;
-	return last != NULL ? g_ascii_strtoull(last + 6, NULL, 10) : 0;
-}
-
 typedef struct {
 	const gchar *tool;
 	guint streams;
@@ -206,17 +163,17 @@ run_ffmpeg(gchar **urls, guint n, guint warmup, guint seconds, gboolean udp, con
 	g_usleep((gulong)warmup * G_USEC_PER_SEC);
 	t0 = g_get_monotonic_time();
 	for (guint i = 0; i < n; i++) {
-		cpu0 += proc_cpu_ticks(atoi(g_subprocess_get_identifier(procs->pdata[i])));
-		f0 += ffmpeg_frames(progress->pdata[i]);
+		cpu0 += bench_proc_cpu_ticks(atoi(g_subprocess_get_identifier(procs->pdata[i])));
+		f0 += bench_ffmpeg_progress_frames(progress->pdata[i]);
 	}
 	g_usleep((gulong)seconds * G_USEC_PER_SEC);
 	t1 = g_get_monotonic_time();
 	r->hwm_kb = 0;
 	for (guint i = 0; i < n; i++) {
 		GPid pid = atoi(g_subprocess_get_identifier(procs->pdata[i]));
-		cpu1 += proc_cpu_ticks(pid);
-		f1 += ffmpeg_frames(progress->pdata[i]);
-		r->hwm_kb += proc_hwm_kb(pid);
+		cpu1 += bench_proc_cpu_ticks(pid);
+		f1 += bench_ffmpeg_progress_frames(progress->pdata[i]);
+		r->hwm_kb += bench_proc_hwm_kb(pid);
 	}
 	for (guint i = 0; i < n; i++) {
 		g_subprocess_send_signal(procs->pdata[i], SIGTERM);
@@ -268,75 +225,17 @@ run_nvr(const gchar *self_exe, gchar **urls, guint n, guint warmup, guint second
 	pid = atoi(g_subprocess_get_identifier(sp));
 	g_usleep((gulong)warmup * G_USEC_PER_SEC);
 	t0 = g_get_monotonic_time();
-	cpu0 = proc_cpu_ticks(pid);
+	cpu0 = bench_proc_cpu_ticks(pid);
 	f0 = nvr_frames(sp, out);
 	g_usleep((gulong)seconds * G_USEC_PER_SEC);
 	t1 = g_get_monotonic_time();
-	cpu1 = proc_cpu_ticks(pid);
+	cpu1 = bench_proc_cpu_ticks(pid);
 	f1 = nvr_frames(sp, out);
 	*r = (Result){.tool = rtspsrc ? "nvr+rtspsrc" : "nvr", .streams = n, .seconds = (t1 - t0) / 1e6,
-		      .cpu_ticks = cpu1 - cpu0, .hwm_kb = proc_hwm_kb(pid), .frames = f1 - f0,
+		      .cpu_ticks = cpu1 - cpu0, .hwm_kb = bench_proc_hwm_kb(pid), .frames = f1 - f0,
 		      .processes = 1};
 	g_subprocess_send_signal(sp, SIGTERM);
 	g_subprocess_wait(sp, NULL, NULL);
-}
-
-static const gchar *
-find_fakecam(const gchar *given)
-{
-	static const gchar *guesses[] = {"build/nvr/fakecam/nvr-fakecam",
-					 "build-ingest/nvr/fakecam/nvr-fakecam", NULL};
-
-	if (given != NULL)
-		return given;
-	if (g_getenv("NVR_FAKECAM") != NULL)
-		return g_getenv("NVR_FAKECAM");
-	for (guint i = 0; guesses[i] != NULL; i++) {
-		if (g_file_test(guesses[i], G_FILE_TEST_IS_EXECUTABLE))
-			return guesses[i];
-	}
-	return NULL;
-}
-
-/* starts nvr-fakecam with @n cameras; Returns: their main stream URLs */
-static GSubprocess *
-start_fakecam(const gchar *path, guint n, gchar **extra, GStrv *urls)
-{
-	g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
-	g_autoptr(GPtrArray) found = g_ptr_array_new();
-	g_autoptr(GError) error = NULL;
-	g_autoptr(GDataInputStream) out = NULL;
-	GSubprocess *sp;
-	gchar *line;
-
-	g_ptr_array_add(argv, g_strdup(path));
-	g_ptr_array_add(argv, g_strdup("--cameras"));
-	g_ptr_array_add(argv, g_strdup_printf("%u", n));
-	g_ptr_array_add(argv, g_strdup("--no-auth"));
-	for (guint i = 0; extra != NULL && extra[i] != NULL; i++)
-		g_ptr_array_add(argv, g_strdup(extra[i]));
-	g_ptr_array_add(argv, NULL);
-	sp = g_subprocess_newv((const gchar *const *)argv->pdata, G_SUBPROCESS_FLAGS_STDOUT_PIPE,
-			       &error);
-	if (sp == NULL)
-		g_error("%s: %s", path, error->message);
-	out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(sp));
-	while ((line = g_data_input_stream_read_line_utf8(out, NULL, NULL, NULL)) != NULL) {
-		const gchar *rtsp = strstr(line, " rtsp=");
-
-		if (g_str_equal(line, "ready")) {
-			g_free(line);
-			break;
-		}
-		if (rtsp != NULL)
-			g_ptr_array_add(found, g_strndup(rtsp + 6, strcspn(rtsp + 6, " ")));
-		g_free(line);
-	}
-	if (found->len != n)
-		g_error("nvr-fakecam did not get ready");
-	g_ptr_array_add(found, NULL);
-	*urls = (GStrv)g_ptr_array_steal(found, NULL);
-	return sp;
 }
 
 int
@@ -346,8 +245,8 @@ main(int argc, char **argv)
 	g_autofree gchar *fakecam_arg = NULL;
 	g_auto(GStrv) rest = NULL;
 	g_auto(GStrv) counts = NULL;
-	g_auto(GStrv) urls = NULL;
-	g_autoptr(GSubprocess) fakecam = NULL;
+	g_autofree gchar *fakecam_path = NULL;
+	BenchFakecam *fakecam = NULL;
 	g_autoptr(GOptionContext) ctx = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *dir = NULL;
@@ -379,31 +278,31 @@ main(int argc, char **argv)
 	counts = g_strsplit(streams_arg, ",", -1);
 	for (guint i = 0; counts[i] != NULL; i++)
 		max_n = MAX(max_n, (guint)atoi(counts[i]));
-	if (find_fakecam(fakecam_arg) == NULL) {
+	fakecam_path = bench_find_program(fakecam_arg, "NVR_FAKECAM", "nvr/fakecam/nvr-fakecam");
+	if (fakecam_path == NULL) {
 		g_printerr("nvr-fakecam not found: --fakecam PATH or NVR_FAKECAM\n");
 		return 2;
 	}
 	dir = g_dir_make_tmp("bench-ingest-XXXXXX", NULL);
-	fakecam = start_fakecam(find_fakecam(fakecam_arg), max_n, rest, &urls);
+	fakecam = bench_fakecam_start(fakecam_path, max_n, rest);
 	printf("bench-ingest: %s, warm-up %d s, window %d s, RTP over %s\n",
-	       find_fakecam(fakecam_arg), warmup, seconds, udp ? "UDP" : "TCP");
+	       fakecam_path, warmup, seconds, udp ? "UDP" : "TCP");
 	for (guint i = 0; counts[i] != NULL; i++) {
 		guint n = (guint)atoi(counts[i]);
 		Result base = {0}, ours = {0}, stock = {0};
 
 		if (!no_ffmpeg) {
-			run_ffmpeg(urls, n, (guint)warmup, (guint)seconds, udp, dir, &base);
+			run_ffmpeg(fakecam->urls, n, (guint)warmup, (guint)seconds, udp, dir, &base);
 			result_print(&base, NULL);
 		}
 		if (rtspsrc) {
-			run_nvr(self_exe, urls, n, (guint)warmup, (guint)seconds, udp, TRUE, &stock);
+			run_nvr(self_exe, fakecam->urls, n, (guint)warmup, (guint)seconds, udp, TRUE, &stock);
 			result_print(&stock, no_ffmpeg ? NULL : &base);
 		}
-		run_nvr(self_exe, urls, n, (guint)warmup, (guint)seconds, udp, FALSE, &ours);
+		run_nvr(self_exe, fakecam->urls, n, (guint)warmup, (guint)seconds, udp, FALSE, &ours);
 		result_print(&ours, no_ffmpeg ? NULL : &base);
 	}
-	g_subprocess_send_signal(fakecam, SIGTERM);
-	g_subprocess_wait(fakecam, NULL, NULL);
+	bench_fakecam_stop(fakecam);
 	for (guint i = 0; i < max_n; i++) {
 		g_autofree gchar *f = g_strdup_printf("%s/ffmpeg-%u.progress", dir, i);
 		g_unlink(f);
