@@ -32,7 +32,10 @@ struct _NvrCollect {
 	gchar *proc_arp;
 	NvrOnvifClient *onvif;
 	GPtrArray *profiles; /* (element-type NvrOnvifProfile) */
-	guint profile_index;
+	guint stream_profiles[2]; /* indices in @profiles: main, sub */
+	guint n_stream_profiles;
+	guint profile_index; /* in @stream_profiles */
+	GError *onvif_error; /* nullable: the first ONVIF operation that failed */
 	guint step;
 };
 
@@ -54,6 +57,7 @@ nvr_collect_free(NvrCollect *c)
 	g_free(c->proc_arp);
 	g_clear_object(&c->onvif);
 	g_clear_pointer(&c->profiles, g_ptr_array_unref);
+	g_clear_error(&c->onvif_error);
 	g_free(c);
 }
 
@@ -196,6 +200,15 @@ nvr_collect_wsd(NvrCollect *c)
 
 /* ---- 4. ONVIF ---- */
 
+/* logs an ONVIF failure and keeps the first, for a caller that must say why it found no stream */
+static void
+nvr_collect_onvif_failed(NvrCollect *c, const gchar *operation, const GError *error)
+{
+	nvr_collect_note(c, "ONVIF %s: %s", operation, error->message);
+	if (c->onvif_error == NULL)
+		c->onvif_error = g_error_copy(error);
+}
+
 static gchar *
 nvr_collect_onvif_source(NvrCollect *c, const gchar *operation)
 {
@@ -213,7 +226,7 @@ nvr_collect_onvif_stream_cb(GObject *source, GAsyncResult *res, gpointer user_da
 	g_autofree gchar *src = nvr_collect_onvif_source(c, "GetStreamUri");
 
 	if (uri == NULL)
-		nvr_collect_note(c, "ONVIF GetStreamUri: %s", error->message);
+		nvr_collect_onvif_failed(c, "GetStreamUri", error);
 	else
 		nvr_vendor_facts_stream_uri(c->set, c->profile_index == 0 ? NVR_STREAM_MAIN : NVR_STREAM_SUB,
 					    uri, src);
@@ -221,19 +234,54 @@ nvr_collect_onvif_stream_cb(GObject *source, GAsyncResult *res, gpointer user_da
 	nvr_collect_onvif_stream(c);
 }
 
-/* the first two profiles: main and sub */
+/* the main stream and a sub stream of the same camera */
 static void
 nvr_collect_onvif_stream(NvrCollect *c)
 {
 	const NvrOnvifProfile *p;
 
-	if (c->profiles == NULL || c->profile_index >= MIN(c->profiles->len, 2u)) {
+	if (c->profile_index >= c->n_stream_profiles) {
 		nvr_collect_next(c);
 		return;
 	}
-	p = g_ptr_array_index(c->profiles, c->profile_index);
+	p = g_ptr_array_index(c->profiles, c->stream_profiles[c->profile_index]);
 	nvr_onvif_client_get_stream_uri_async(c->onvif, p->token, nvr_collect_cancellable(c),
 					      nvr_collect_onvif_stream_cb, c);
+}
+
+/*
+ * The first profile is the main stream (cameras list it first). The sub
+ * stream is the smallest other one of the same video source that is not
+ * JPEG: on a recorder the second profile is often the next camera's main.
+ * Profiles that say nothing of their size or source: the second.
+ */
+static void
+nvr_collect_onvif_pick_profiles(NvrCollect *c)
+{
+	const NvrOnvifProfile *main_p;
+	guint64 best_area = G_MAXUINT64;
+	gint sub = -1;
+
+	c->n_stream_profiles = 0;
+	if (c->profiles == NULL || c->profiles->len == 0)
+		return;
+	main_p = g_ptr_array_index(c->profiles, 0);
+	c->stream_profiles[c->n_stream_profiles++] = 0;
+	for (guint i = 1; i < c->profiles->len; i++) {
+		const NvrOnvifProfile *p = g_ptr_array_index(c->profiles, i);
+		guint64 area = (guint64)p->width * p->height;
+		if (g_strcmp0(p->encoding, "JPEG") == 0 ||
+		    g_strcmp0(p->video_source_token, main_p->video_source_token) != 0)
+			continue;
+		if (sub < 0 || (area != 0 && area < best_area)) {
+			sub = (gint)i;
+			best_area = area != 0 ? area : best_area;
+		}
+	}
+	if (sub < 0 && c->profiles->len > 1)
+		sub = 1;
+	if (sub > 0)
+		c->stream_profiles[c->n_stream_profiles++] = (guint)sub;
 }
 
 static void
@@ -244,7 +292,8 @@ nvr_collect_onvif_profiles_cb(GObject *source, GAsyncResult *res, gpointer user_
 
 	c->profiles = nvr_onvif_client_get_profiles_finish(c->onvif, res, &error);
 	if (c->profiles == NULL)
-		nvr_collect_note(c, "ONVIF GetProfiles: %s", error->message);
+		nvr_collect_onvif_failed(c, "GetProfiles", error);
+	nvr_collect_onvif_pick_profiles(c);
 	nvr_collect_onvif_stream(c);
 }
 
@@ -274,7 +323,7 @@ nvr_collect_onvif_info_cb(GObject *source, GAsyncResult *res, gpointer user_data
 
 	if (info == NULL) {
 		/* no ONVIF, or no credentials: the rest of ONVIF would fail the same way */
-		nvr_collect_note(c, "ONVIF GetDeviceInformation: %s", error->message);
+		nvr_collect_onvif_failed(c, "GetDeviceInformation", error);
 		nvr_collect_next(c);
 		return;
 	}
@@ -311,7 +360,8 @@ nvr_collect_onvif(NvrCollect *c)
 	    !nvr_onvif_client_set_credentials(c->onvif, c->username, c->password, &error))
 		g_clear_object(&c->onvif);
 	if (c->onvif == NULL) {
-		nvr_collect_note(c, "ONVIF: %s", error->message);
+		g_prefix_error(&error, "ONVIF device service: ");
+		nvr_collect_onvif_failed(c, "device service", error);
 		nvr_collect_next(c);
 		return;
 	}
@@ -492,4 +542,20 @@ nvr_vendor_collect_finish(GAsyncResult *result, GPtrArray **log, GError **error)
 	if (log != NULL)
 		*log = g_ptr_array_ref(c->log);
 	return g_task_propagate_pointer(G_TASK(result), error);
+}
+
+/**
+ * nvr_vendor_collect_get_onvif_error:
+ * @result: as given to the callback of nvr_vendor_collect_async()
+ *
+ * Returns: (transfer none) (nullable): the first ONVIF operation that
+ * failed (NVR_ERROR_AUTH when the camera refused the credentials), valid
+ * as long as @result
+ */
+const GError *
+nvr_vendor_collect_get_onvif_error(GAsyncResult *result)
+{
+	NvrCollect *c = g_task_get_task_data(G_TASK(result));
+
+	return c->onvif_error;
 }

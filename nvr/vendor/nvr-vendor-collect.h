@@ -7,7 +7,8 @@
  *   2. RTSP OPTIONS (Server)
  *   3. WS-Discovery unicast Probe (scopes, MAC scope, XAddrs)
  *   4. ONVIF GetDeviceInformation, GetNetworkInterfaces, GetProfiles and
- *      GetStreamUri (with the user's credentials, if any)
+ *      GetStreamUri of the main and a sub profile (with the user's
+ *      credentials, if any)
  *   5. the neighbour table (MAC), now that traffic has gone to the device
  *   6. the plugins' probes of vendor APIs (nvr_vendor_probe)
  *
@@ -44,6 +45,7 @@ void nvr_vendor_collect_async(NvrVendor *vendor, const NvrVendorCollectOptions *
 			      gpointer user_data);
 NvrEvidenceSet *nvr_vendor_collect_finish(GAsyncResult *result, GPtrArray **log,
 					  GError **error) G_GNUC_WARN_UNUSED_RESULT;
+const GError *nvr_vendor_collect_get_onvif_error(GAsyncResult *result);
 gboolean nvr_vendor_host_port_parse(const gchar *text, gchar **host, guint *port,
 				    GError **error);
 

@@ -9,6 +9,56 @@ static const gchar *const nvr_verdict_confidence_names[] = {"unknown", "possible
 							    "certain"};
 static const gchar *const nvr_verdict_warning_names[] = {"none", "possible", "restricted"};
 
+/* a list warrants the warning once, however many of its entries name the maker */
+static gboolean
+nvr_verdict_listing_seen(const NvrVerdict *self, guint upto, const NvrVerdictListing *l)
+{
+	for (guint i = 0; i < upto; i++) {
+		if (g_strcmp0(((NvrVerdictListing *)g_ptr_array_index(self->listings, i))->list, l->list) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/**
+ * nvr_verdict_warning_to_text:
+ *
+ * The warning shown when a camera is added: who made it, the lists that
+ * warrant a warning with what each means for a homeowner and its source,
+ * and the advice. The evidence stays in nvr_verdict_to_text().
+ *
+ * Returns: (transfer full) (nullable): NULL when the verdict warrants no warning
+ */
+gchar *
+nvr_verdict_warning_to_text(const NvrVerdict *self)
+{
+	GString *s;
+
+	if (self->warning == NVR_VERDICT_WARNING_NONE)
+		return NULL;
+	s = g_string_new(NULL);
+	if (self->warning == NVR_VERDICT_WARNING_RESTRICTED)
+		g_string_append_printf(s, "WARNING: restricted vendor: %s (%s)\n",
+				       self->vendor_name != NULL ? self->vendor_name : "unknown",
+				       nvr_verdict_confidence_to_string(self->confidence));
+	else
+		g_string_append_printf(s, "WARNING: possibly made by a restricted vendor: %s\n",
+				       self->possible_vendor_name != NULL ? self->possible_vendor_name
+				       : self->vendor_name != NULL	  ? self->vendor_name
+									  : "unknown");
+	g_string_append_printf(s, "  %s\n", self->summary);
+	for (guint i = 0; i < self->listings->len; i++) {
+		const NvrVerdictListing *l = g_ptr_array_index(self->listings, i);
+		if (!l->warn || nvr_verdict_listing_seen(self, i, l))
+			continue;
+		g_string_append_printf(s, "  list:     %s (since %s): %s\n", l->list_name, l->date, l->meaning);
+		g_string_append_printf(s, "            source: %s%s\n", l->citation, l->verified ? "" : " [unverified]");
+	}
+	for (guint i = 0; self->advice != NULL && self->advice[i] != NULL; i++)
+		g_string_append_printf(s, "  advice:   %s\n", self->advice[i]);
+	return g_string_free(s, FALSE);
+}
+
 const gchar *
 nvr_verdict_confidence_to_string(NvrVerdictConfidence confidence)
 {

@@ -113,6 +113,7 @@ NvrVerdict *nvr_verdict_evaluate(const NvrVerdictInput *in);
 void nvr_verdict_free(NvrVerdict *self);
 JsonNode *nvr_verdict_to_json(const NvrVerdict *self);
 gchar *nvr_verdict_to_text(const NvrVerdict *self);
+gchar *nvr_verdict_warning_to_text(const NvrVerdict *self);
 const gchar *nvr_verdict_confidence_to_string(NvrVerdictConfidence confidence);
 gboolean nvr_verdict_confidence_from_string(const gchar *text, NvrVerdictConfidence *confidence);
 const gchar *nvr_verdict_warning_to_string(NvrVerdictWarning warning);
