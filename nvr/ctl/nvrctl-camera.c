@@ -2,7 +2,9 @@
  * nvrctl camera add|list|remove. Cameras go into the index; a running nvrd
  * notices the change counter and starts or stops recording within seconds.
  * Passwords are sealed with the keyring's device-local key before they
- * reach the database; URLs are stored without credentials.
+ * reach the database; URLs are stored without credentials. camera add
+ * takes a stream URL, or a camera's address and finds its streams
+ * (nvrctl-camera-find.c).
  */
 #include "config.h"
 
@@ -14,6 +16,7 @@
 #include "index/nvr-index-all.h"
 #include "keys/nvr-keyring.h"
 #include "keys/nvr-keys.h"
+#include "nvrctl-camera-find.h"
 #include "nvrctl-camera.h"
 #include "nvrctl-common.h"
 
@@ -61,62 +64,174 @@ nvrctl_camera_credentials(NvrStreamUrl *url,
 	return TRUE;
 }
 
-static gint
-nvrctl_camera_add(NvrIndex *index, const gchar *state_dir, gint argc, gchar **argv, gboolean json)
+typedef struct {
+	gchar *sub_url;
+	gchar *user;
+	gchar *password_file;
+	gboolean no_sub_record;
+	NvrctlCameraFindArgs find; /* camera add NAME HOST only */
+} NvrctlCameraAddOptions;
+
+static void
+nvrctl_camera_add_options_clear(NvrctlCameraAddOptions *o)
 {
-	g_autofree gchar *sub_url = NULL;
-	g_autofree gchar *user_opt = NULL;
-	g_autofree gchar *password_file = NULL;
-	gboolean no_sub_record = FALSE;
-	const GOptionEntry entries[] = {
-	    {"sub-url", 0, 0, G_OPTION_ARG_STRING, &sub_url, "Second (low-resolution) stream", "URL"},
-	    {"user", 0, 0, G_OPTION_ARG_STRING, &user_opt, "Camera user name", "U"},
-	    {"password-file", 0, 0, G_OPTION_ARG_FILENAME, &password_file, "File holding the camera password", "F"},
-	    {"no-record-sub", 0, 0, G_OPTION_ARG_NONE, &no_sub_record, "Do not record the sub stream", NULL},
-	    {NULL}};
+	g_free(o->sub_url);
+	g_free(o->user);
+	g_free(o->password_file);
+	g_free(o->find.onvif_url);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(NvrctlCameraAddOptions, nvrctl_camera_add_options_clear)
+
+/* seals the password and inserts @cam; Returns: 0, or the exit status of a reported failure */
+static gint
+nvrctl_camera_store(NvrIndex *index, const gchar *state_dir, NvrIndexCamera *cam, const gchar *password,
+		    gboolean json)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (password != NULL &&
+	    !nvrctl_camera_seal_password(state_dir, password, &cam->password_sealed, &error))
+		return nvrctl_fail(json, error, 1);
+	cam->record_main = TRUE;
+	cam->enabled = TRUE;
+	if (!nvr_index_camera_insert(index, cam, &error))
+		return nvrctl_fail(json, error, 1);
+	return 0;
+}
+
+static gint
+nvrctl_camera_add_url(NvrIndex *index, const gchar *state_dir, const gchar *name, const gchar *url,
+		      const NvrctlCameraAddOptions *o, gboolean json)
+{
 	g_autoptr(GError) error = NULL;
 	g_autoptr(NvrStreamUrl) main_url = NULL;
 	g_autoptr(NvrStreamUrl) sub = NULL;
 	g_autoptr(NvrIndexCamera) cam = nvr_index_camera_new();
 	g_autofree gchar *user = NULL;
 	g_autofree gchar *password = NULL;
+	gint status;
 
-	if (!nvrctl_parse_options(&argc, &argv, entries, "add NAME URL", &error))
-		return nvrctl_fail(json, error, 2);
-	if (argc != 3) {
-		g_set_error_literal(&error, NVR_ERROR, NVR_ERROR_INVALID_ARGUMENT, "usage: camera add NAME URL");
+	if (o->find.rtsp_port != 0 || o->find.onvif_url != NULL) {
+		g_set_error_literal(&error, NVR_ERROR, NVR_ERROR_INVALID_ARGUMENT,
+				    "--rtsp-port and --onvif-url are for camera add NAME HOST");
 		return nvrctl_fail(json, error, 2);
 	}
-	if (!nvr_index_camera_validate_name(argv[1], &error))
-		return nvrctl_fail(json, error, 2);
-	main_url = nvr_stream_url_parse(argv[2], &error);
+	main_url = nvr_stream_url_parse(url, &error);
 	if (main_url == NULL) {
 		g_prefix_error(&error, "camera URL: ");
 		return nvrctl_fail(json, error, 2);
 	}
-	if (sub_url != NULL && (sub = nvr_stream_url_parse(sub_url, &error)) == NULL) {
+	if (o->sub_url != NULL && (sub = nvr_stream_url_parse(o->sub_url, &error)) == NULL) {
 		g_prefix_error(&error, "--sub-url: ");
 		return nvrctl_fail(json, error, 2);
 	}
-	if (!nvrctl_camera_credentials(main_url, user_opt, password_file, &user, &password, &error))
+	if (!nvrctl_camera_credentials(main_url, o->user, o->password_file, &user, &password, &error))
 		return nvrctl_fail(json, error, 2);
-	if (password != NULL &&
-	    !nvrctl_camera_seal_password(state_dir, password, &cam->password_sealed, &error))
-		return nvrctl_fail(json, error, 1);
-	cam->name = g_strdup(argv[1]);
+	cam->name = g_strdup(name);
 	cam->main_url = g_strdup(main_url->url);
 	cam->sub_url = sub != NULL ? g_strdup(sub->url) : NULL;
 	cam->username = g_steal_pointer(&user);
-	cam->record_main = TRUE;
-	cam->record_sub = sub != NULL && !no_sub_record;
-	cam->enabled = TRUE;
-	if (!nvr_index_camera_insert(index, cam, &error))
-		return nvrctl_fail(json, error, 1);
+	cam->record_sub = sub != NULL && !o->no_sub_record;
+	status = nvrctl_camera_store(index, state_dir, cam, password, json);
+	if (status != 0)
+		return status;
 	if (json)
 		nvrctl_print_json_camera(cam);
 	else
 		printf("added camera %s (%s)\n", cam->name, cam->uuid);
 	return 0;
+}
+
+static void
+nvrctl_camera_add_host_print(const NvrIndexCamera *cam, const NvrStreamFind *found, gint64 elapsed_us,
+			     gboolean json)
+{
+	g_autoptr(JsonNode) node = NULL;
+
+	if (!json) {
+		nvrctl_camera_find_print(found);
+		printf("added camera %s (%s) in %.1f s\n", cam->name, cam->uuid, elapsed_us / 1e6);
+		return;
+	}
+	node = nvr_stream_find_to_json(found);
+	json_object_set_member(json_node_get_object(node), "camera", nvrctl_camera_to_json(cam));
+	json_object_set_int_member(json_node_get_object(node), "elapsed_ms", elapsed_us / 1000);
+	nvrctl_print_json_node(node);
+}
+
+/* camera add NAME HOST[:HTTP_PORT]: nothing is stored unless a main stream DESCRIBEs */
+static gint
+nvrctl_camera_add_host(NvrIndex *index, const gchar *state_dir, const gchar *name, const gchar *target,
+		       const NvrctlCameraAddOptions *o, gboolean json)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(NvrIndexCamera) cam = nvr_index_camera_new();
+	g_autoptr(NvrIndexCamera) existing = nvr_index_camera_load_by_name(index, name, NULL);
+	g_autoptr(NvrStreamFind) found = NULL;
+	g_autofree gchar *password = NULL;
+	gint64 start = g_get_monotonic_time();
+	gint status;
+
+	if (existing != NULL || o->sub_url != NULL || (o->password_file != NULL && o->user == NULL)) {
+		g_set_error(&error, NVR_ERROR, existing != NULL ? NVR_ERROR_EXISTS : NVR_ERROR_INVALID_ARGUMENT, "%s",
+			    existing != NULL	   ? "a camera of that name exists"
+			    : o->sub_url != NULL ? "--sub-url is for camera add NAME URL; with a HOST the sub stream is found"
+						 : "--password-file needs --user");
+		return nvrctl_fail(json, error, existing != NULL ? 1 : 2);
+	}
+	if (o->password_file != NULL && (password = nvrctl_read_secret_file(o->password_file, &error)) == NULL)
+		return nvrctl_fail(json, error, 2);
+	/* the keyring first: no point asking the camera if its password cannot be kept */
+	if (password != NULL &&
+	    !nvrctl_camera_seal_password(state_dir, password, &cam->password_sealed, &error))
+		return nvrctl_fail(json, error, 1);
+	found = nvrctl_camera_find(state_dir, target, &o->find, o->user, password, &error);
+	if (password != NULL)
+		memset(password, 0, strlen(password));
+	if (found == NULL)
+		return nvrctl_fail(json, error, g_error_matches(error, NVR_ERROR, NVR_ERROR_INVALID_ARGUMENT) ? 2 : 1);
+	if (!nvr_stream_find_check(found, &error))
+		return nvrctl_camera_find_fail(json, found, error);
+	cam->name = g_strdup(name);
+	cam->main_url = g_strdup(found->main->url);
+	cam->sub_url = found->sub != NULL ? g_strdup(found->sub->url) : NULL;
+	cam->username = g_strdup(o->user);
+	cam->record_sub = found->sub != NULL && !o->no_sub_record;
+	status = nvrctl_camera_store(index, state_dir, cam, NULL, json);
+	if (status == 0)
+		nvrctl_camera_add_host_print(cam, found, g_get_monotonic_time() - start, json);
+	return status;
+}
+
+static gint
+nvrctl_camera_add(NvrIndex *index, const gchar *state_dir, gint argc, gchar **argv, gboolean json)
+{
+	g_auto(NvrctlCameraAddOptions) o = {.find = NVRCTL_CAMERA_FIND_ARGS_INIT};
+	const GOptionEntry entries[] = {
+	    {"sub-url", 0, 0, G_OPTION_ARG_STRING, &o.sub_url, "Second (low-resolution) stream", "URL"},
+	    {"user", 0, 0, G_OPTION_ARG_STRING, &o.user, "Camera user name", "U"},
+	    {"password-file", 0, 0, G_OPTION_ARG_FILENAME, &o.password_file, "File holding the camera password", "F"},
+	    {"no-record-sub", 0, 0, G_OPTION_ARG_NONE, &o.no_sub_record, "Do not record the sub stream", NULL},
+	    {"rtsp-port", 0, 0, G_OPTION_ARG_INT, &o.find.rtsp_port, "HOST only: RTSP port (default 554)", "P"},
+	    {"onvif-url", 0, 0, G_OPTION_ARG_STRING, &o.find.onvif_url, "HOST only: ONVIF device service URL", "URL"},
+	    {"wsd-port", 0, 0, G_OPTION_ARG_INT, &o.find.wsd_port, "HOST only: WS-Discovery port (default 3702, 0: none)", "P"},
+	    {"https-port", 0, 0, G_OPTION_ARG_INT, &o.find.https_port, "HOST only: HTTPS port (0: none)", "P"},
+	    {"timeout", 0, 0, G_OPTION_ARG_INT, &o.find.timeout_s, "HOST only: seconds per probe step and per DESCRIBE (default 3)", "S"},
+	    {NULL}};
+	g_autoptr(GError) error = NULL;
+
+	if (!nvrctl_parse_options(&argc, &argv, entries, "add NAME URL|HOST[:HTTP_PORT]", &error))
+		return nvrctl_fail(json, error, 2);
+	if (argc != 3) {
+		g_set_error_literal(&error, NVR_ERROR, NVR_ERROR_INVALID_ARGUMENT,
+				    "usage: camera add NAME URL | camera add NAME HOST[:HTTP_PORT] [--rtsp-port P]");
+		return nvrctl_fail(json, error, 2);
+	}
+	if (!nvr_index_camera_validate_name(argv[1], &error))
+		return nvrctl_fail(json, error, 2);
+	if (nvrctl_camera_find_wanted(argv[2]))
+		return nvrctl_camera_add_host(index, state_dir, argv[1], argv[2], &o, json);
+	return nvrctl_camera_add_url(index, state_dir, argv[1], argv[2], &o, json);
 }
 
 static gint

@@ -43,7 +43,9 @@ static const NvrctlCommand nvrctl_commands[] = {
     {"recovery", nvrctl_keys_run, TRUE, "recovery --recovery-file F --new-passphrase-file NEW [--user NAME]"},
     {"decrypt", nvrctl_keys_run, TRUE, "decrypt FILE -o OUT --passphrase-file F ..."},
 #endif
-    {"camera", nvrctl_camera_run, TRUE, "camera add NAME URL [--sub-url URL] [--user U --password-file F] | list | remove NAME"},
+    {"camera", nvrctl_camera_run, TRUE, "camera add NAME URL [--sub-url URL] [--user U --password-file F]\n"
+					"  camera add NAME HOST[:HTTP_PORT] [--rtsp-port P] [--user U --password-file F]\n"
+					"  camera list | camera remove NAME"},
     {"recordings", nvrctl_store_run, TRUE, "recordings NAME [--start T] [--end T]"},
     {"export", nvrctl_store_run, TRUE, "export NAME --start T --end T -o OUT.mp4 --passphrase-file F"},
     {"verify", nvrctl_store_run, TRUE, "verify [--deep --passphrase-file F]"},
