@@ -23,15 +23,18 @@
 #include "core/nvr-file.h"
 #include "http/nvr-http-server.h"
 #include "index/nvr-index-all.h"
+#include "nvr-daemon-devices.h"
 #include "nvr-daemon.h"
 #include "nvr-demo.h"
 #include "core/nvr-clock.h"
 #include "keys/nvr-keyring.h"
 #include "keys/nvr-keys.h"
 #include "recorder/nvr-recorder.h"
+#include "retention/nvr-retention-runner.h"
 #include "store/nvr-footage.h"
 #include "store/nvr-store-writer.h"
 #include "store/nvr-store.h"
+#include "vendor/nvr-device-index.h"
 
 struct _NvrDaemon {
 	GObject parent_instance;
@@ -52,7 +55,10 @@ struct _NvrDaemon {
 	gint64 footage_dir_id;
 	NvrKeyring *keyring;	 /* NULL until nvrctl init: then nothing can be recorded */
 	NvrStoreWriter *writer;
+	NvrRetentionRunner *retention; /* with the writer: it needs the device key */
 	NvrClock *clock;
+	NvrVendor *vendor;	   /* NULL if identification could not start */
+	NvrDaemonDevices *devices; /* NULL with vendor */
 };
 
 /* what nvrd knows of one camera; the recorder will own the real work */
@@ -63,6 +69,8 @@ typedef struct {
 	const gchar *state; /* static string, when no recorder says better */
 	gboolean seen;	    /* mark and sweep while syncing with the index */
 	gint64 updated_us;  /* of the row the recorders were made from */
+	guint lost_segment; /* bit per stream: the writer ended it on an error; resume after retention */
+	gint64 identified_us; /* of the row its device was last probed for */
 	NvrRecorder *main;
 	NvrRecorder *sub;
 } NvrDaemonCamera;
@@ -182,6 +190,36 @@ nvr_daemon_recorder_new(NvrDaemon *self, NvrIndexCamera *c, NvrIndexStream strea
 	return rec;
 }
 
+/* Returns: (nullable): the camera's password, to be wiped; NULL without error if it has none */
+static gchar *
+nvr_daemon_camera_password(NvrDaemon *self, NvrIndexCamera *c, GError **error)
+{
+	g_autofree gchar *sealed = NULL;
+
+	if (c->password_sealed == NULL || self->keyring == NULL)
+		return NULL;
+	sealed = g_strndup(g_bytes_get_data(c->password_sealed, NULL), g_bytes_get_size(c->password_sealed));
+	return nvr_keys_unseal_text(nvr_keyring_get_seal_key(self->keyring), sealed, error);
+}
+
+/* who made it, in the background: with the camera's credentials when they can be unsealed */
+static void
+nvr_daemon_camera_identify(NvrDaemon *self, NvrDaemonCamera *cam, NvrIndexCamera *c)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *password = NULL;
+
+	if (self->devices == NULL || cam->identified_us == c->updated_us)
+		return;
+	cam->identified_us = c->updated_us;
+	password = nvr_daemon_camera_password(self, c, &error);
+	if (error != NULL)
+		g_debug("camera %s: identified without its password: %s", c->name, error->message);
+	nvr_daemon_devices_identify(self->devices, c, password);
+	if (password != NULL)
+		nvr_keys_memzero(password, strlen(password));
+}
+
 static void
 nvr_daemon_camera_start(NvrDaemon *self, NvrDaemonCamera *cam, NvrIndexCamera *c)
 {
@@ -192,15 +230,11 @@ nvr_daemon_camera_start(NvrDaemon *self, NvrDaemonCamera *cam, NvrIndexCamera *c
 		cam->state = "no-keyring";
 		return;
 	}
-	if (c->password_sealed != NULL) {
-		g_autofree gchar *sealed = g_strndup(g_bytes_get_data(c->password_sealed, NULL),
-						     g_bytes_get_size(c->password_sealed));
-		password = nvr_keys_unseal_text(nvr_keyring_get_seal_key(self->keyring), sealed, &error);
-		if (password == NULL) {
-			g_warning("camera %s: password: %s", c->name, error->message);
-			cam->state = "credentials-unreadable";
-			return;
-		}
+	password = nvr_daemon_camera_password(self, c, &error);
+	if (error != NULL) {
+		g_warning("camera %s: password: %s", c->name, error->message);
+		cam->state = "credentials-unreadable";
+		return;
 	}
 	if (c->record_main)
 		cam->main = nvr_daemon_recorder_new(self, c, NVR_INDEX_STREAM_MAIN, password);
@@ -228,14 +262,15 @@ nvr_daemon_sync_camera(NvrDaemon *self, NvrIndexCamera *c)
 	g_free(cam->name);
 	cam->name = g_strdup(c->name);
 	cam->seen = TRUE;
-	if (cam->updated_us == c->updated_us && (cam->main != NULL || !c->enabled))
-		return;
-	/* new, or its URLs or credentials changed: start afresh */
-	nvr_daemon_camera_stop(cam);
-	cam->updated_us = c->updated_us;
-	cam->state = c->enabled ? "starting" : "disabled";
-	if (c->enabled)
-		nvr_daemon_camera_start(self, cam, c);
+	if (cam->updated_us != c->updated_us || (cam->main == NULL && c->enabled)) {
+		/* new, or its URLs or credentials changed: start afresh */
+		nvr_daemon_camera_stop(cam);
+		cam->updated_us = c->updated_us;
+		cam->state = c->enabled ? "starting" : "disabled";
+		if (c->enabled)
+			nvr_daemon_camera_start(self, cam, c);
+	}
+	nvr_daemon_camera_identify(self, cam, c);
 }
 
 /* the index is the truth: start what is new, stop what went away */
@@ -258,6 +293,8 @@ nvr_daemon_sync_cameras(NvrDaemon *self, GError **error)
 		if (cam->seen)
 			continue;
 		g_message("camera %s removed", cam->name);
+		if (self->devices != NULL)
+			nvr_daemon_devices_forget(self->devices, cam->id);
 		g_hash_table_iter_remove(&iter);
 	}
 	return TRUE;
@@ -285,6 +322,26 @@ nvr_daemon_camera_poll_cb(gpointer user_data)
 	return G_SOURCE_CONTINUE;
 }
 
+/* what retention did since nvrd started */
+static void
+nvr_daemon_add_retention(NvrDaemon *self, JsonBuilder *b)
+{
+	NvrRetentionResult t;
+
+	nvr_retention_runner_get_totals(self->retention, &t);
+	json_builder_set_member_name(b, "retention");
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "deleted");
+	json_builder_add_int_value(b, t.deleted + t.completed);
+	json_builder_set_member_name(b, "deleted_bytes");
+	json_builder_add_int_value(b, (gint64)t.deleted_bytes);
+	json_builder_set_member_name(b, "deferred");
+	json_builder_add_int_value(b, t.deferred);
+	json_builder_set_member_name(b, "pending");
+	json_builder_add_int_value(b, t.pending);
+	json_builder_end_object(b);
+}
+
 static void
 nvr_daemon_add_storage(NvrDaemon *self, JsonBuilder *b)
 {
@@ -300,6 +357,8 @@ nvr_daemon_add_storage(NvrDaemon *self, JsonBuilder *b)
 		json_builder_set_member_name(b, "total_bytes");
 		json_builder_add_int_value(b, (gint64)st.f_blocks * (gint64)st.f_frsize);
 	}
+	if (self->retention != NULL)
+		nvr_daemon_add_retention(self, b);
 	json_builder_end_object(b);
 }
 
@@ -380,6 +439,103 @@ nvr_daemon_health_cb(gpointer user_data)
 	return json_builder_get_root(b);
 }
 
+/* GET /api/devices: what 'nvrctl devices --json' prints (README.md) */
+static JsonNode *
+nvr_daemon_device_list_cb(gpointer user_data)
+{
+	NvrDaemon *self = NVR_DAEMON(user_data);
+	g_autoptr(GError) error = NULL;
+	JsonNode *node = nvr_device_index_list_json(self->index, &error);
+
+	if (node == NULL)
+		g_warning("device list: %s", error->message);
+	return node;
+}
+
+static void
+nvr_daemon_retention_policy(NvrDaemon *self, NvrRetentionPolicy *policy)
+{
+	const guint64 mib = 1024 * 1024;
+
+	policy->camera_budget_bytes = nvr_config_get_uint(self->config, "camera-budget-mb") * mib;
+	policy->max_age_us = (gint64)nvr_config_get_uint(self->config, "retention-max-age-days") *
+			     24 * 3600 * G_USEC_PER_SEC;
+	policy->floor_bytes = nvr_config_get_uint(self->config, "retention-free-floor-mb") * mib;
+}
+
+/* deletions a crash cut short between their steps end before anything records (keyless) */
+static void
+nvr_daemon_complete_deletions(NvrDaemon *self)
+{
+	g_autoptr(NvrRetention) retention = NULL;
+	g_autoptr(GError) error = NULL;
+	NvrRetentionPolicy policy;
+	NvrRetentionResult result = {0};
+
+	nvr_daemon_retention_policy(self, &policy);
+	retention = nvr_retention_new(self->index, self->footage, NULL, &policy);
+	/* not fatal: the footage is safe either way, and every retention run tries again */
+	if (!nvr_retention_complete(retention, &result, &error))
+		g_warning("completing deletions: %s", error->message);
+	else if (result.completed > 0)
+		g_message("completed %u deletions a crash had cut short", result.completed);
+}
+
+/* after any retention run: streams whose segment a write error ended begin a new one */
+static void
+nvr_daemon_retention_done_cb(const NvrRetentionResult *result, const GError *error,
+			     gpointer user_data)
+{
+	NvrDaemon *self = NVR_DAEMON(user_data);
+	GHashTableIter iter;
+	NvrDaemonCamera *cam;
+
+	g_hash_table_iter_init(&iter, self->cameras);
+	while (g_hash_table_iter_next(&iter, NULL, (gpointer *)&cam)) {
+		if ((cam->lost_segment & (1u << NVR_INDEX_STREAM_MAIN)) && cam->main != NULL)
+			nvr_recorder_restart_segment(cam->main);
+		if ((cam->lost_segment & (1u << NVR_INDEX_STREAM_SUB)) && cam->sub != NULL)
+			nvr_recorder_restart_segment(cam->sub);
+		cam->lost_segment = 0;
+	}
+}
+
+/*
+ * A write failed, a full disk above all: the writer kept what was durable,
+ * ended that segment and said so in the log. Other cameras are not
+ * touched; this one gets room now and a new segment after retention ran.
+ */
+static void
+nvr_daemon_store_error_cb(gint64 camera_id, NvrIndexStream stream, gint64 segment_id,
+			  const GError *error, gpointer user_data)
+{
+	NvrDaemon *self = NVR_DAEMON(user_data);
+	NvrDaemonCamera *cam = g_hash_table_lookup(self->cameras, &camera_id);
+
+	if (cam != NULL)
+		cam->lost_segment |= 1u << stream;
+	if (self->retention != NULL)
+		nvr_retention_runner_trigger(self->retention);
+}
+
+static gboolean
+nvr_daemon_start_retention(NvrDaemon *self, GError **error)
+{
+	NvrRetentionPolicy policy;
+
+	nvr_daemon_retention_policy(self, &policy);
+	self->retention = nvr_retention_runner_new(
+		self->index, self->footage, nvr_keyring_get_device_key(self->keyring), &policy,
+		(guint)nvr_config_get_uint(self->config, "retention-interval-s") * 1000, error);
+	if (self->retention == NULL) {
+		g_prefix_error(error, "retention: ");
+		return FALSE;
+	}
+	nvr_retention_runner_set_func(self->retention, nvr_daemon_retention_done_cb, self);
+	nvr_store_writer_set_error_func(self->writer, nvr_daemon_store_error_cb, self);
+	return TRUE;
+}
+
 static gboolean
 nvr_daemon_recover(NvrDaemon *self, GError **error)
 {
@@ -392,6 +548,7 @@ nvr_daemon_recover(NvrDaemon *self, GError **error)
 	if (report.interrupted + report.discarded + report.orphans > 0)
 		g_message("recovered after a crash: %u segments interrupted, %u empty discarded, %u orphan files",
 			  report.interrupted, report.discarded, report.orphans);
+	nvr_daemon_complete_deletions(self);
 	return TRUE;
 }
 
@@ -445,7 +602,7 @@ nvr_daemon_open_keyring(NvrDaemon *self, GError **error)
 	}
 	self->writer = nvr_store_writer_new(self->index, self->footage, self->footage_dir_id,
 					    self->keyring, &wc, error);
-	return self->writer != NULL;
+	return self->writer != NULL && nvr_daemon_start_retention(self, error);
 }
 
 static GBytes *
@@ -511,10 +668,34 @@ nvr_daemon_start_demo(NvrDaemon *self, GError **error)
 	return nvr_demo_start(self->demo_runner, nvr_daemon_demo_camera_cb, self, error);
 }
 
+/* identification is an extra: without vendor data nvrd still records, and says why */
+static gboolean
+nvr_daemon_start_identification(NvrDaemon *self, GError **error)
+{
+	NvrVendorOptions opts = {.state_dir = self->state_dir};
+	g_autoptr(GError) error_local = NULL;
+
+	self->vendor = nvr_vendor_new(&opts, &error_local);
+	if (self->vendor == NULL) {
+		g_warning("cameras are not identified: %s", error_local->message);
+		return TRUE;
+	}
+	self->devices = nvr_daemon_devices_new(self->index, self->vendor, self->config, error);
+	if (self->devices == NULL)
+		return FALSE;
+	if (!nvr_daemon_devices_load(self->devices, &error_local))
+		g_warning("stored verdicts: %s", error_local->message);
+	/* a registry or quirk file that changes is read again; SIGHUP does the same */
+	nvr_vendor_watch(self->vendor);
+	return TRUE;
+}
+
 gboolean
 nvr_daemon_start(NvrDaemon *self, GError **error)
 {
-	NvrHttpProviders providers = {.health = nvr_daemon_health_cb, .user_data = self};
+	NvrHttpProviders providers = {.health = nvr_daemon_health_cb,
+				      .devices = nvr_daemon_device_list_cb,
+				      .user_data = self};
 	g_autofree gchar *host = NULL;
 	guint16 port = 0;
 
@@ -529,6 +710,8 @@ nvr_daemon_start(NvrDaemon *self, GError **error)
 	if (!nvr_daemon_open_index(self, error) || !nvr_daemon_open_footage(self, error))
 		return FALSE;
 	if (!nvr_daemon_recover(self, error) || !nvr_daemon_open_keyring(self, error))
+		return FALSE;
+	if (!nvr_daemon_start_identification(self, error))
 		return FALSE;
 	if (!nvr_daemon_sync_cameras(self, error) ||
 	    !nvr_index_camera_get_generation(self->index, &self->cameras_generation, error))
@@ -553,9 +736,12 @@ nvr_daemon_stop(NvrDaemon *self)
 	g_clear_handle_id(&self->camera_poll_id, g_source_remove);
 	if (self->demo_runner != NULL)
 		nvr_demo_stop(self->demo_runner);
+	if (self->devices != NULL)
+		nvr_daemon_devices_stop(self->devices);
 	/* ending every run finalizes every open segment; then the writer commits */
 	g_hash_table_remove_all(self->cameras);
 	g_clear_pointer(&self->writer, nvr_store_writer_free);
+	g_clear_pointer(&self->retention, nvr_retention_runner_free);
 }
 
 /* SIGHUP: re-read the config file; keys that need a restart are reported */
@@ -566,6 +752,9 @@ nvr_daemon_reload(NvrDaemon *self, GError **error)
 	g_autoptr(GPtrArray) restart = NULL;
 
 	g_return_val_if_fail(NVR_IS_DAEMON(self), FALSE);
+	/* the restricted-vendor registry and the quirks too; stored verdicts follow */
+	if (self->devices != NULL && !nvr_daemon_devices_reload(self->devices, error))
+		return FALSE;
 	if (self->config_path == NULL)
 		return TRUE;
 	if (!nvr_config_load_file(fresh, self->config_path, error))
@@ -582,6 +771,14 @@ nvr_daemon_reload(NvrDaemon *self, GError **error)
 			return FALSE;
 	}
 	g_set_object(&self->config, fresh);
+	if (self->retention != NULL) {
+		NvrRetentionPolicy policy;
+
+		nvr_daemon_retention_policy(self, &policy);
+		nvr_retention_runner_set_policy(
+			self->retention, &policy,
+			(guint)nvr_config_get_uint(self->config, "retention-interval-s") * 1000);
+	}
 	return TRUE;
 }
 
@@ -606,9 +803,12 @@ nvr_daemon_finalize(GObject *object)
 	g_clear_object(&self->demo_runner);
 	g_clear_object(&self->http);
 	g_clear_object(&self->footage);
+	g_clear_object(&self->devices);
+	g_clear_object(&self->vendor);
 	g_clear_object(&self->index);
 	g_hash_table_unref(self->cameras);
 	g_clear_pointer(&self->writer, nvr_store_writer_free);
+	g_clear_pointer(&self->retention, nvr_retention_runner_free);
 	g_clear_pointer(&self->keyring, nvr_keyring_free);
 	g_clear_object(&self->clock);
 	g_clear_object(&self->config);

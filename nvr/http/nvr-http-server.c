@@ -70,8 +70,28 @@ nvr_http_health_cb(NvrHttpServer *self, SoupServerMessage *msg, GHashTable *para
 	nvr_http_reply_json(msg, SOUP_STATUS_OK, node);
 }
 
+/* known devices with their vendor verdicts (README.md, "nvrctl devices") */
+static void
+nvr_http_devices_cb(NvrHttpServer *self, SoupServerMessage *msg, GHashTable *params)
+{
+	g_autoptr(JsonNode) node = NULL;
+
+	if (self->providers.devices == NULL) {
+		nvr_http_reply_error(msg, SOUP_STATUS_NOT_FOUND, "not-found", "no such resource");
+		return;
+	}
+	node = self->providers.devices(self->providers.user_data);
+	if (node == NULL) {
+		nvr_http_reply_error(msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, "internal",
+				     "the device list could not be read");
+		return;
+	}
+	nvr_http_reply_json(msg, SOUP_STATUS_OK, node);
+}
+
 static const NvrHttpRoute nvr_http_routes[] = {
     {"GET", "/api/health", nvr_http_health_cb, NVR_HTTP_ROLE_NONE},
+    {"GET", "/api/devices", nvr_http_devices_cb, NVR_HTTP_ROLE_VIEWER},
 };
 
 /* matches "/api/cameras/{id}/x" against a request path; fills @params */

@@ -15,6 +15,8 @@ G_BEGIN_DECLS
 typedef struct {
 	/* Returns: (transfer full): the object served as /api/health */
 	JsonNode *(*health)(gpointer user_data);
+	/* Returns: (transfer full) (nullable): the object served as /api/devices; NULL: 500 */
+	JsonNode *(*devices)(gpointer user_data);
 	gpointer user_data;
 } NvrHttpProviders;
 
