@@ -7,6 +7,7 @@
 #include "discovery/nvr-wsd.h"
 #include "nvrctl-common.h"
 #include "nvrctl-vendor.h"
+#include "vendor/nvr-device-index.h"
 #include "vendor/nvr-vendor-collect.h"
 #include "vendor/nvr-vendor.h"
 
@@ -351,6 +352,98 @@ nvrctl_vendor_discover(const gchar *state_dir, gint argc, gchar **argv, gboolean
 	return 0;
 }
 
+/* ---- devices: what nvrd found out, from the index ---- */
+
+static const gchar *
+nvrctl_vendor_member_string(JsonObject *o, const gchar *name, const gchar *fallback)
+{
+	const gchar *s = json_object_get_string_member_with_default(o, name, NULL);
+
+	return s != NULL ? s : fallback;
+}
+
+static void
+nvrctl_vendor_print_listings(JsonObject *d)
+{
+	JsonArray *listings = json_object_get_array_member(d, "listings");
+
+	for (guint i = 0; i < json_array_get_length(listings); i++) {
+		JsonObject *l = json_array_get_object_element(listings, i);
+		const gchar *page = nvrctl_vendor_member_string(l, "page_citation", NULL);
+		printf("  listed:     %s since %s: %s%s%s%s%s\n", nvrctl_vendor_member_string(l, "name", "?"),
+		       nvrctl_vendor_member_string(l, "date", "?"), nvrctl_vendor_member_string(l, "citation", "?"),
+		       json_object_get_boolean_member_with_default(l, "verified", FALSE) ? "" : " [unverified]",
+		       page != NULL ? "; " : "", page != NULL ? page : "",
+		       json_object_get_boolean_member_with_default(l, "warn", TRUE) ? "" : " (informational only)");
+	}
+}
+
+static void
+nvrctl_vendor_print_device(JsonObject *d)
+{
+	JsonNode *cam_node = json_object_get_member(d, "camera");
+	JsonObject *cam = cam_node != NULL && JSON_NODE_HOLDS_OBJECT(cam_node) ? json_node_get_object(cam_node) : NULL;
+	JsonArray *advice = json_object_get_array_member(d, "advice");
+	const gchar *brand = nvrctl_vendor_member_string(d, "brand_name", NULL);
+	const gchar *warning = nvrctl_vendor_member_string(d, "warning", "none");
+
+	printf("device %" G_GINT64_FORMAT " %s:%" G_GINT64_FORMAT " (rtsp %" G_GINT64_FORMAT "), camera %s%s\n",
+	       json_object_get_int_member(d, "id"), nvrctl_vendor_member_string(d, "host", "?"),
+	       json_object_get_int_member(d, "http_port"), json_object_get_int_member(d, "rtsp_port"),
+	       cam != NULL ? nvrctl_vendor_member_string(cam, "name", "?") : "none",
+	       cam != NULL && json_object_get_boolean_member(cam, "removed") ? " (removed)" : "");
+	if (!json_object_get_boolean_member(d, "identified")) {
+		printf("  not identified yet\n");
+		return;
+	}
+	printf("  %s\n", nvrctl_vendor_member_string(d, "summary", ""));
+	printf("  vendor:     %s (%s)\n", nvrctl_vendor_member_string(d, "vendor_name", "unknown"),
+	       nvrctl_vendor_member_string(d, "confidence", "unknown"));
+	if (brand != NULL)
+		printf("  brand:      %s%s\n", brand, json_object_get_boolean_member(d, "oem") ? " (OEM)" : "");
+	printf("  model:      %s\n", nvrctl_vendor_member_string(d, "model", "unknown"));
+	printf("  firmware:   %s\n", nvrctl_vendor_member_string(d, "firmware", "unknown"));
+	printf("  restricted: %s\n", json_object_get_boolean_member(d, "restricted")  ? "yes"
+				  : g_strcmp0(warning, "possible") == 0 ? "possibly"
+									 : "no");
+	nvrctl_vendor_print_listings(d);
+	printf("  evidence:   %" G_GINT64_FORMAT " items\n", json_object_get_int_member(d, "evidence_count"));
+	for (guint i = 0; i < json_array_get_length(advice); i++)
+		printf("  advice:     %s\n", json_array_get_string_element(advice, i));
+	printf("  registry:   %s\n", nvrctl_vendor_member_string(d, "registry_version", "?"));
+}
+
+/* reads the index only, so it works while nvrd runs (and probes) */
+static gint
+nvrctl_vendor_devices(const gchar *state_dir, gint argc, gchar **argv, gboolean json)
+{
+	const GOptionEntry entries[] = {{NULL}};
+	g_autoptr(GError) error = NULL;
+	g_autoptr(NvrIndex) index = NULL;
+	g_autoptr(JsonNode) node = NULL;
+	JsonArray *devices;
+
+	if (!nvrctl_parse_options(&argc, &argv, entries, "devices", &error))
+		return nvrctl_fail(json, error, 2);
+	if (argc != 1) {
+		g_set_error_literal(&error, NVR_ERROR, NVR_ERROR_INVALID_ARGUMENT, "usage: devices");
+		return nvrctl_fail(json, error, 2);
+	}
+	index = nvrctl_open_index(state_dir, &error);
+	if (index == NULL || (node = nvr_device_index_list_json(index, &error)) == NULL)
+		return nvrctl_fail(json, error, 1);
+	if (json) {
+		nvrctl_print_json_node(node);
+		return 0;
+	}
+	devices = json_object_get_array_member(json_node_get_object(node), "devices");
+	for (guint i = 0; i < json_array_get_length(devices); i++)
+		nvrctl_vendor_print_device(json_array_get_object_element(devices, i));
+	if (json_array_get_length(devices) == 0)
+		printf("no devices known yet: nvrd identifies each camera in the background\n");
+	return 0;
+}
+
 /**
  * nvrctl_vendor_run:
  * @state_dir: (nullable): for a registry-refresh job's newer copy of the registry
@@ -366,6 +459,8 @@ nvrctl_vendor_run(const gchar *state_dir, const gchar *command, gint argc, gchar
 		return nvrctl_vendor_identify(state_dir, argc, argv, json);
 	if (g_strcmp0(command, "discover") == 0)
 		return nvrctl_vendor_discover(state_dir, argc, argv, json);
+	if (g_strcmp0(command, "devices") == 0)
+		return nvrctl_vendor_devices(state_dir, argc, argv, json);
 	fprintf(stderr, "nvrctl: unknown command '%s'\n", command);
 	return 2;
 }

@@ -4,8 +4,10 @@
  *            [--wsd-port P] [--https-port P] [--timeout S]
  *   discover [--timeout S] [--interface IF] [--target HOST:PORT]
  *            [--user U --password-file F] [--no-identify]
+ *   devices
  * --json prints the verdict (a boolean "restricted", the "vendor"), the
- * evidence with sources, the listings with citations and the stream URLs.
+ * evidence with sources, the listings with citations and the stream URLs;
+ * devices lists what nvrd stored about each camera's device (README.md).
  */
 #pragma once
 

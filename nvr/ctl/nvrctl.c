@@ -52,6 +52,7 @@ static const NvrctlCommand nvrctl_commands[] = {
 #ifdef NVRCTL_HAVE_VENDOR
     {"identify", nvrctl_vendor_run, FALSE, "identify HOST[:HTTP_PORT] [--rtsp-port P] [--user U --password-file F]"},
     {"discover", nvrctl_vendor_run, FALSE, "discover [--timeout S] [--interface IF]"},
+    {"devices", nvrctl_vendor_run, TRUE, "devices"},
 #endif
 };
 
