@@ -9,7 +9,9 @@
 
 #include <string.h>
 
+#include "index/nvr-index-all.h"
 #include "nvr-test-common.h"
+#include "vendor/nvr-device-index.h"
 #include "vendor/nvr-vendor-data.h"
 #include "vendor/nvr-vendor-replay.h"
 #include "vendor/nvr-verdict-store.h"
@@ -349,6 +351,158 @@ test_store_reevaluate(void)
 	nvr_test_rm_rf(tmp);
 }
 
+/* ---- devices in the index (nvr-device-index.h) ---- */
+
+static gint64
+test_camera_add(NvrIndex *index, const gchar *name)
+{
+	g_autoptr(NvrIndexCamera) c = nvr_index_camera_new();
+	g_autoptr(GError) error = NULL;
+
+	c->name = g_strdup(name);
+	c->main_url = g_strdup("rtsp://192.0.2.10/stream1");
+	c->record_main = TRUE;
+	c->enabled = TRUE;
+	g_assert_true(nvr_index_camera_insert(index, c, &error));
+	g_assert_no_error(error);
+	return c->id;
+}
+
+static JsonObject *
+test_listed_device(JsonNode *root, guint i)
+{
+	JsonArray *devices = json_object_get_array_member(json_node_get_object(root), "devices");
+
+	g_assert_cmpuint(json_array_get_length(devices), >, i);
+	return json_array_get_object_element(devices, i);
+}
+
+/* stored evidence evaluates to the stored verdict: plugins' attributions and firmware flags survive */
+static void
+test_device_index_roundtrip(void)
+{
+	g_autofree gchar *tmp = nvr_test_mkdtemp();
+	g_autofree gchar *db = g_build_filename(tmp, "nvr.db", NULL);
+	g_autofree gchar *dir = test_recording_dir("dahua", "amcrest-ip4m-1041b");
+	g_autoptr(GError) error = NULL;
+	g_autoptr(NvrIndex) index = nvr_index_open(db, &error);
+	g_autoptr(NvrEvidenceSet) set = test_recording_evidence(test_vendor, dir, NULL);
+	g_autoptr(NvrVerdict) v = nvr_vendor_evaluate(test_vendor, set);
+	g_autoptr(NvrEvidenceSet) loaded = NULL;
+	g_autoptr(NvrVerdict) again = NULL;
+	g_autoptr(NvrIndexVerdict) row = NULL;
+	g_autoptr(GPtrArray) rows = NULL;
+	g_autoptr(JsonNode) list = NULL;
+	gint64 cam = 0, id;
+	JsonObject *d;
+
+	g_assert_no_error(error);
+	cam = test_camera_add(index, "porch");
+	id = nvr_device_index_link(index, cam, set, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(id, >, 0);
+	g_assert_true(nvr_device_index_store(index, id, set, v, TRUE, &error));
+	g_assert_no_error(error);
+	/* one row per item, the class as its source */
+	rows = nvr_index_evidence_list(index, id, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(rows->len, ==, nvr_evidence_set_get_size(set));
+	for (guint i = 0; i < rows->len; i++) {
+		NvrEvidenceClass klass;
+		g_assert_true(nvr_evidence_class_from_string(((NvrIndexEvidence *)g_ptr_array_index(rows, i))->source, &klass));
+	}
+	loaded = nvr_device_index_load_evidence(index, id, &row, &error);
+	g_assert_no_error(error);
+	g_assert_true(row->restricted);
+	g_assert_cmpstr(row->vendor, ==, "dahua");
+	g_assert_cmpstr(row->brand, ==, "amcrest");
+	again = nvr_vendor_evaluate(test_vendor, loaded);
+	g_assert_cmpstr(again->vendor, ==, v->vendor);
+	g_assert_cmpint(again->confidence, ==, v->confidence);
+	g_assert_cmpuint(again->independent, ==, v->independent);
+	g_assert_cmpint(again->restricted, ==, v->restricted);
+	g_assert_cmpint(again->oem, ==, v->oem);
+	/* the listing */
+	list = nvr_device_index_list_json(index, &error);
+	g_assert_no_error(error);
+	d = test_listed_device(list, 0);
+	g_assert_cmpint(json_object_get_int_member(d, "id"), ==, id);
+	g_assert_cmpstr(json_object_get_string_member(json_object_get_object_member(d, "camera"), "name"), ==, "porch");
+	g_assert_true(json_object_get_boolean_member(d, "identified"));
+	g_assert_true(json_object_get_boolean_member(d, "restricted"));
+	g_assert_true(json_object_get_boolean_member(d, "oem"));
+	g_assert_cmpint(json_object_get_int_member(d, "evidence_count"), ==, rows->len);
+	g_assert_cmpstr(json_object_get_string_member(d, "registry_version"), ==, v->registry_version);
+	g_assert_false(json_object_has_member(d, NVR_DEVICE_INDEX_COLLECTED));
+	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(d, "listings")), >, 0);
+	nvr_test_rm_rf(tmp);
+}
+
+/* one row per host and port; the first camera keeps it until it is removed */
+static void
+test_device_index_link(void)
+{
+	g_autofree gchar *tmp = nvr_test_mkdtemp();
+	g_autofree gchar *db = g_build_filename(tmp, "nvr.db", NULL);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(NvrIndex) index = nvr_index_open(db, &error);
+	g_autoptr(NvrEvidenceSet) a = nvr_evidence_set_new("192.0.2.10");
+	g_autoptr(NvrEvidenceSet) moved = nvr_evidence_set_new("192.0.2.11");
+	g_autoptr(NvrIndexDevice) d = NULL;
+	g_autoptr(JsonNode) list = NULL;
+	gint64 cam1, cam2, id, id2;
+	JsonObject *o;
+
+	g_assert_no_error(error);
+	cam1 = test_camera_add(index, "one");
+	cam2 = test_camera_add(index, "two");
+	nvr_evidence_set_set_ports(a, 80, 554);
+	nvr_evidence_set_set_ports(moved, 80, 554);
+	nvr_evidence_set_add_fact(a, NVR_EVIDENCE_CLASS_OUI, "mac.address", "44:19:b6:00:00:01", "test");
+	nvr_evidence_set_add_fact(moved, NVR_EVIDENCE_CLASS_OUI, "mac.address", "44:19:b6:00:00:01", "test");
+	id = nvr_device_index_link(index, cam1, a, &error);
+	g_assert_no_error(error);
+	/* a second channel of the same device */
+	g_assert_cmpint(nvr_device_index_link(index, cam2, a, &error), ==, id);
+	d = nvr_index_device_load(index, id, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(d->camera_id, ==, cam1);
+	g_assert_cmpstr(d->mac, ==, "44:19:B6:00:00:01");
+	g_clear_pointer(&d, nvr_index_device_free);
+	/* camera one moves to a new address: a new device, the MAC stays with the first row */
+	id2 = nvr_device_index_link(index, cam1, moved, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(id2, !=, id);
+	d = nvr_index_device_load(index, id2, &error);
+	g_assert_null(d->mac);
+	g_assert_cmpint(d->camera_id, ==, cam1);
+	g_clear_pointer(&d, nvr_index_device_free);
+	d = nvr_index_device_load(index, id, &error);
+	g_assert_cmpint(d->camera_id, ==, 0);
+	g_clear_pointer(&d, nvr_index_device_free);
+	/* neither has a verdict yet: every member is there all the same */
+	list = nvr_device_index_list_json(index, &error);
+	g_assert_no_error(error);
+	o = test_listed_device(list, 0);
+	g_assert_false(json_object_get_boolean_member(o, "identified"));
+	g_assert_true(json_object_get_null_member(o, "camera"));
+	g_assert_true(json_object_get_null_member(o, "vendor"));
+	g_assert_cmpstr(json_object_get_string_member(o, "confidence"), ==, "unknown");
+	g_assert_cmpstr(json_object_get_string_member(o, "warning"), ==, "none");
+	g_assert_false(json_object_get_boolean_member(o, "restricted"));
+	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(o, "advice")), ==, 0);
+	g_assert_true(json_object_get_null_member(o, "registry_version"));
+	o = test_listed_device(list, 1);
+	g_assert_cmpstr(json_object_get_string_member(json_object_get_object_member(o, "camera"), "name"), ==, "one");
+	/* once camera one is removed, camera two takes the first device over */
+	g_assert_true(nvr_index_camera_remove(index, cam1, &error));
+	g_assert_cmpint(nvr_device_index_link(index, cam2, a, &error), ==, id);
+	g_assert_no_error(error);
+	d = nvr_index_device_load(index, id, &error);
+	g_assert_cmpint(d->camera_id, ==, cam2);
+	nvr_test_rm_rf(tmp);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -372,6 +526,8 @@ main(int argc, char **argv)
 	g_test_add_func("/nvr/vendor/stream-urls", test_stream_urls);
 	g_test_add_func("/nvr/vendor/evidence/roundtrip", test_evidence_roundtrip);
 	g_test_add_func("/nvr/vendor/store/reevaluate", test_store_reevaluate);
+	g_test_add_func("/nvr/vendor/device-index/roundtrip", test_device_index_roundtrip);
+	g_test_add_func("/nvr/vendor/device-index/link", test_device_index_link);
 	status = g_test_run();
 	g_clear_object(&test_vendor);
 	return status;
