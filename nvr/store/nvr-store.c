@@ -150,7 +150,7 @@ nvr_store_file_mtime_us(const gchar *path)
 
 	if (g_stat(path, &st) != 0)
 		return 0;
-	return (gint64)st.st_mtime * G_USEC_PER_SEC;
+	return (gint64)st.st_mtim.tv_sec * G_USEC_PER_SEC + st.st_mtim.tv_nsec / 1000;
 }
 
 static gboolean
@@ -161,9 +161,12 @@ nvr_store_recover_row(NvrIndex *index, NvrIndexSegment *row, NvrStoreRecoveryRep
 	g_autoptr(GError) local = NULL;
 	NvrNvreChainState state;
 	guint64 whole;
+	gint64 written_us;
 
 	if (path == NULL)
 		return FALSE;
+	/* the last write before the crash ends it; trimming a torn tail would move the mtime to now */
+	written_us = nvr_store_file_mtime_us(path);
 	if (!nvr_nvre_recover(path, &state, &local)) {
 		if (local->domain != NVR_NVRE_ERROR && !g_error_matches(local, NVR_ERROR,
 									 NVR_ERROR_NOT_FOUND) &&
@@ -176,7 +179,7 @@ nvr_store_recover_row(NvrIndex *index, NvrIndexSegment *row, NvrStoreRecoveryRep
 	}
 	row->status = NVR_INDEX_SEGMENT_INTERRUPTED;
 	row->file_len = (gint64)state.file_len;
-	row->end_us = MAX(row->start_us, nvr_store_file_mtime_us(path));
+	row->end_us = MAX(row->start_us, written_us);
 	g_clear_pointer(&row->last_tag, g_bytes_unref);
 	row->last_tag = g_bytes_new(state.last_tag, NVR_NVRE_TAG_SIZE);
 	/* whole chunks only; the header length is in FIXED (bytes 12-13) */
@@ -233,6 +236,9 @@ nvr_store_recover(NvrIndex *index, NvrStoreRecoveryReport *report, GError **erro
 		if (!nvr_store_recover_row(index, g_ptr_array_index(rows, i), report, error))
 			return FALSE;
 	}
+	/* no recorder runs yet: a run still open was cut short by the crash */
+	if (!nvr_index_run_close_open(index, "crash", &report->runs_closed, error))
+		return FALSE;
 	dirs = nvr_index_footage_dir_list(index, error);
 	if (dirs == NULL)
 		return FALSE;

@@ -49,6 +49,7 @@ typedef struct {
 	guint interrupted; /* rows that were recording, now interrupted */
 	guint discarded;   /* rows whose file never got a whole header: garbage, then deleted */
 	guint orphans;	   /* files without a row: logged, left alone */
+	gint64 runs_closed; /* runs a crash left open: ended where their footage ends */
 } NvrStoreRecoveryReport;
 
 /*
@@ -59,7 +60,8 @@ typedef struct {
  * held footage and nothing links to it: it is marked garbage and deleted
  * (a file with a broken header is first renamed to <id>.nvre.broken, never
  * deleted). Files without a row are logged and left where they are: they
- * may be another database's, and nvrctl verify lists them.
+ * may be another database's, and nvrctl verify lists them. Runs left open
+ * end where their segments end, with end reason "crash".
  */
 gboolean
 nvr_store_recover(NvrIndex *index, NvrStoreRecoveryReport *report, GError **error)
