@@ -180,28 +180,39 @@ nvr_index_run_close_open(NvrIndex *self, const gchar *end_reason, gint64 *n_clos
 }
 
 static gboolean
-nvr_index_run_shift(NvrIndex *self, const gchar *sql, gint64 id, gint64 offset_us, GError **error)
+nvr_index_run_shift(NvrIndex *self, const gchar *sql, const gchar *what, gint64 id,
+		    gint64 offset_us, GError **error)
 {
 	g_autoptr(sqlite3_stmt) stmt = nvr_index_prepare(self, sql, error);
 
 	if (stmt == NULL || !nvr_index_bind_int64(stmt, ":offset", offset_us, error) ||
 	    !nvr_index_bind_int64(stmt, ":id", id, error))
 		return FALSE;
-	return nvr_index_step_changed(self, stmt, "unsynced run", error);
+	return nvr_index_step_changed(self, stmt, what, error);
 }
 
 static gboolean
-nvr_index_run_correct_wall_unlocked(NvrIndex *self, gint64 id, gint64 offset_us, GError **error)
+nvr_index_run_shift_row_unlocked(NvrIndex *self, gint64 id, gint64 offset_us, gboolean sync,
+				 GError **error)
+{
+	if (sync)
+		return nvr_index_run_shift(self,
+					   "UPDATE runs SET start_us = start_us + :offset, "
+					   "end_us = end_us + :offset, wall_anchor_us = wall_anchor_us + :offset, "
+					   "unsynced = 0 WHERE id = :id AND unsynced = 1",
+					   "unsynced run", id, offset_us, error);
+	return nvr_index_run_shift(self,
+				   "UPDATE runs SET start_us = start_us + :offset, "
+				   "end_us = end_us + :offset, wall_anchor_us = wall_anchor_us + :offset "
+				   "WHERE id = :id",
+				   "run", id, offset_us, error);
+}
+
+static gboolean
+nvr_index_run_shift_segments_unlocked(NvrIndex *self, gint64 id, gint64 offset_us, GError **error)
 {
 	g_autoptr(sqlite3_stmt) stmt = NULL;
 
-	if (!nvr_index_run_shift(
-		    self,
-		    "UPDATE runs SET start_us = start_us + :offset, "
-		    "end_us = end_us + :offset, wall_anchor_us = wall_anchor_us + :offset, "
-		    "unsynced = 0 WHERE id = :id AND unsynced = 1",
-		    id, offset_us, error))
-		return FALSE;
 	/* header_start_us stays: it is what the NVRE headers say */
 	stmt = nvr_index_prepare(self,
 				 "UPDATE segments SET start_us = start_us + :offset, "
@@ -211,6 +222,49 @@ nvr_index_run_correct_wall_unlocked(NvrIndex *self, gint64 id, gint64 offset_us,
 	    !nvr_index_bind_int64(stmt, ":id", id, error))
 		return FALSE;
 	return nvr_index_step_done(self, stmt, error);
+}
+
+static gboolean
+nvr_index_run_correct_wall_unlocked(NvrIndex *self, gint64 id, gint64 offset_us, GError **error)
+{
+	return nvr_index_run_shift_row_unlocked(self, id, offset_us, TRUE, error) &&
+	       nvr_index_run_shift_segments_unlocked(self, id, offset_us, error);
+}
+
+/**
+ * nvr_index_run_shift_wall:
+ * @sync: the step of a clock synchronisation: only an unsynced run moves,
+ *   and it is then synced (else %NVR_ERROR_NOT_FOUND)
+ *
+ * Moves the wall times of the run row alone; its segments move with
+ * nvr_index_run_shift_segments(), which the writer of the segments calls
+ * so that it happens in order with their inserts and updates.
+ */
+gboolean
+nvr_index_run_shift_wall(NvrIndex *self, gint64 id, gint64 offset_us, gboolean sync, GError **error)
+{
+	NVR_INDEX_LOCKED(self);
+
+	g_return_val_if_fail(NVR_IS_INDEX(self), FALSE);
+	if (!nvr_index_run_shift_row_unlocked(self, id, offset_us, sync, error)) {
+		g_prefix_error(error, "correcting run %" G_GINT64_FORMAT ": ", id);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* the start and end of every segment of run @id, not their header_start_us */
+gboolean
+nvr_index_run_shift_segments(NvrIndex *self, gint64 id, gint64 offset_us, GError **error)
+{
+	NVR_INDEX_LOCKED(self);
+
+	g_return_val_if_fail(NVR_IS_INDEX(self), FALSE);
+	if (!nvr_index_run_shift_segments_unlocked(self, id, offset_us, error)) {
+		g_prefix_error(error, "correcting the segments of run %" G_GINT64_FORMAT ": ", id);
+		return FALSE;
+	}
+	return TRUE;
 }
 
 /**

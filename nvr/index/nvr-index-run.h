@@ -7,7 +7,10 @@
  * A run recorded before the clock was synchronised is 'unsynced'; once the
  * step is measured, nvr_index_run_correct_wall() shifts the run and its
  * segments by it. The segments keep header_start_us, the start time their
- * NVRE headers carry, which readers check.
+ * NVRE headers carry, which readers check. A run's first seconds date it
+ * provisionally until its timeline anchors; that correction moves the run
+ * and its segments the same way (nvr_index_run_shift_wall() and
+ * nvr_index_run_shift_segments()) but leaves it unsynced.
  */
 #pragma once
 
@@ -53,6 +56,12 @@ nvr_index_run_close_open(NvrIndex *self, const gchar *end_reason, gint64 *n_clos
 	G_GNUC_WARN_UNUSED_RESULT;
 gboolean
 nvr_index_run_correct_wall(NvrIndex *self, gint64 id, gint64 offset_us, GError **error)
+	G_GNUC_WARN_UNUSED_RESULT;
+gboolean
+nvr_index_run_shift_wall(NvrIndex *self, gint64 id, gint64 offset_us, gboolean sync, GError **error)
+	G_GNUC_WARN_UNUSED_RESULT;
+gboolean
+nvr_index_run_shift_segments(NvrIndex *self, gint64 id, gint64 offset_us, GError **error)
 	G_GNUC_WARN_UNUSED_RESULT;
 gboolean
 nvr_index_run_prune(NvrIndex *self, gint64 *n_deleted, GError **error) G_GNUC_WARN_UNUSED_RESULT;

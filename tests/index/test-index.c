@@ -1053,6 +1053,48 @@ test_run_correct_wall(IndexFixture *fx, gconstpointer data)
 	g_assert_error(error, NVR_ERROR, NVR_ERROR_NOT_FOUND);
 }
 
+/* the anchor correction of a run's first seconds moves it, but only the clock's sync syncs it */
+static void
+test_run_shift_wall(IndexFixture *fx, gconstpointer data)
+{
+	const gint64 anchor = -47000;
+	const gint64 step = 3 * HOUR_US;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(NvrIndexSegment) s1 = NULL;
+	g_autoptr(NvrIndexSegment) loaded = NULL;
+	g_autoptr(NvrIndexRun) run = NULL;
+	gint64 synced;
+	Rec rec;
+
+	rec_setup(fx, &rec, "cam");
+	rec.run = run_add(fx->index, rec.camera, NVR_INDEX_STREAM_MAIN, T0_US, TRUE);
+	synced = run_add(fx->index, rec.camera, NVR_INDEX_STREAM_SUB, T0_US, FALSE);
+	s1 = segment_add(fx->index, &rec, NVR_INDEX_STREAM_MAIN, T0_US, 1000,
+			 NVR_INDEX_SEGMENT_FINALIZED);
+
+	ASSERT_OK(nvr_index_run_shift_wall(fx->index, rec.run, anchor, FALSE, &error));
+	ASSERT_OK(nvr_index_run_shift_segments(fx->index, rec.run, anchor, &error));
+	run = nvr_index_run_load(fx->index, rec.run, &error);
+	g_assert_cmpint(run->start_us, ==, T0_US + anchor);
+	g_assert_cmpint(run->wall_anchor_us, ==, T0_US + anchor);
+	g_assert_true(run->unsynced);
+	loaded = nvr_index_segment_load(fx->index, s1->id, &error);
+	g_assert_cmpint(loaded->start_us, ==, T0_US + anchor);
+	g_assert_cmpint(loaded->end_us, ==, T0_US + MIN_US + anchor);
+	g_assert_cmpint(loaded->header_start_us, ==, T0_US);
+
+	/* a synced run moves too, and stays synced */
+	ASSERT_OK(nvr_index_run_shift_wall(fx->index, synced, anchor, FALSE, &error));
+	/* the sync still comes after the anchor, once */
+	ASSERT_OK(nvr_index_run_shift_wall(fx->index, rec.run, step, TRUE, &error));
+	g_clear_pointer(&run, nvr_index_run_free);
+	run = nvr_index_run_load(fx->index, rec.run, &error);
+	g_assert_cmpint(run->start_us, ==, T0_US + anchor + step);
+	g_assert_false(run->unsynced);
+	g_assert_false(nvr_index_run_shift_wall(fx->index, rec.run, step, TRUE, &error));
+	g_assert_error(error, NVR_ERROR, NVR_ERROR_NOT_FOUND);
+}
+
 /* segments */
 
 static void
@@ -2119,6 +2161,7 @@ main(int argc, char **argv)
 	ADD("run/crud", test_run);
 	ADD("run/close-open-and-prune", test_run_close_open_and_prune);
 	ADD("run/correct-wall", test_run_correct_wall);
+	ADD("run/shift-wall", test_run_shift_wall);
 	ADD("segment/lifecycle", test_segment_lifecycle);
 	ADD("segment/constraints", test_segment_constraints);
 	ADD("segment/ids-monotonic", test_segment_ids_monotonic);
