@@ -38,6 +38,7 @@ typedef enum {
 	STORE_OP_FRAGMENT,
 	STORE_OP_END,
 	STORE_OP_FLUSH,
+	STORE_OP_SHIFT_RUN,
 	STORE_OP_STOP,
 } StoreOpKind;
 
@@ -63,6 +64,7 @@ typedef struct {
 	GBytes *bytes;
 	NvrMediaFragmentInfo info;
 	gint64 end_us;
+	gint64 offset_us; /* SHIFT_RUN */
 	StoreFlush *flush;
 } StoreOp;
 
@@ -489,6 +491,23 @@ store_end(NvrStoreWriter *self, gint64 camera_id, NvrIndexStream stream, gint64 
 	g_hash_table_remove(self->open, &key);
 }
 
+/* ---- wall-time corrections ---- */
+
+/* in order with the begins and ends: a row queued before the correction exists by now */
+static void
+store_shift_run(NvrStoreWriter *self, const StoreOp *op)
+{
+	StoreOpen *o = store_lookup(self, op->camera_id, op->stream);
+	g_autoptr(GError) error = NULL;
+
+	/* finalizing writes its end from its start: the start must move here too */
+	if (o != NULL && o->row->run_id == op->run_id)
+		o->row->start_us += op->offset_us;
+	if (!store_batch_begin(self, &error) ||
+	    !nvr_index_run_shift_segments(self->index, op->run_id, op->offset_us, &error))
+		g_warning("%s", error->message);
+}
+
 /* ---- the thread ---- */
 
 static void
@@ -569,6 +588,9 @@ store_handle(NvrStoreWriter *self, StoreOp *op)
 		break;
 	case STORE_OP_END:
 		store_end(self, op->camera_id, op->stream, op->end_us);
+		break;
+	case STORE_OP_SHIFT_RUN:
+		store_shift_run(self, op);
 		break;
 	case STORE_OP_FLUSH:
 		store_sync_due(self, G_MAXINT64 / 2);
@@ -697,6 +719,23 @@ nvr_store_writer_end_segment(NvrStoreWriter *self, gint64 camera_id, NvrIndexStr
 	StoreOp *op = store_op_new(STORE_OP_END, camera_id, stream);
 
 	op->end_us = end_us;
+	g_async_queue_push(self->queue, op);
+}
+
+/**
+ * nvr_store_writer_shift_run:
+ *
+ * Moves the wall times of every segment of run @run_id, those written and
+ * those still queued or open, by @offset_us (a timeline correction).
+ */
+void
+nvr_store_writer_shift_run(NvrStoreWriter *self, gint64 camera_id, NvrIndexStream stream,
+			   gint64 run_id, gint64 offset_us)
+{
+	StoreOp *op = store_op_new(STORE_OP_SHIFT_RUN, camera_id, stream);
+
+	op->run_id = run_id;
+	op->offset_us = offset_us;
 	g_async_queue_push(self->queue, op);
 }
 

@@ -68,6 +68,10 @@ nvr_store_writer_append(NvrStoreWriter *self, gint64 camera_id, NvrIndexStream s
 void
 nvr_store_writer_end_segment(NvrStoreWriter *self, gint64 camera_id, NvrIndexStream stream,
 			     gint64 end_us);
+/* a timeline correction: the segments of run @run_id move by @offset_us */
+void
+nvr_store_writer_shift_run(NvrStoreWriter *self, gint64 camera_id, NvrIndexStream stream,
+			   gint64 run_id, gint64 offset_us);
 /* blocks until everything queued so far is on disk and committed (shutdown, tests) */
 void
 nvr_store_writer_flush(NvrStoreWriter *self);
