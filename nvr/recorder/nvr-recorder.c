@@ -16,6 +16,10 @@
  *   (2) a run row exists before any segment row that names it
  *   (3) wall times come from the timeline (NvrIngestAu.wall_us); media time
  *       is the run's continuous 90 kHz time
+ *   (4) a wall-time correction moves the run row here, at once, and its
+ *       segments through the store writer, in order with their begins and
+ *       ends (a segment still queued or open moves too); an anchor correction
+ *       leaves the run unsynced, only the clock's sync makes it synced
  */
 #include "config.h"
 
@@ -44,6 +48,8 @@ struct _NvrRecorder {
 	NvrMediaSegmenter *segmenter;
 	NvrMediaTrackConfig *video; /* current video config of the run */
 	gint64 run_id;		  /* index run row of the open run; 0 if none */
+	guint64 ingest_run;	  /* the ingest's id of that run */
+	GHashTable *runs;	  /* ingest run id -> index run id: runs a correction may still move */
 	gint64 last_wall_us;
 	NvrMediaChunk *pending_start; /* SEGMENT_START awaiting its first fragment */
 	gboolean segment_open;
@@ -170,6 +176,9 @@ nvr_recorder_run_started_cb(NvrIngest *ingest, const NvrIngestRun *run, gpointer
 		return;
 	}
 	self->run_id = row->id;
+	self->ingest_run = run->id;
+	g_hash_table_insert(self->runs, g_memdup2(&run->id, sizeof(guint64)),
+			    g_memdup2(&row->id, sizeof(gint64)));
 	self->n_keyframes = 0;
 	self->stats.runs++;
 	g_message("%s: recording (run %" G_GINT64_FORMAT ")", self->name, self->run_id);
@@ -257,6 +266,22 @@ nvr_recorder_access_unit_cb(NvrIngest *ingest, const NvrIngestAu *iau, gpointer 
 	nvr_recorder_drain(self);
 }
 
+/* the timeline remembers so many unsynced runs; older ones are never corrected */
+static void
+nvr_recorder_forget_old_runs(NvrRecorder *self)
+{
+	while (g_hash_table_size(self->runs) > NVR_TIMELINE_MAX_UNSYNCED_RUNS) {
+		GHashTableIter iter;
+		gpointer key;
+		guint64 oldest = G_MAXUINT64;
+
+		g_hash_table_iter_init(&iter, self->runs);
+		while (g_hash_table_iter_next(&iter, &key, NULL))
+			oldest = MIN(oldest, *(guint64 *)key);
+		g_hash_table_remove(self->runs, &oldest);
+	}
+}
+
 static void
 nvr_recorder_run_ended_cb(NvrIngest *ingest,
 			  const NvrIngestRun *run,
@@ -277,6 +302,10 @@ nvr_recorder_run_ended_cb(NvrIngest *ingest,
 				  (gint64)run->frames,
 				  &error_local))
 		g_warning("%s: run: %s", self->name, error_local->message);
+	/* an unsynced run still awaits the clock's sync */
+	if (!run->unsynced)
+		g_hash_table_remove(self->runs, &run->id);
+	nvr_recorder_forget_old_runs(self);
 	g_message("%s: run ended (%s%s%s)",
 		  self->name,
 		  nvr_ingest_end_reason_to_string(reason),
@@ -294,12 +323,22 @@ nvr_recorder_wall_corrected_cb(NvrIngest *ingest,
 {
 	NvrRecorder *self = NVR_RECORDER(user_data);
 	g_autoptr(GError) error = NULL;
+	gboolean sync = reason == NVR_TIMELINE_CORRECTION_SYNC;
+	const gint64 *id = g_hash_table_lookup(self->runs, &run);
 
-	/* the index maps ingest runs 1:1 only while the run is open */
-	if (self->run_id != 0 && !nvr_index_run_correct_wall(self->index, self->run_id, delta_us, &error))
+	if (run == self->ingest_run && self->run_id != 0) {
+		for (guint i = 0; i < MIN(self->n_keyframes, NVR_RECORDER_KEYFRAMES); i++)
+			self->keyframes[i].wall_us += delta_us;
+	}
+	if (id == NULL) /* no row: nothing stored to move */
+		return;
+	if (!nvr_index_run_shift_wall(self->index, *id, delta_us, sync, &error)) {
 		g_warning("%s: wall correction: %s", self->name, error->message);
-	for (guint i = 0; i < MIN(self->n_keyframes, NVR_RECORDER_KEYFRAMES); i++)
-		self->keyframes[i].wall_us += delta_us;
+		return;
+	}
+	nvr_store_writer_shift_run(self->writer, self->camera_id, self->stream, *id, delta_us);
+	if (sync && run != self->ingest_run)
+		g_hash_table_remove(self->runs, &run);
 }
 
 static const NvrIngestConsumer nvr_recorder_consumer = {
@@ -359,6 +398,7 @@ nvr_recorder_finalize(GObject *object)
 	g_clear_object(&self->index);
 	g_clear_pointer(&self->video, nvr_media_track_config_unref);
 	g_clear_pointer(&self->pending_start, nvr_media_chunk_unref);
+	g_hash_table_unref(self->runs);
 	g_free(self->camera_uuid);
 	g_free(self->name);
 	G_OBJECT_CLASS(nvr_recorder_parent_class)->finalize(object);
@@ -373,6 +413,7 @@ nvr_recorder_class_init(NvrRecorderClass *klass)
 static void
 nvr_recorder_init(NvrRecorder *self)
 {
+	self->runs = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
 }
 
 /* rotation staggered between cameras so they do not all finalize at once */
