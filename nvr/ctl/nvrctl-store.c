@@ -187,7 +187,22 @@ nvrctl_store_add_segment(JsonBuilder *b, NvrIndexSegment *s)
 	json_builder_end_object(b);
 }
 
-/* segments in time order; a gap is any hole between one segment's end and the next start */
+/*
+ * Inside a run media time is continuous, so a hole is where the media times
+ * say (a segment lost to a write error); wall times there only differ by
+ * the slewing of a few microseconds. Between runs it is the wall-time hole.
+ */
+static gboolean
+nvrctl_store_is_gap(const NvrIndexSegment *prev, const NvrIndexSegment *s)
+{
+	if (prev->end_us <= 0 || s->start_us <= prev->end_us)
+		return FALSE;
+	if (prev->run_id != s->run_id)
+		return TRUE;
+	return s->media_start > prev->media_start + prev->media_duration;
+}
+
+/* segments in time order, and the gaps between them */
 static void
 nvrctl_store_print_recordings(GPtrArray *segs, gboolean json)
 {
@@ -205,7 +220,7 @@ nvrctl_store_print_recordings(GPtrArray *segs, gboolean json)
 	for (guint i = 1; i < segs->len; i++) {
 		NvrIndexSegment *prev = g_ptr_array_index(segs, i - 1);
 		NvrIndexSegment *s = g_ptr_array_index(segs, i);
-		if (prev->end_us > 0 && s->start_us > prev->end_us) {
+		if (nvrctl_store_is_gap(prev, s)) {
 			json_builder_begin_object(b);
 			json_builder_set_member_name(b, "start_us");
 			json_builder_add_int_value(b, prev->end_us);
