@@ -25,6 +25,8 @@
  *       stored with the latest verdict; it never probes a device
  *   (5) the camera password lives in a job until the collector has its
  *       own copy, then it is wiped; no log line carries it
+ *   (6) a collection that got nothing at all (the camera is off) never
+ *       replaces a stored verdict
  */
 #include "config.h"
 
@@ -240,6 +242,41 @@ nvr_daemon_devices_key(gint64 device_id)
 	return g_strdup_printf("%" G_GINT64_FORMAT, device_id);
 }
 
+/* Returns: the device linked to the camera, if a verdict is stored for it; else 0 */
+static gint64
+nvr_daemon_devices_known_device(NvrDaemonDevices *self, gint64 camera_id)
+{
+	g_autoptr(GPtrArray) all = nvr_index_device_list(self->index, NULL);
+
+	for (guint i = 0; all != NULL && i < all->len; i++) {
+		const NvrIndexDevice *d = g_ptr_array_index(all, i);
+		g_autoptr(NvrIndexVerdict) v = NULL;
+		if (d->camera_id != camera_id)
+			continue;
+		v = nvr_index_verdict_load_latest(self->index, d->id, NULL);
+		if (v != NULL)
+			return d->id;
+	}
+	return 0;
+}
+
+/* a camera that is off when nvrd starts says nothing: that is no reason to forget who made it */
+static gboolean
+nvr_daemon_devices_keep_stored(NvrDaemonDevices *self, NvrDevicesJob *job, NvrEvidenceSet *set)
+{
+	gint64 known;
+
+	if (nvr_evidence_set_get_size(set) > 0)
+		return FALSE;
+	known = nvr_daemon_devices_known_device(self, job->camera_id);
+	if (known == 0)
+		return FALSE;
+	g_message("camera %s: no answer from its device; the verdict stored for device %" G_GINT64_FORMAT
+		  " stands",
+		  job->camera_name, known);
+	return TRUE;
+}
+
 /* a fresh collection: device row, evidence rows, verdict; then the log */
 static void
 nvr_daemon_devices_record(NvrDaemonDevices *self, NvrDevicesJob *job, NvrEvidenceSet *set)
@@ -248,8 +285,11 @@ nvr_daemon_devices_record(NvrDaemonDevices *self, NvrDevicesJob *job, NvrEvidenc
 	g_autofree gchar *key = NULL;
 	gint64 ms = (g_get_monotonic_time() - job->started_us) / 1000;
 	const NvrVerdict *v;
-	gint64 id = nvr_device_index_link(self->index, job->camera_id, set, &error);
+	gint64 id;
 
+	if (nvr_daemon_devices_keep_stored(self, job, set))
+		return;
+	id = nvr_device_index_link(self->index, job->camera_id, set, &error);
 	if (id == 0) {
 		g_warning("camera %s: identification not stored: %s", job->camera_name, error->message);
 		return;

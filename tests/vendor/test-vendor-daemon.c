@@ -166,6 +166,24 @@ dv_wait_verdict(const gchar *name, const gchar *version, guint timeout_s)
 	}
 }
 
+/* Returns: (transfer full): the line with @needle among what nvrd printed so far, or the next one */
+static gchar *
+dv_find_line(const gchar *needle, guint timeout_s)
+{
+	GPtrArray *lines = nvr_test_proc_get_lines(dv.nvrd);
+	g_autofree gchar *pattern = g_strconcat("*", needle, NULL);
+	g_autoptr(GError) error = NULL;
+	gchar *line;
+
+	for (guint i = 0; i < lines->len; i++) {
+		if (strstr(g_ptr_array_index(lines, i), needle) != NULL)
+			return g_strdup(g_ptr_array_index(lines, i));
+	}
+	line = nvr_test_proc_wait_line(dv.nvrd, pattern, timeout_s, &error);
+	g_assert_no_error(error);
+	return line;
+}
+
 static JsonNode *
 dv_http_get(const gchar *path, gint64 *elapsed_us)
 {
@@ -477,6 +495,12 @@ test_verdicts(void)
 			       dv.verdict_ms[i]);
 		dv_check_persona(dv_device_of(root, dv_personas[i]), dv_personas[i]);
 	}
+	/* how long each probe took, as nvrd measured it */
+	for (guint i = 0; i < DV_N; i++) {
+		g_autofree gchar *needle = g_strdup_printf("camera %s: identified in", dv_personas[i]);
+		g_autofree gchar *line = dv_find_line(needle, 10);
+		g_test_message("%s", strstr(line, needle));
+	}
 	/* the API serves the same listing */
 	api = dv_http_get("api/devices", NULL);
 	for (guint i = 0; i < DV_N; i++) {
@@ -612,6 +636,14 @@ dv_count_lines(GPtrArray *lines, const gchar *a, const gchar *b)
 	return n;
 }
 
+static guint
+dv_warnings(GPtrArray *lines, const gchar *camera)
+{
+	g_autofree gchar *who = g_strdup_printf(" WARNING nvr-daemon: camera %s: restricted vendor", camera);
+
+	return dv_count_lines(lines, who, NULL);
+}
+
 /* one warning per restricted camera and per change that made it restricted again; no secret */
 static void
 dv_check_log(GPtrArray *lines)
@@ -623,10 +655,8 @@ dv_check_log(GPtrArray *lines)
 			{"reolink", 0},	  {"generic", 0}, {"silent", 0}};
 
 	for (guint i = 0; i < G_N_ELEMENTS(expected); i++) {
-		g_autofree gchar *who = g_strdup_printf(" WARNING nvr-daemon: camera %s: restricted vendor",
-							expected[i].camera);
-		g_test_message("%s: %u warnings", expected[i].camera, dv_count_lines(lines, who, NULL));
-		g_assert_cmpuint(dv_count_lines(lines, who, NULL), ==, expected[i].warnings);
+		g_test_message("%s: %u warnings", expected[i].camera, dv_warnings(lines, expected[i].camera));
+		g_assert_cmpuint(dv_warnings(lines, expected[i].camera), ==, expected[i].warnings);
 	}
 	g_assert_cmpuint(dv_count_lines(lines, "camera amcrest: restricted vendor: brand Amcrest, made by Dahua",
 					"BIS Entity List, FCC Covered List"), ==, 1);
@@ -635,15 +665,64 @@ dv_check_log(GPtrArray *lines)
 	g_assert_cmpuint(dv_count_lines(lines, DV_PASSWORD, NULL), ==, 0);
 }
 
-/* last, with nvrd stopped: everything it said, to its last line */
-static void
-test_log(void)
+/* nvrd stopped: everything it said, to its last line */
+static GPtrArray *
+dv_stop_nvrd(void)
 {
 	g_autoptr(GError) error = NULL;
 
 	g_assert_cmpint(nvr_test_proc_stop(dv.nvrd, SIGTERM, 30), ==, 0);
 	g_assert_null(nvr_test_proc_wait_line(dv.nvrd, "never printed", 10, &error));
-	dv_check_log(nvr_test_proc_get_lines(dv.nvrd));
+	return nvr_test_proc_get_lines(dv.nvrd);
+}
+
+static void
+test_log(void)
+{
+	dv_check_log(dv_stop_nvrd());
+}
+
+/*
+ * nvrd again, with reolink switched off and the silent camera removed: the
+ * stored verdicts (under the registry now in force) are warned about at
+ * startup, once, and a device that does not answer keeps its verdict
+ */
+static void
+test_restart(void)
+{
+	const gchar *argv[] = {dv_nvrctl(), "--state-dir", dv.state, "camera", "remove", "silent", NULL};
+	g_autoptr(JsonNode) root = NULL;
+	g_autofree gchar *kept = NULL;
+	JsonObject *reolink;
+	GPtrArray *lines;
+
+	nvr_test_proc_stop(dv.fakecams[4], SIGTERM, 10);
+	g_assert_cmpint(dv_run(NULL, argv), ==, 0);
+	g_clear_pointer(&dv.nvrd, nvr_test_proc_free);
+	g_free(dv.url);
+	dv_start_nvrd();
+	kept = dv_find_line("camera reolink: no answer from its device", 60);
+	g_test_message("%s", kept);
+	for (guint i = 0; i < DV_N; i++) {
+		g_autofree gchar *needle = g_strdup_printf("camera %s: identified in", dv_personas[i]);
+		if (i != 4)
+			g_free(dv_find_line(needle, 60));
+	}
+	root = dv_devices();
+	reolink = dv_device_of(root, "reolink");
+	g_assert_true(dv_is_identified(reolink, "2099.1.3"));
+	g_assert_cmpstr(json_object_get_string_member(reolink, "vendor"), ==, "reolink");
+	g_assert_true(json_object_get_boolean_member(
+		json_object_get_object_member(dv_device_of(root, "silent"), "camera"), "removed"));
+	dv_assert_restricted(root, "axis", TRUE);
+	dv_assert_restricted(root, "hikvision", FALSE);
+	lines = dv_stop_nvrd();
+	g_assert_cmpuint(dv_warnings(lines, "amcrest"), ==, 1);
+	g_assert_cmpuint(dv_warnings(lines, "dahua"), ==, 1);
+	g_assert_cmpuint(dv_warnings(lines, "axis"), ==, 1);
+	g_assert_cmpuint(dv_warnings(lines, "hikvision"), ==, 0);
+	g_assert_cmpuint(dv_count_lines(lines, "verdict changed", NULL), ==, 0);
+	g_assert_cmpuint(dv_count_lines(lines, DV_PASSWORD, NULL), ==, 0);
 }
 
 int
@@ -659,6 +738,7 @@ main(int argc, char **argv)
 	g_test_add_func("/nvr/vendor/daemon/registry-monitor", test_registry_monitor);
 	g_test_add_func("/nvr/vendor/daemon/registry-sighup", test_registry_sighup);
 	g_test_add_func("/nvr/vendor/daemon/log", test_log);
+	g_test_add_func("/nvr/vendor/daemon/restart", test_restart);
 	status = g_test_run();
 	nvr_test_proc_free(dv.nvrd);
 	for (guint i = 0; i < DV_N; i++) {
