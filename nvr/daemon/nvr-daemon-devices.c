@@ -448,6 +448,10 @@ nvr_devices_job_start(NvrDevicesJob *job)
 	job->started_us = g_get_monotonic_time();
 	job->deadline_id = g_timeout_add_seconds(NVR_DAEMON_DEVICES_DEADLINE_S,
 						 nvr_devices_job_deadline_cb, job);
+	if (job->http_port != 0) {
+		nvr_devices_job_collect(job);
+		return;
+	}
 	if (self->wsd_port == 0) {
 		nvr_devices_job_try_port(job);
 		return;
@@ -476,13 +480,14 @@ nvr_daemon_devices_pump(NvrDaemonDevices *self)
 /**
  * nvr_daemon_devices_identify:
  * @password: (nullable): the camera's, unsealed; copied, and wiped after use
+ * @http_port: its web and ONVIF port if known (the demo's cameras); 0: find it
  *
  * Probes the camera's device in the background (again, if a probe is
  * under way); the result is stored and reported when it comes.
  */
 void
 nvr_daemon_devices_identify(NvrDaemonDevices *self, const NvrIndexCamera *camera,
-			    const gchar *password)
+			    const gchar *password, guint http_port)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(NvrStreamUrl) url = NULL;
@@ -503,6 +508,7 @@ nvr_daemon_devices_identify(NvrDaemonDevices *self, const NvrIndexCamera *camera
 	job->host = strchr(url->host, ':') != NULL ? g_strdup_printf("[%s]", url->host)
 						   : g_strdup(url->host);
 	job->rtsp_port = url->port > 0 ? (guint)url->port : 554;
+	job->http_port = http_port;
 	job->username = g_strdup(camera->username);
 	job->password = g_strdup(password);
 	job->cancellable = g_cancellable_new();

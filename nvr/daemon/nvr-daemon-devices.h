@@ -26,7 +26,7 @@ NvrDaemonDevices *nvr_daemon_devices_new(NvrIndex *index, NvrVendor *vendor, Nvr
 					 GError **error) G_GNUC_WARN_UNUSED_RESULT;
 gboolean nvr_daemon_devices_load(NvrDaemonDevices *self, GError **error);
 void nvr_daemon_devices_identify(NvrDaemonDevices *self, const NvrIndexCamera *camera,
-				 const gchar *password);
+				 const gchar *password, guint http_port);
 void nvr_daemon_devices_forget(NvrDaemonDevices *self, gint64 camera_id);
 gboolean nvr_daemon_devices_reload(NvrDaemonDevices *self, GError **error);
 void nvr_daemon_devices_stop(NvrDaemonDevices *self);

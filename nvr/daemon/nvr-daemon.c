@@ -59,6 +59,7 @@ struct _NvrDaemon {
 	NvrClock *clock;
 	NvrVendor *vendor;	   /* NULL if identification could not start */
 	NvrDaemonDevices *devices; /* NULL with vendor */
+	GHashTable *http_ports;	   /* camera name -> HTTP port nvr-fakecam announced (demo) */
 };
 
 /* what nvrd knows of one camera; the recorder will own the real work */
@@ -215,7 +216,8 @@ nvr_daemon_camera_identify(NvrDaemon *self, NvrDaemonCamera *cam, NvrIndexCamera
 	password = nvr_daemon_camera_password(self, c, &error);
 	if (error != NULL)
 		g_debug("camera %s: identified without its password: %s", c->name, error->message);
-	nvr_daemon_devices_identify(self->devices, c, password);
+	nvr_daemon_devices_identify(self->devices, c, password,
+				    GPOINTER_TO_UINT(g_hash_table_lookup(self->http_ports, c->name)));
 	if (password != NULL)
 		nvr_keys_memzero(password, strlen(password));
 }
@@ -630,7 +632,11 @@ nvr_daemon_demo_camera_cb(NvrDemoCamera *dc, gpointer user_data)
 	g_autoptr(NvrIndexCamera) known = nvr_index_camera_load_by_name(self->index, name, NULL);
 	g_autoptr(NvrIndexCamera) cam = NULL;
 	g_autoptr(GError) error = NULL;
+	g_autoptr(GUri) http = dc->http_url != NULL ? g_uri_parse(dc->http_url, G_URI_FLAGS_NONE, NULL) : NULL;
 
+	/* its web and ONVIF port is no default one: identification is told, not left to guess */
+	if (http != NULL && g_uri_get_port(http) > 0)
+		g_hash_table_insert(self->http_ports, g_strdup(name), GUINT_TO_POINTER(g_uri_get_port(http)));
 	if (known != NULL) {
 		/* ports change from run to run */
 		g_free(known->main_url);
@@ -805,6 +811,7 @@ nvr_daemon_finalize(GObject *object)
 	g_clear_object(&self->footage);
 	g_clear_object(&self->devices);
 	g_clear_object(&self->vendor);
+	g_hash_table_unref(self->http_ports);
 	g_clear_object(&self->index);
 	g_hash_table_unref(self->cameras);
 	g_clear_pointer(&self->writer, nvr_store_writer_free);
@@ -831,6 +838,7 @@ nvr_daemon_init(NvrDaemon *self)
 {
 	self->lock_fd = -1;
 	self->clock = nvr_clock_new_system();
+	self->http_ports = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	self->cameras = g_hash_table_new_full(g_int64_hash,
 					      g_int64_equal,
 					      NULL,
