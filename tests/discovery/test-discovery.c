@@ -2001,12 +2001,14 @@ test_net_rtsp_describe_hostile(void)
 	{
 		g_autofree gchar *url = g_strdup_printf("rtsp://127.0.0.1:%u/live", test_closed_port());
 		g_autoptr(NvrRtspDescribe) d = test_rtsp_describe(url, NULL, NULL, 2000, &error);
+		g_assert_null(d);
 		g_assert_error(error, NVR_ERROR, NVR_ERROR_IO);
 		g_clear_error(&error);
 	}
 	{
 		g_autoptr(NvrRtspDescribe) d =
 			test_rtsp_describe("rtsp://admin:" TEST_PASSWORD "@127.0.0.1:1/live", NULL, NULL, 500, &error);
+		g_assert_null(d);
 		g_assert_error(error, NVR_ERROR, NVR_ERROR_INVALID_ARGUMENT);
 		g_assert_null(strstr(error->message, TEST_PASSWORD));
 		g_clear_error(&error);
