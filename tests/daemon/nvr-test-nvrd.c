@@ -207,6 +207,11 @@ nvr_test_nvrd_start(NvrTestNvrd *fx)
 	fx->nvrd = nvr_test_proc_spawn(argv, &error);
 	g_assert_no_error(error);
 	line = nvr_test_proc_wait_line(fx->nvrd, "nvrd: listening on ", 60, &error);
+	if (line == NULL) {
+		GPtrArray *lines = nvr_test_proc_get_lines(fx->nvrd);
+		for (guint i = 0; i < lines->len; i++)
+			g_test_message("nvrd: %s", (const gchar *)g_ptr_array_index(lines, i));
+	}
 	g_assert_no_error(error);
 }
 
