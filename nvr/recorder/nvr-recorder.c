@@ -388,6 +388,18 @@ nvr_recorder_get_stats(NvrRecorder *self, NvrRecorderStats *stats)
 	*stats = self->stats;
 }
 
+/*
+ * After the store writer ended this stream's segment on a write error (a
+ * full disk), fragments go nowhere until a new segment begins: begin one at
+ * the next key frame rather than at the next rotation.
+ */
+void
+nvr_recorder_restart_segment(NvrRecorder *self)
+{
+	g_return_if_fail(NVR_IS_RECORDER(self));
+	nvr_media_segmenter_request_rotate(self->segmenter);
+}
+
 static void
 nvr_recorder_finalize(GObject *object)
 {

@@ -43,5 +43,7 @@ const gchar *
 nvr_recorder_get_state(NvrRecorder *self);
 void
 nvr_recorder_get_stats(NvrRecorder *self, NvrRecorderStats *stats);
+void
+nvr_recorder_restart_segment(NvrRecorder *self);
 
 G_END_DECLS

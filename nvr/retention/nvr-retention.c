@@ -692,10 +692,11 @@ ret_pass(NvrRetention *self, NvrRetentionResult *result, gboolean *progress, GEr
 		RetVictim *v;
 
 		if (a->deferred) {
-			/* the next walk looks past it */
-			*progress |= g_hash_table_add(self->held,
-						      g_memdup2(&a->segment_id, sizeof(gint64)));
-			result->deferred++;
+			/* the next walk looks past it; counted once per run */
+			if (g_hash_table_add(self->held, g_memdup2(&a->segment_id, sizeof(gint64)))) {
+				*progress = TRUE;
+				result->deferred++;
+			}
 			continue;
 		}
 		v = ret_victim_new(self, a->segment_id, NVR_INDEX_TOMBSTONE_RETENTION,
