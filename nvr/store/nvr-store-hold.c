@@ -63,7 +63,7 @@ nvr_store_hold_gone(GError **error, gint64 segment_id)
 NvrStoreHold *
 nvr_store_hold_new(gint64 segment_id, const gchar *path, GError **error)
 {
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&nvr_store_hold_lock);
+	g_autoptr(GMutexLocker) locker G_GNUC_UNUSED = g_mutex_locker_new(&nvr_store_hold_lock);
 	NvrStoreHold *hold;
 	struct stat st;
 	gint fd;
@@ -101,7 +101,7 @@ nvr_store_hold_new(gint64 segment_id, const gchar *path, GError **error)
 void
 nvr_store_hold_release(NvrStoreHold *hold)
 {
-	g_autoptr(GMutexLocker) locker = NULL;
+	g_autoptr(GMutexLocker) locker G_GNUC_UNUSED = NULL;
 
 	if (hold == NULL)
 		return;
@@ -114,7 +114,7 @@ nvr_store_hold_release(NvrStoreHold *hold)
 guint
 nvr_store_hold_count(gint64 segment_id)
 {
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&nvr_store_hold_lock);
+	g_autoptr(GMutexLocker) locker G_GNUC_UNUSED = g_mutex_locker_new(&nvr_store_hold_lock);
 
 	return nvr_store_hold_count_unlocked(segment_id);
 }
@@ -140,7 +140,7 @@ nvr_store_hold_lock_exclusive(const gchar *path)
 gboolean
 nvr_store_hold_is_held(gint64 segment_id, const gchar *path)
 {
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&nvr_store_hold_lock);
+	g_autoptr(GMutexLocker) locker G_GNUC_UNUSED = g_mutex_locker_new(&nvr_store_hold_lock);
 	gint fd;
 
 	if (nvr_store_hold_count_unlocked(segment_id) > 0)
@@ -154,7 +154,7 @@ nvr_store_hold_is_held(gint64 segment_id, const gchar *path)
 gboolean
 nvr_store_hold_unlink(gint64 segment_id, const gchar *path, gboolean *held, GError **error)
 {
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&nvr_store_hold_lock);
+	g_autoptr(GMutexLocker) locker G_GNUC_UNUSED = g_mutex_locker_new(&nvr_store_hold_lock);
 	gint fd;
 	gint rc;
 
