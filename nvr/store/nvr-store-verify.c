@@ -275,6 +275,19 @@ verify_deep(Verify *v, const NvrIndexSegment *row, const gchar *uuid, const gcha
 	return TRUE;
 }
 
+/* retention running beside us (nvrd) deleted it after we listed it: its tombstone names it */
+static gboolean
+verify_deleted_meanwhile(Verify *v, const NvrIndexSegment *row)
+{
+	g_autoptr(NvrIndexSegment) now = nvr_index_segment_load(v->index, row->id, NULL);
+	g_autoptr(NvrIndexTombstone) t = NULL;
+
+	if (now != NULL && now->status != NVR_INDEX_SEGMENT_GARBAGE)
+		return FALSE;
+	t = nvr_index_tombstone_load_by_segment(v->index, row->id, NULL);
+	return t != NULL;
+}
+
 static void
 verify_file(Verify *v, const NvrIndexSegment *row, const gchar *uuid, const gchar *path)
 {
@@ -284,7 +297,9 @@ verify_file(Verify *v, const NvrIndexSegment *row, const gchar *uuid, const gcha
 	guint hl = 0;
 
 	if (stat(path, &st) != 0) {
-		verify_add(v, row, uuid, path, NVR_STORE_PROBLEM_DELETED, "the file is missing");
+		if (!verify_deleted_meanwhile(v, row))
+			verify_add(v, row, uuid, path, NVR_STORE_PROBLEM_DELETED,
+				   "the file is missing");
 		return;
 	}
 	if (st.st_size < row->file_len) {
