@@ -424,8 +424,12 @@ static void
 test_inflight(Fx *fx, gconstpointer data)
 {
 	g_autoptr(GPtrArray) rows = NULL;
+	g_autoptr(GPtrArray) open = NULL;
+	g_autofree gchar *open_path = NULL;
 	NvrRetentionResult res;
 	gint64 seg_len;
+	guint64 to_come;
+	GStatBuf st;
 
 	for (gint64 m = 0; m < 3; m++)
 		fx_segment(fx, 0, m);
@@ -435,15 +439,25 @@ test_inflight(Fx *fx, gconstpointer data)
 	fx->policy.camera_budget_bytes = seg_len * 7 / 2;
 	res = fx_run(fx);
 	g_assert_cmpuint(res.deleted, ==, 0);
-	fx_begin(fx, 0, 3, 10 * KB); /* written so far: a tenth; expected: its predecessor's size */
+	fx_begin(fx, 0, 3, 10 * KB); /* expected to grow to its predecessor's size */
 	res = fx_run(fx);
 	g_assert_cmpuint(res.deleted, ==, 1);
-	g_assert_cmpuint(res.inflight_bytes, >, (guint64)seg_len / 2);
+	/* what is not on disk yet: the predecessor's size less what the open file holds */
+	open = nvr_index_segment_list_by_status(fx->index, NVR_INDEX_SEGMENT_RECORDING, NULL);
+	g_assert_cmpuint(open->len, ==, 1);
+	open_path = fx_path(fx, g_ptr_array_index(open, 0));
+	g_assert_cmpint(g_stat(open_path, &st), ==, 0);
+	g_assert_cmpint(st.st_size, <, seg_len);
+	to_come = (guint64)(seg_len - st.st_size);
+	g_assert_cmpuint(res.inflight_bytes, ==, to_come);
 
-	/* the floor: enough free for now, not for what the open segment is still to write */
+	/* the floor: free space that covers the floor now, but not once the open segment grew */
 	fx->policy.camera_budget_bytes = 0;
 	fx->policy.floor_bytes = 100 * seg_len;
-	fx_set_free(fx, 100 * seg_len + seg_len / 2);
+	fx_set_free(fx, 100 * seg_len + to_come + 1);
+	res = fx_run(fx);
+	g_assert_cmpuint(res.deleted, ==, 0);
+	fx_set_free(fx, 100 * seg_len + to_come / 2);
 	res = fx_run(fx);
 	g_assert_cmpuint(res.deleted, ==, 1);
 	g_assert_cmpuint(res.by_rule[NVR_INDEX_TOMBSTONE_RULE_FREE_SPACE], ==, 1);
