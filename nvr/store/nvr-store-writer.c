@@ -18,7 +18,14 @@
  *     which recovery treats as interrupted: nothing is lost but the final
  *     chunk's few bytes.
  *   - fdatasync once per sync window (flash wear versus what a power cut
- *     loses), not per fragment.
+ *     loses), not per fragment. NVRE writes whole chunks only, so the tail
+ *     of the newest fragment would wait in memory until the next fragment
+ *     fills its chunk, a GOP or more later, and a crash would lose that
+ *     fragment whole. At each sync the chunk is therefore completed with a
+ *     free box (ISO/IEC 14496-12 §8.1.2, which readers skip) and written:
+ *     what a crash loses is the sync window and the GOP being gathered, not
+ *     a fragment more. The GOP index counts the padding in the length of
+ *     the fragment before it, so its fragments stay contiguous.
  *   - A failed write (ENOSPC) ends that segment only: the writer is dropped,
  *     the file trimmed to its whole chunks exactly as startup recovery
  *     would, the row marked interrupted, and the error reported. The
@@ -28,6 +35,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <string.h>
 
 #include "core/nvr-error.h"
 #include "nvr-store-writer.h"
@@ -78,6 +86,9 @@ typedef struct {
 	gboolean dirty;
 	guint64 duration;
 	gint64 frames;
+	guint64 padding;	     /* bytes of free boxes written so far */
+	NvrMediaGopEntry last_entry; /* the newest fragment's, until padding or a successor */
+	gboolean have_last_entry;
 } StoreOpen;
 
 struct _NvrStoreWriter {
@@ -408,12 +419,24 @@ store_lookup(NvrStoreWriter *self, gint64 camera_id, NvrIndexStream stream)
 	return g_hash_table_lookup(self->open, &key);
 }
 
+/* a GOP index the segmenter's infos do not fit is the recorder's bug: the footage itself is
+ * still good, so say so and keep recording */
+static void
+store_flush_entry(StoreOpen *o)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (!o->have_last_entry)
+		return;
+	o->have_last_entry = FALSE;
+	if (!nvr_media_gop_index_append(o->gop, &o->last_entry, &error))
+		g_warning("segment %" G_GINT64_FORMAT ": GOP index: %s", o->row->id, error->message);
+}
+
 static void
 store_fragment(NvrStoreWriter *self, const StoreOp *op)
 {
 	StoreOpen *o = store_lookup(self, op->camera_id, op->stream);
-	g_autoptr(GError) gop_error = NULL;
-	NvrMediaGopEntry entry = {0};
 	GError *error = NULL;
 
 	if (o == NULL) {
@@ -426,19 +449,44 @@ store_fragment(NvrStoreWriter *self, const StoreOp *op)
 		return;
 	}
 	o->dirty = TRUE;
-	entry.start = (guint64)op->info.start;
-	entry.offset = op->info.offset;
-	entry.duration = op->info.duration;
-	entry.length = op->info.length;
-	entry.frames = op->info.frames;
-	entry.keyframe = op->info.keyframe;
-	/* a GOP index the segmenter's infos do not fit is the recorder's bug: the footage
-	 * itself is still good, so say so and keep recording */
-	if (!nvr_media_gop_index_append(o->gop, &entry, &gop_error))
-		g_warning("segment %" G_GINT64_FORMAT ": GOP index: %s", o->row->id,
-			  gop_error->message);
+	store_flush_entry(o);
+	o->last_entry.start = (guint64)op->info.start;
+	o->last_entry.offset = op->info.offset + o->padding;
+	o->last_entry.duration = op->info.duration;
+	o->last_entry.length = op->info.length;
+	o->last_entry.frames = op->info.frames;
+	o->last_entry.keyframe = op->info.keyframe;
+	o->have_last_entry = TRUE;
 	o->duration += op->info.duration;
 	o->frames += op->info.frames;
+}
+
+/* completes the chunk being filled with a free box, so that it is written now (see the notes) */
+static gboolean
+store_pad_chunk(NvrStoreWriter *self, StoreOpen *o, GError **error)
+{
+	guint64 chunk = G_GUINT64_CONSTANT(1) << (self->config.chunk_log2 != 0 ? self->config.chunk_log2 : 16);
+	guint64 fill = nvr_nvre_writer_get_plain_len(o->nvre) % chunk;
+	g_autofree guint8 *box = NULL;
+	guint64 len;
+
+	if (fill == 0)
+		return TRUE;
+	len = chunk - fill;
+	if (len < 8) /* a box is at least its size and type */
+		len += chunk;
+	box = g_malloc0(len);
+	box[0] = (guint8)(len >> 24);
+	box[1] = (guint8)(len >> 16);
+	box[2] = (guint8)(len >> 8);
+	box[3] = (guint8)len;
+	memcpy(box + 4, "free", 4);
+	if (!nvr_nvre_writer_write(o->nvre, box, len, error))
+		return FALSE;
+	o->padding += len;
+	if (o->have_last_entry)
+		o->last_entry.length += len;
+	return TRUE;
 }
 
 /* ---- finalize ---- */
@@ -465,6 +513,7 @@ store_finalize_row(NvrStoreWriter *self, StoreOpen *o, const NvrNvreWriterResult
 	row->last_tag = g_bytes_new(result->last_tag, NVR_NVRE_TAG_SIZE);
 	row->tags_digest = g_bytes_new(result->tags_digest, NVR_NVRE_TAGS_DIGEST_SIZE);
 	row->tags_digest_sig = g_bytes_new(sig, sizeof(sig));
+	store_flush_entry(o);
 	row->gop_index = nvr_media_gop_index_encode(o->gop);
 	return store_batch_begin(self, error) && nvr_index_segment_update(self->index, row, error);
 }
@@ -526,7 +575,7 @@ store_sync_due(NvrStoreWriter *self, gint64 now)
 			continue;
 		o->last_sync_us = now;
 		o->dirty = FALSE;
-		if (!nvr_nvre_writer_sync(o->nvre, &error)) {
+		if (!store_pad_chunk(self, o, &error) || !nvr_nvre_writer_sync(o->nvre, &error)) {
 			store_open_fail(self, o, error);
 			return; /* the table changed: the rest waits for the next wake-up */
 		}

@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/nvr-error.h"
@@ -451,6 +452,75 @@ test_export(Store *st, gconstpointer data)
 	g_assert_cmpint(atoi(stdout_text), ==, 120);
 }
 
+/* the video frames the fragments of a recovered or finalized segment hold */
+static guint64
+store_frames_readable(Store *st, const NvrIndexSegment *s)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(NvrNvreReader) reader = nvr_store_open_reader(
+		st->index, s, st->keys,
+		nvr_nvre_signing_key_get_public(nvr_keyring_get_device_key(st->keyring)), &error);
+	g_autoptr(GBytes) plain = NULL;
+	g_autoptr(NvrMediaSegmentLayout) layout = NULL;
+	guint64 frames = 0;
+
+	g_assert_no_error(error);
+	plain = nvr_store_read_all(reader, &error);
+	g_assert_no_error(error);
+	layout = nvr_media_segment_layout_parse(g_bytes_get_data(plain, NULL), g_bytes_get_size(plain),
+						s->status == NVR_INDEX_SEGMENT_INTERRUPTED, &error);
+	g_assert_no_error(error);
+	for (guint i = 0; i < layout->fragments->len; i++)
+		frames += g_array_index(layout->fragments, NvrMediaFragmentRange, i)
+			      .info.trafs[0].sample_count;
+	return frames;
+}
+
+/*
+ * The process dies after the writer's flush (what it does once per sync
+ * window): recovery keeps every fragment the writer was handed, those of
+ * the segment being written included, although they fill no whole chunk;
+ * only the GOP the segmenter still gathered is lost. The run ends as a crash.
+ */
+static void
+test_crash_recover(Store *st, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) rows = NULL;
+	g_autoptr(NvrStoreVerifyReport) deep = NULL;
+	g_autoptr(NvrIndexRun) run = NULL;
+	NvrStoreRecoveryReport report;
+	guint64 frames = 0;
+	gint status = 0;
+	pid_t pid;
+
+	(void)data;
+	pid = fork();
+	g_assert_cmpint(pid, >=, 0);
+	/* 80 frames, a key frame every 15: segments [0, 45) and [45, ...), fragments up to
+	 * frame 75; frames 75..79 are still being gathered when it dies */
+	if (pid == 0)
+		store_record(st, 80, TRUE);
+	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+	g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	g_assert_true(nvr_store_recover(st->index, &report, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(report.interrupted, ==, 1);
+	g_assert_cmpint(report.runs_closed, ==, 1);
+	run = nvr_index_run_load(st->index, st->run_id, &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(run->end_reason, ==, "crash");
+	rows = store_rows(st);
+	g_assert_cmpuint(rows->len, ==, 2);
+	g_assert_cmpint(((NvrIndexSegment *)g_ptr_array_index(rows, 1))->status, ==,
+			NVR_INDEX_SEGMENT_INTERRUPTED);
+	for (guint i = 0; i < rows->len; i++)
+		frames += store_frames_readable(st, g_ptr_array_index(rows, i));
+	g_assert_cmpuint(frames, ==, 75);
+	deep = store_verify(st, TRUE);
+	g_assert_cmpuint(deep->n_problems, ==, 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -465,5 +535,7 @@ main(int argc, char **argv)
 		   store_teardown);
 	g_test_add("/nvr/store/export", Store, NULL, store_setup, test_export, store_teardown);
 	g_test_add("/nvr/store/delete", Store, NULL, store_setup, test_delete, store_teardown);
+	g_test_add("/nvr/store/crash-recover", Store, NULL, store_setup, test_crash_recover,
+		   store_teardown);
 	return g_test_run();
 }
