@@ -91,13 +91,21 @@ typedef struct {
 	gboolean have_last_entry;
 } StoreOpen;
 
+/* Error reports are dispatched on the owner's main context, possibly after
+ * the writer is freed; they hold the sink, not the writer, and the writer
+ * clears the callback when it goes so that a late report does nothing. */
+typedef struct {
+	gatomicrefcount ref;
+	GMutex mutex;
+	NvrStoreWriterErrorFunc func;
+	gpointer data;
+} StoreErrorSink;
+
 struct _NvrStoreWriter {
 	GAsyncQueue *queue;
 	GThread *thread;
 	GMainContext *context; /* where the error callback runs */
-	NvrStoreWriterErrorFunc error_func;
-	gpointer error_data;
-	GMutex mutex; /* error_func */
+	StoreErrorSink *sink;
 	gint dropped;
 
 	/* writer thread only */
@@ -112,11 +120,11 @@ struct _NvrStoreWriter {
 };
 
 typedef struct {
-	NvrStoreWriter *writer;
 	gint64 camera_id;
 	NvrIndexStream stream;
 	gint64 segment_id;
 	GError *error;
+	StoreErrorSink *sink;
 } StoreErrorReport;
 
 static void
@@ -153,13 +161,48 @@ store_error_dispatch(gpointer data)
 	NvrStoreWriterErrorFunc func;
 	gpointer user_data;
 
-	g_mutex_lock(&r->writer->mutex);
-	func = r->writer->error_func;
-	user_data = r->writer->error_data;
-	g_mutex_unlock(&r->writer->mutex);
+	g_mutex_lock(&r->sink->mutex);
+	func = r->sink->func;
+	user_data = r->sink->data;
+	g_mutex_unlock(&r->sink->mutex);
 	if (func != NULL)
 		func(r->camera_id, r->stream, r->segment_id, r->error, user_data);
 	return G_SOURCE_REMOVE;
+}
+
+static StoreErrorSink *
+store_error_sink_new(void)
+{
+	StoreErrorSink *sink = g_new0(StoreErrorSink, 1);
+
+	g_atomic_ref_count_init(&sink->ref);
+	g_mutex_init(&sink->mutex);
+	return sink;
+}
+
+static StoreErrorSink *
+store_error_sink_ref(StoreErrorSink *sink)
+{
+	g_atomic_ref_count_inc(&sink->ref);
+	return sink;
+}
+
+static void
+store_error_sink_unref(StoreErrorSink *sink)
+{
+	if (!g_atomic_ref_count_dec(&sink->ref))
+		return;
+	g_mutex_clear(&sink->mutex);
+	g_free(sink);
+}
+
+static void
+store_error_sink_set(StoreErrorSink *sink, NvrStoreWriterErrorFunc func, gpointer data)
+{
+	g_mutex_lock(&sink->mutex);
+	sink->func = func;
+	sink->data = data;
+	g_mutex_unlock(&sink->mutex);
 }
 
 static void
@@ -168,6 +211,7 @@ store_error_report_free(gpointer data)
 	StoreErrorReport *r = data;
 
 	g_error_free(r->error);
+	store_error_sink_unref(r->sink);
 	g_free(r);
 }
 
@@ -179,7 +223,7 @@ store_report_error(NvrStoreWriter *self, gint64 camera_id, NvrIndexStream stream
 
 	g_warning("camera %" G_GINT64_FORMAT " segment %" G_GINT64_FORMAT ": %s", camera_id,
 		  segment_id, error->message);
-	r->writer = self;
+	r->sink = store_error_sink_ref(self->sink);
 	r->camera_id = camera_id;
 	r->stream = stream;
 	r->segment_id = segment_id;
@@ -707,7 +751,7 @@ nvr_store_writer_new(NvrIndex *index, NvrFootage *footage, gint64 footage_dir_id
 	self->open = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
 					   (GDestroyNotify)store_open_free);
 	self->context = g_main_context_ref_thread_default();
-	g_mutex_init(&self->mutex);
+	self->sink = store_error_sink_new();
 	self->queue = g_async_queue_new_full((GDestroyNotify)store_op_free);
 	self->thread = g_thread_new("nvr-store", store_thread, self);
 	return self;
@@ -717,10 +761,7 @@ void
 nvr_store_writer_set_error_func(NvrStoreWriter *self, NvrStoreWriterErrorFunc func,
 				gpointer user_data)
 {
-	g_mutex_lock(&self->mutex);
-	self->error_func = func;
-	self->error_data = user_data;
-	g_mutex_unlock(&self->mutex);
+	store_error_sink_set(self->sink, func, user_data);
 }
 
 static StoreOp *
@@ -818,7 +859,8 @@ nvr_store_writer_free(NvrStoreWriter *self)
 	g_object_unref(self->index);
 	g_object_unref(self->footage);
 	g_main_context_unref(self->context);
-	g_mutex_clear(&self->mutex);
+	store_error_sink_set(self->sink, NULL, NULL);
+	store_error_sink_unref(self->sink);
 	g_free(self);
 }
 
