@@ -1008,11 +1008,37 @@ nvr_rtsp_src_select_accumulator(GSignalInvocationHint *hint,
 	return selected; /* the first handler to refuse decides */
 }
 
+/*
+ * GLib 2.74 deadlocks when a thread initialises a class whose class_init
+ * needs a type that another thread is registering: nvrd hung at startup
+ * with a streaming thread in gst_rtsp_connection_create() initialising
+ * GSocketClient (its class_init wants GSocketAddress) while the main
+ * context registered GSocketAddress for a WS-Discovery probe. The GIO
+ * classes a streaming thread uses to connect are therefore made here, on
+ * the thread that creates the first source, before any streaming thread.
+ */
+static void
+nvr_rtsp_src_init_gio_classes(void)
+{
+	const GType types[] = {G_TYPE_SOCKET_CLIENT,	     G_TYPE_SOCKET_ADDRESS,
+			       G_TYPE_INET_SOCKET_ADDRESS,   G_TYPE_INET_ADDRESS,
+			       G_TYPE_NETWORK_ADDRESS,	     G_TYPE_PROXY_ADDRESS_ENUMERATOR,
+			       G_TYPE_SOCKET,		     G_TYPE_SOCKET_CONNECTION,
+			       G_TYPE_TCP_CONNECTION,	     G_TYPE_TASK};
+
+	for (guint i = 0; i < G_N_ELEMENTS(types); i++)
+		g_type_class_unref(g_type_class_ref(types[i]));
+	g_object_unref(g_resolver_get_default());
+	(void)g_proxy_resolver_get_default();
+}
+
 static void
 nvr_rtsp_src_class_init(NvrRtspSrcClass *klass)
 {
 	GObjectClass *object_class = G_OBJECT_CLASS(klass);
 	GstElementClass *element_class = GST_ELEMENT_CLASS(klass);
+
+	nvr_rtsp_src_init_gio_classes();
 
 	object_class->set_property = nvr_rtsp_src_set_property;
 	object_class->get_property = nvr_rtsp_src_get_property;
