@@ -405,6 +405,39 @@ nvr_test_nvrd_segments(NvrTestNvrd *fx, const gchar *camera)
 	return segs;
 }
 
+/* Returns: (transfer full) (element-type NvrTestRun): the main-stream runs of @camera, by id */
+GArray *
+nvr_test_nvrd_runs(NvrTestNvrd *fx, const gchar *camera)
+{
+	sqlite3 *db = nvr_test_nvrd_open_index(fx);
+	g_autoptr(sqlite3_stmt) stmt = NULL;
+	GArray *runs = g_array_new(FALSE, TRUE, sizeof(NvrTestRun));
+	gint rc;
+
+	g_assert_cmpint(sqlite3_prepare_v2(db,
+					   "SELECT r.id, r.start_us, r.end_us, r.end_reason FROM runs r "
+					   "JOIN cameras k ON k.id = r.camera_id "
+					   "WHERE k.name = ?1 AND r.stream = 0 ORDER BY r.id",
+					   -1, &stmt, NULL),
+			==, SQLITE_OK);
+	sqlite3_bind_text(stmt, 1, camera, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		NvrTestRun r = {0};
+		const guchar *reason = sqlite3_column_text(stmt, 3);
+
+		r.id = nvr_test_nvrd_column(stmt, 0);
+		r.start_us = nvr_test_nvrd_column(stmt, 1);
+		r.end_us = nvr_test_nvrd_column(stmt, 2);
+		if (reason != NULL)
+			g_strlcpy(r.end_reason, (const gchar *)reason, sizeof(r.end_reason));
+		g_array_append_val(runs, r);
+	}
+	g_assert_cmpint(rc, ==, SQLITE_DONE);
+	g_clear_pointer(&stmt, sqlite3_finalize);
+	sqlite3_close(db);
+	return runs;
+}
+
 /* Returns: the first column of the first row of @sql with ?1 = @arg1 and
  * ?2 = @arg2, or -1 when there is no row or it is NULL */
 gint64

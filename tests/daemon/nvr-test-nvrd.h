@@ -51,6 +51,14 @@ typedef struct {
 	gint64 height;
 } NvrTestSegment;
 
+/* one row of the index's runs table */
+typedef struct {
+	gint64 id;
+	gint64 start_us;
+	gint64 end_us; /* 0 while open */
+	gchar end_reason[32];
+} NvrTestRun;
+
 NvrTestNvrd *
 nvr_test_nvrd_new(guint n_cameras, const gchar *config, const gchar *const *fakecam_args);
 void
@@ -89,6 +97,8 @@ nvr_test_nvrd_camera_stats(NvrTestNvrd *fx, guint camera);
 
 GArray *
 nvr_test_nvrd_segments(NvrTestNvrd *fx, const gchar *camera);
+GArray *
+nvr_test_nvrd_runs(NvrTestNvrd *fx, const gchar *camera);
 gint64
 nvr_test_nvrd_query_int(NvrTestNvrd *fx, const gchar *sql, gint64 arg1, gint64 arg2);
 
