@@ -22,11 +22,15 @@
  *   RTSP clients run in the server's thread pool and only read the device.
  *
  *     LISTENING --drop(S > 0)--> REFUSING --S elapsed--> LISTENING
+ *     any --stop_rtsp, connections 0, end_sessions--> STOPPED
  *
  * invariants
  *   (1) the device is immutable after nvr_fakecam_camera_new() except the
  *       stream sizes, which only the main thread writes and reads
  *   (2) a drop closes every RTSP connection and session of this camera
+ *   (3) the RTSP server's threads (clients, medias) read the device and the
+ *       streams: the camera is freed only after they have all ended
+ *       (nvr_fakecam_shutdown() in nvr-fakecam.c), never while one runs
  */
 
 #define NVR_FAKECAM_SESSION_CLEANUP_S 2
@@ -52,6 +56,13 @@ struct _NvrFakecamCamera {
 };
 
 G_DEFINE_TYPE(NvrFakecamCamera, nvr_fakecam_camera, G_TYPE_OBJECT)
+
+/* a client's connected socket, ours to shut down (see nvr_fakecam_camera_stop_rtsp()) */
+static GQuark
+nvr_fakecam_client_socket_quark(void)
+{
+	return g_quark_from_static_string("nvr-fakecam-client-socket");
+}
 
 static void
 nvr_fakecam_camera_rtsp_unlisten(NvrFakecamCamera *self)
@@ -179,8 +190,15 @@ nvr_fakecam_camera_client_connected_cb(GstRTSPServer *server, GstRTSPClient *cli
 				       gpointer user_data)
 {
 	NvrFakecamCamera *self = user_data;
+	GstRTSPConnection *conn = gst_rtsp_client_get_connection(client);
+	GSocket *socket = conn != NULL ? gst_rtsp_connection_get_read_socket(conn) : NULL;
 
 	g_atomic_int_inc(&self->connections);
+	if (socket != NULL)
+		g_object_set_qdata_full(G_OBJECT(client),
+					nvr_fakecam_client_socket_quark(),
+					g_object_ref(socket),
+					g_object_unref);
 	g_signal_connect_object(client,
 				"closed",
 				G_CALLBACK(nvr_fakecam_camera_client_closed_cb),
@@ -620,6 +638,26 @@ nvr_fakecam_camera_remove_session_cb(GstRTSPSessionPool *pool, GstRTSPSession *s
 	return GST_RTSP_FILTER_REMOVE;
 }
 
+static void
+nvr_fakecam_camera_close_clients(NvrFakecamCamera *self)
+{
+	GList *kept = gst_rtsp_server_client_filter(self->rtsp,
+						    nvr_fakecam_camera_close_client_cb,
+						    NULL);
+
+	g_list_free_full(kept, g_object_unref);
+}
+
+/* their medias are unprepared as the last session of each goes */
+static void
+nvr_fakecam_camera_remove_sessions(NvrFakecamCamera *self)
+{
+	g_autoptr(GstRTSPSessionPool) pool = gst_rtsp_server_get_session_pool(self->rtsp);
+	GList *kept = gst_rtsp_session_pool_filter(pool, nvr_fakecam_camera_remove_session_cb, NULL);
+
+	g_list_free_full(kept, g_object_unref);
+}
+
 /**
  * nvr_fakecam_camera_drop:
  * @refuse_ms: how long to refuse new connections afterwards (0: accept at once)
@@ -630,18 +668,64 @@ nvr_fakecam_camera_remove_session_cb(GstRTSPSessionPool *pool, GstRTSPSession *s
 void
 nvr_fakecam_camera_drop(NvrFakecamCamera *self, guint refuse_ms)
 {
-	g_autoptr(GstRTSPSessionPool) pool = gst_rtsp_server_get_session_pool(self->rtsp);
-	GList *kept;
-
 	if (refuse_ms > 0) {
 		nvr_fakecam_camera_rtsp_unlisten(self);
 		g_clear_handle_id(&self->relisten_id, g_source_remove);
 		self->relisten_id = g_timeout_add(refuse_ms, nvr_fakecam_camera_relisten_cb, self);
 	}
-	kept = gst_rtsp_server_client_filter(self->rtsp, nvr_fakecam_camera_close_client_cb, NULL);
+	nvr_fakecam_camera_close_clients(self);
+	nvr_fakecam_camera_remove_sessions(self);
+}
+
+/*
+ * As if the peer hung up: the client's own thread reads the end of its
+ * connection and closes it there. gst_rtsp_client_close() from this thread
+ * races with that thread reading a request (GstRTSPConnection is not
+ * thread-safe): it can leave the thread spinning on a closed connection.
+ */
+static GstRTSPFilterResult
+nvr_fakecam_camera_hang_up_cb(GstRTSPServer *server, GstRTSPClient *client, gpointer data)
+{
+	GSocket *socket = g_object_get_qdata(G_OBJECT(client), nvr_fakecam_client_socket_quark());
+
+	if (socket != NULL)
+		g_socket_shutdown(socket, TRUE, TRUE, NULL);
+	return GST_RTSP_FILTER_KEEP;
+}
+
+/**
+ * nvr_fakecam_camera_stop_rtsp:
+ *
+ * The first half of a shutdown: no new connections, every client's
+ * connection ended. A request a client's thread is answering goes on to
+ * its end, and may still make a session; the caller waits until
+ * nvr_fakecam_camera_get_connections() is 0, then calls
+ * nvr_fakecam_camera_end_sessions().
+ */
+void
+nvr_fakecam_camera_stop_rtsp(NvrFakecamCamera *self)
+{
+	GList *kept;
+
+	nvr_fakecam_camera_rtsp_unlisten(self);
+	g_clear_handle_id(&self->relisten_id, g_source_remove);
+	g_clear_handle_id(&self->cleanup_id, g_source_remove);
+	kept = gst_rtsp_server_client_filter(self->rtsp, nvr_fakecam_camera_hang_up_cb, NULL);
 	g_list_free_full(kept, g_object_unref);
-	kept = gst_rtsp_session_pool_filter(pool, nvr_fakecam_camera_remove_session_cb, NULL);
-	g_list_free_full(kept, g_object_unref);
+}
+
+/* the second half: every session gone, so every media stops and lets go of its thread */
+void
+nvr_fakecam_camera_end_sessions(NvrFakecamCamera *self)
+{
+	nvr_fakecam_camera_remove_sessions(self);
+}
+
+/* RTSP connections open now; any thread */
+guint
+nvr_fakecam_camera_get_connections(NvrFakecamCamera *self)
+{
+	return (guint)MAX(g_atomic_int_get(&self->connections), 0);
 }
 
 /* @track replaces the stream's picture at its next key frame */

@@ -51,6 +51,12 @@ nvr_fakecam_camera_describe(NvrFakecamCamera *self, const gchar *control_url);
 void
 nvr_fakecam_camera_drop(NvrFakecamCamera *self, guint refuse_ms);
 void
+nvr_fakecam_camera_stop_rtsp(NvrFakecamCamera *self);
+void
+nvr_fakecam_camera_end_sessions(NvrFakecamCamera *self);
+guint
+nvr_fakecam_camera_get_connections(NvrFakecamCamera *self);
+void
 nvr_fakecam_camera_set_video(NvrFakecamCamera *self, guint stream, NvrFakecamTrack *track);
 void
 nvr_fakecam_camera_add_stats(NvrFakecamCamera *self, JsonBuilder *b);

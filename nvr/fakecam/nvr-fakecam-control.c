@@ -17,6 +17,7 @@ struct _NvrFakecamControl {
 	GPtrArray *cameras;	     /* immutable: NvrFakecamCamera, camera n at n - 1 */
 	NvrFakecamClipParams params; /* immutable: for encoding more renditions */
 	GHashTable *renditions;	     /* main thread: "WxH@kbps" -> NvrFakecamTrack */
+	guint encoding;		     /* main thread: encodes in worker threads now */
 	SoupServer *server;
 	gchar *url;
 };
@@ -164,6 +165,7 @@ nvr_fakecam_control_encoded_cb(GObject *source, GAsyncResult *res, gpointer user
 	g_autoptr(GError) error = NULL;
 	g_autoptr(NvrFakecamTrack) track = g_task_propagate_pointer(G_TASK(res), &error);
 
+	job->control->encoding--;
 	if (track == NULL) {
 		nvr_fakecam_control_fail(job->msg, 500, error->message);
 	} else {
@@ -252,6 +254,7 @@ nvr_fakecam_control_resolution(NvrFakecamControl *self,
 	g_task_set_task_data(task, job, (GDestroyNotify)nvr_fakecam_encode_job_free);
 	g_task_run_in_thread(task, nvr_fakecam_control_encode_thread);
 	g_object_unref(task);
+	self->encoding++;
 	soup_server_message_pause(msg);
 }
 
@@ -409,6 +412,13 @@ nvr_fakecam_control_listen(NvrFakecamControl *self,
 				    host,
 				    bound);
 	return TRUE;
+}
+
+/* an encode runs in a worker thread that a shutdown must wait for (main thread) */
+gboolean
+nvr_fakecam_control_is_encoding(NvrFakecamControl *self)
+{
+	return self->encoding > 0;
 }
 
 /* Returns: the control interface's root URL, e.g. "http://127.0.0.1:PORT/" */

@@ -23,5 +23,7 @@ nvr_fakecam_control_listen(NvrFakecamControl *self,
 			   GError **error);
 const gchar *
 nvr_fakecam_control_get_url(NvrFakecamControl *self);
+gboolean
+nvr_fakecam_control_is_encoding(NvrFakecamControl *self);
 
 G_END_DECLS

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <glib-unix.h>
 #include <gst/gst.h>
+#include <gst/rtsp-server/rtsp-server.h>
 #include <ifaddrs.h>
 #include <libxml/parser.h>
 #include <net/if.h>
@@ -26,6 +27,8 @@
 
 #define NVR_FAKECAM_DEFAULT_PASSWORD "fakecam" /* a simulator: documented, not secret */
 #define NVR_FAKECAM_MAX_CAMERAS 256
+/* for the whole shutdown; the RTSP threads of a camera end in milliseconds */
+#define NVR_FAKECAM_SHUTDOWN_S 10
 
 typedef struct {
 	gchar *personas;
@@ -415,6 +418,102 @@ nvr_fakecam_print_ready(NvrFakecam *fc)
 	fflush(stdout);
 }
 
+static gboolean
+nvr_fakecam_tick_cb(gpointer user_data)
+{
+	return G_SOURCE_REMOVE; /* only wakes the loop up */
+}
+
+/* a resolution being encoded in a worker thread ends first: that thread reads the clip */
+static void
+nvr_fakecam_wait_encodes(NvrFakecam *fc, gint64 deadline)
+{
+	while (fc->control != NULL && nvr_fakecam_control_is_encoding(fc->control) &&
+	       g_get_monotonic_time() < deadline) {
+		g_autoptr(GSource) tick = g_timeout_source_new(50);
+
+		g_source_set_callback(tick, nvr_fakecam_tick_cb, NULL, NULL);
+		g_source_attach(tick, NULL);
+		g_main_context_iteration(NULL, TRUE);
+		g_source_destroy(tick);
+	}
+}
+
+/* a client's thread answering a request when its client was closed finishes it first */
+static void
+nvr_fakecam_wait_disconnected(NvrFakecam *fc, gint64 deadline)
+{
+	for (guint i = 0; i < fc->cameras->len; i++) {
+		NvrFakecamCamera *camera = g_ptr_array_index(fc->cameras, i);
+
+		while (nvr_fakecam_camera_get_connections(camera) > 0 &&
+		       g_get_monotonic_time() < deadline)
+			g_usleep(5000);
+	}
+}
+
+static gpointer
+nvr_fakecam_rtsp_join_thread(gpointer data)
+{
+	GAsyncQueue *done = data;
+
+	gst_rtsp_thread_pool_cleanup(); /* returns when every pool thread has ended */
+	g_async_queue_push(done, GINT_TO_POINTER(1));
+	g_async_queue_unref(done);
+	return NULL;
+}
+
+/* Returns: TRUE when every thread of the RTSP servers ended before @deadline */
+static gboolean
+nvr_fakecam_join_rtsp(gint64 deadline)
+{
+	g_autoptr(GAsyncQueue) done = g_async_queue_new();
+	GThread *join = g_thread_new("rtsp-join", nvr_fakecam_rtsp_join_thread, g_async_queue_ref(done));
+	gint64 left = MAX(deadline - g_get_monotonic_time(), 0);
+
+	if (g_async_queue_timeout_pop(done, (guint64)left) == NULL) {
+		g_thread_unref(join); /* stuck: it holds its own reference to @done */
+		return FALSE;
+	}
+	g_thread_join(join);
+	return TRUE;
+}
+
+/*
+ * The RTSP servers run their clients and live medias in threads of their
+ * own (GstRTSPThreadPool: one per camera for its clients, one per media),
+ * which read the cameras' devices and streams and outlive the main loop.
+ * Freeing a camera while one of them still answered a request was the
+ * segfault seen at SIGTERM. So, in order: encodes finish; every camera
+ * stops listening and closes its clients; once their last requests are
+ * answered the sessions go, which stops the medias; the threads are
+ * joined; only then may nvr_fakecam_clear() free the cameras.
+ *
+ * Returns: FALSE if the threads did not end by the deadline: the cameras
+ * must then stay allocated
+ */
+static gboolean
+nvr_fakecam_shutdown(NvrFakecam *fc, GError **error)
+{
+	gint64 deadline = g_get_monotonic_time() + NVR_FAKECAM_SHUTDOWN_S * G_USEC_PER_SEC;
+
+	nvr_fakecam_wait_encodes(fc, deadline);
+	for (guint i = 0; i < fc->cameras->len; i++)
+		nvr_fakecam_camera_stop_rtsp(g_ptr_array_index(fc->cameras, i));
+	nvr_fakecam_wait_disconnected(fc, deadline);
+	for (guint i = 0; i < fc->cameras->len; i++)
+		nvr_fakecam_camera_end_sessions(g_ptr_array_index(fc->cameras, i));
+	if (!nvr_fakecam_join_rtsp(deadline)) {
+		g_set_error(error,
+			    NVR_ERROR,
+			    NVR_ERROR_TIMEOUT,
+			    "the RTSP server's threads did not end within %d s",
+			    NVR_FAKECAM_SHUTDOWN_S);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 static void
 nvr_fakecam_clear(NvrFakecam *fc)
 {
@@ -483,12 +582,16 @@ main(int argc, char **argv)
 {
 	NvrFakecam fc = {0};
 	g_autoptr(GError) error = NULL;
+	g_autoptr(GError) error_stop = NULL;
 	gboolean ok = nvr_fakecam_run(&fc, &argc, &argv, &error);
 
-	nvr_fakecam_clear(&fc);
-	if (!ok) {
+	if (!ok)
 		g_printerr("nvr-fakecam: %s\n", error->message);
+	if (fc.cameras != NULL && !nvr_fakecam_shutdown(&fc, &error_stop)) {
+		/* freeing what those threads read would crash: exit with it all */
+		g_printerr("nvr-fakecam: %s\n", error_stop->message);
 		return 1;
 	}
-	return 0;
+	nvr_fakecam_clear(&fc);
+	return ok ? 0 : 1;
 }
