@@ -32,6 +32,9 @@ static const NvrConfigKey nvr_config_keys[] = {
     {"retention-interval-s", NVR_CONFIG_TYPE_UINT, "10", 1, 3600, NVR_CONFIG_NONE,
      "run retention this often; it also runs at once when free space drops below the floor "
      "or a write fails for lack of space"},
+    {"tombstone-keep-days", NVR_CONFIG_TYPE_UINT, "30", 0, 36500, NVR_CONFIG_NONE,
+     "prune tombstones of deleted segments after this many days, except those verify still "
+     "needs for the chain of a remaining segment; 0 keeps them all"},
     {"camera-poll-ms", NVR_CONFIG_TYPE_UINT, "2000", 100, 60000, NVR_CONFIG_NONE,
      "how often nvrd looks for cameras added or removed by nvrctl"},
     {"identify-http-ports", NVR_CONFIG_TYPE_STRING, "80,8080,88,81", 0, 0, NVR_CONFIG_RESTART,

@@ -70,23 +70,101 @@ nvrctl_store_verify_label(const NvrStoreVerifyItem *it)
 	return "ok";
 }
 
+/* camera uuid -> name (removed cameras too: their footage may still be there) */
+static GHashTable *
+nvrctl_store_camera_names(NvrIndex *index)
+{
+	g_autoptr(GPtrArray) cams = nvr_index_camera_list(index, TRUE, NULL);
+	GHashTable *names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+
+	for (guint i = 0; cams != NULL && i < cams->len; i++) {
+		NvrIndexCamera *c = g_ptr_array_index(cams, i);
+
+		g_hash_table_insert(names, g_strdup(c->uuid), g_strdup(c->name));
+	}
+	return names;
+}
+
+/* one line per camera and rule instead of one per deleted segment (a year is millions) */
 static void
-nvrctl_store_print_verify(NvrStoreVerifyReport *report, gboolean json)
+nvrctl_store_print_deletions(NvrIndex *index, NvrStoreVerifyReport *report)
+{
+	g_autoptr(GHashTable) names = nvrctl_store_camera_names(index);
+
+	for (guint i = 0; i < report->deletions->len; i++) {
+		NvrStoreVerifyDeletions *d = g_ptr_array_index(report->deletions, i);
+		const gchar *name = g_hash_table_lookup(names, d->camera_uuid);
+		g_autofree gchar *size = g_format_size(d->bytes);
+		g_autofree gchar *from = nvrctl_format_time(d->start_us);
+		g_autofree gchar *to = nvrctl_format_time(d->end_us);
+		g_autofree gchar *last = nvrctl_format_time(d->last_deleted_us);
+
+		printf("%-12s %s by %s: %u segments, %s, recorded %s .. %s, last deleted %s\n",
+		       "deleted", name != NULL ? name : d->camera_uuid, d->rule, d->segments, size,
+		       from, to, last);
+	}
+}
+
+static void
+nvrctl_store_print_verify_text(NvrIndex *index, NvrStoreVerifyReport *report, gboolean verbose)
+{
+	for (guint i = 0; i < report->items->len; i++) {
+		NvrStoreVerifyItem *it = g_ptr_array_index(report->items, i);
+
+		/* summed up below; --verbose lists each */
+		if (!verbose && it->problem == NVR_STORE_PROBLEM_NONE &&
+		    g_str_has_prefix(it->status, "deleted-"))
+			continue;
+		printf("%-12s %" G_GINT64_FORMAT " %s%s%s\n", nvrctl_store_verify_label(it),
+		       it->segment_id, it->path != NULL ? it->path : "",
+		       it->detail != NULL ? ": " : "", it->detail != NULL ? it->detail : "");
+	}
+	nvrctl_store_print_deletions(index, report);
+	printf("%u segments, %u problems, %u deleted with a signed tombstone, %u pending "
+	       "deletion%s\n",
+	       report->n_segments, report->n_problems, report->n_deleted, report->n_pending,
+	       report->deep ? " (deep)" : "");
+}
+
+static void
+nvrctl_store_add_deletions(JsonBuilder *b, NvrStoreVerifyReport *report)
+{
+	json_builder_set_member_name(b, "deletions");
+	json_builder_begin_array(b);
+	for (guint i = 0; i < report->deletions->len; i++) {
+		NvrStoreVerifyDeletions *d = g_ptr_array_index(report->deletions, i);
+
+		json_builder_begin_object(b);
+		json_builder_set_member_name(b, "camera_uuid");
+		json_builder_add_string_value(b, d->camera_uuid);
+		json_builder_set_member_name(b, "rule");
+		json_builder_add_string_value(b, d->rule);
+		json_builder_set_member_name(b, "segments");
+		json_builder_add_int_value(b, d->segments);
+		json_builder_set_member_name(b, "bytes");
+		json_builder_add_int_value(b, (gint64)d->bytes);
+		json_builder_set_member_name(b, "start_us");
+		json_builder_add_int_value(b, d->start_us);
+		json_builder_set_member_name(b, "end_us");
+		json_builder_add_int_value(b, d->end_us);
+		json_builder_set_member_name(b, "first_deleted_us");
+		json_builder_add_int_value(b, d->first_deleted_us);
+		json_builder_set_member_name(b, "last_deleted_us");
+		json_builder_add_int_value(b, d->last_deleted_us);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+}
+
+static void
+nvrctl_store_print_verify(NvrIndex *index, NvrStoreVerifyReport *report, gboolean json,
+			  gboolean verbose)
 {
 	g_autoptr(JsonBuilder) b = json_builder_new();
 	g_autoptr(JsonNode) node = NULL;
 
 	if (!json) {
-		for (guint i = 0; i < report->items->len; i++) {
-			NvrStoreVerifyItem *it = g_ptr_array_index(report->items, i);
-			printf("%-12s %" G_GINT64_FORMAT " %s%s%s\n", nvrctl_store_verify_label(it),
-			       it->segment_id, it->path != NULL ? it->path : "",
-			       it->detail != NULL ? ": " : "", it->detail != NULL ? it->detail : "");
-		}
-		printf("%u segments, %u problems, %u deleted with a signed tombstone, %u pending "
-		       "deletion%s\n",
-		       report->n_segments, report->n_problems, report->n_deleted, report->n_pending,
-		       report->deep ? " (deep)" : "");
+		nvrctl_store_print_verify_text(index, report, verbose);
 		return;
 	}
 	json_builder_begin_object(b);
@@ -100,6 +178,7 @@ nvrctl_store_print_verify(NvrStoreVerifyReport *report, gboolean json)
 	json_builder_add_int_value(b, report->n_deleted);
 	json_builder_set_member_name(b, "pending_deletion");
 	json_builder_add_int_value(b, report->n_pending);
+	nvrctl_store_add_deletions(b, report);
 	json_builder_set_member_name(b, "files");
 	json_builder_begin_array(b);
 	for (guint i = 0; i < report->items->len; i++) {
@@ -131,10 +210,12 @@ static gint
 nvrctl_store_verify(NvrIndex *index, const gchar *state_dir, gint argc, gchar **argv, gboolean json)
 {
 	gboolean deep = FALSE;
+	gboolean verbose = FALSE;
 	g_autofree gchar *passphrase_file = NULL;
 	g_autofree gchar *user = NULL;
 	const GOptionEntry entries[] = {
 	    {"deep", 0, 0, G_OPTION_ARG_NONE, &deep, "Also decrypt every chunk", NULL},
+	    {"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "List each deleted segment too", NULL},
 	    {"passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &passphrase_file, "Passphrase (for --deep)", "F"},
 	    {"user", 0, 0, G_OPTION_ARG_STRING, &user, "Whose key slot (default owner)", "NAME"},
 	    {NULL}};
@@ -162,7 +243,7 @@ nvrctl_store_verify(NvrIndex *index, const gchar *state_dir, gint argc, gchar **
 				  keys, &error);
 	if (report == NULL)
 		return nvrctl_fail(json, error, 1);
-	nvrctl_store_print_verify(report, json);
+	nvrctl_store_print_verify(index, report, json, verbose);
 	return report->n_problems > 0 ? 1 : 0;
 }
 

@@ -48,7 +48,7 @@ static const NvrctlCommand nvrctl_commands[] = {
 					"  camera list | camera remove NAME"},
     {"recordings", nvrctl_store_run, TRUE, "recordings NAME [--start T] [--end T]"},
     {"export", nvrctl_store_run, TRUE, "export NAME --start T --end T -o OUT.mp4 --passphrase-file F"},
-    {"verify", nvrctl_store_run, TRUE, "verify [--deep --passphrase-file F]"},
+    {"verify", nvrctl_store_run, TRUE, "verify [--deep --passphrase-file F] [--verbose]"},
 #ifdef NVRCTL_HAVE_VENDOR
     {"identify", nvrctl_vendor_run, FALSE, "identify HOST[:HTTP_PORT] [--rtsp-port P] [--user U --password-file F]"},
     {"discover", nvrctl_vendor_run, FALSE, "discover [--timeout S] [--interface IF]"},

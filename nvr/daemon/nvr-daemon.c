@@ -463,6 +463,9 @@ nvr_daemon_retention_policy(NvrDaemon *self, NvrRetentionPolicy *policy)
 	policy->max_age_us = (gint64)nvr_config_get_uint(self->config, "retention-max-age-days") *
 			     24 * 3600 * G_USEC_PER_SEC;
 	policy->floor_bytes = nvr_config_get_uint(self->config, "retention-free-floor-mb") * mib;
+	policy->tombstone_keep_us = (gint64)nvr_config_get_uint(self->config,
+								"tombstone-keep-days") *
+				    24 * 3600 * G_USEC_PER_SEC;
 }
 
 /* deletions a crash cut short between their steps end before anything records (keyless) */

@@ -13,6 +13,8 @@
  *       budget or free-space; NULL for a user's deletion) and
  *       tombstones.header_mac (the deleted segment's header MAC, when it
  *       had one); both are signed (NVR-tombstone-v2, nvr-index-tombstone.h)
+ *   v4  index tombstones_deleted (deleted_us): pruning old tombstones reads
+ *       only those past the keep period, not the whole table
  *
  * rules
  *   (1) a released step is never edited: a database at v1 in the field was
@@ -260,10 +262,14 @@ static const gchar nvr_index_schema_v3[] =
 	"ALTER TABLE tombstones ADD COLUMN rule TEXT CHECK (rule IN ('age', 'budget', 'free-space'));"
 	"ALTER TABLE tombstones ADD COLUMN header_mac BLOB CHECK (length(header_mac) = 32);";
 
+static const gchar nvr_index_schema_v4[] =
+	"CREATE INDEX tombstones_deleted ON tombstones (deleted_us);";
+
 static const NvrIndexMigration nvr_index_migrations[] = {
 	{1, nvr_index_schema_v1},
 	{2, nvr_index_schema_v2},
 	{3, nvr_index_schema_v3},
+	{4, nvr_index_schema_v4},
 };
 
 G_STATIC_ASSERT(G_N_ELEMENTS(nvr_index_migrations) == NVR_INDEX_SCHEMA_VERSION);

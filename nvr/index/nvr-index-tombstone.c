@@ -265,3 +265,50 @@ nvr_index_tombstone_list(NvrIndex *self, gint64 camera_id, GError **error)
 		camera_id, nvr_index_tombstone_from_row, (GDestroyNotify)nvr_index_tombstone_free,
 		error);
 }
+
+/*
+ * The tombstones verify still needs: that of a segment whose row is still
+ * there (garbage: a deletion under way), and that of every segment some
+ * row names as its predecessor (the chain check of that row: the oldest
+ * segment of each stream, and a segment after a user's hole). Both are
+ * index lookups (the primary key, segments_successor); the candidates come
+ * from tombstones_deleted, oldest first.
+ */
+#define NVR_INDEX_TOMBSTONE_PRUNABLE                                                           \
+	"SELECT t.id FROM tombstones t WHERE t.deleted_us < :before "                           \
+	"AND NOT EXISTS (SELECT 1 FROM segments s WHERE s.id = t.segment_id) "                  \
+	"AND NOT EXISTS (SELECT 1 FROM segments s WHERE s.prev_segment_id = t.segment_id "      \
+	"AND s.prev_segment_id > 0) "                                                           \
+	"ORDER BY t.deleted_us LIMIT :limit"
+
+/**
+ * nvr_index_tombstone_prune:
+ * @before_us: tombstones deleted before this may go
+ * @limit: at most this many (one statement, so one short write lock)
+ * @n_pruned: (out) (optional): how many went
+ *
+ * Deletes old tombstones that no remaining segment row needs (see above).
+ */
+gboolean
+nvr_index_tombstone_prune(NvrIndex *self, gint64 before_us, guint limit, guint *n_pruned,
+			  GError **error)
+{
+	NVR_INDEX_LOCKED(self);
+	g_autoptr(sqlite3_stmt) stmt = NULL;
+
+	g_return_val_if_fail(NVR_IS_INDEX(self), FALSE);
+
+	stmt = nvr_index_prepare(self,
+				 "DELETE FROM tombstones WHERE id IN (" NVR_INDEX_TOMBSTONE_PRUNABLE
+				 ")",
+				 error);
+	if (stmt == NULL || !nvr_index_bind_int64(stmt, ":before", before_us, error) ||
+	    !nvr_index_bind_int64(stmt, ":limit", limit, error) ||
+	    !nvr_index_step_done(self, stmt, error)) {
+		g_prefix_error(error, "pruning tombstones: ");
+		return FALSE;
+	}
+	if (n_pruned != NULL)
+		*n_pruned = (guint)sqlite3_changes(sqlite3_db_handle(stmt));
+	return TRUE;
+}

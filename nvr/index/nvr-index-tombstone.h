@@ -80,5 +80,9 @@ NvrIndexTombstone *
 nvr_index_tombstone_load_by_segment(NvrIndex *self, gint64 segment_id, GError **error);
 GPtrArray *
 nvr_index_tombstone_list(NvrIndex *self, gint64 camera_id, GError **error);
+/* old tombstones that no remaining segment needs for verify; oldest first, at most @limit */
+gboolean
+nvr_index_tombstone_prune(NvrIndex *self, gint64 before_us, guint limit, guint *n_pruned,
+			  GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

@@ -15,7 +15,7 @@
 G_BEGIN_DECLS
 
 /* the schema this binary writes; a database with a higher user_version is refused */
-#define NVR_INDEX_SCHEMA_VERSION 3
+#define NVR_INDEX_SCHEMA_VERSION 4
 
 /* PRAGMA application_id: "NVR1", so a foreign SQLite file is never migrated */
 #define NVR_INDEX_APPLICATION_ID 0x4E565231

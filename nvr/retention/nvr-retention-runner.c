@@ -98,11 +98,26 @@ runner_add_totals(NvrRetentionResult *t, const NvrRetentionResult *r)
 	t->deferred += r->deferred;
 	t->completed += r->completed;
 	t->passes += r->passes;
+	t->pruned += r->pruned;
 	/* states, not sums */
 	t->pending = r->pending;
 	t->pending_bytes = r->pending_bytes;
 	t->free_bytes = r->free_bytes;
 	t->inflight_bytes = r->inflight_bytes;
+}
+
+/* keyless and independent of the run: old tombstones go even while no key signs */
+static void
+runner_prune(NvrRetentionRunner *self, NvrRetentionResult *result)
+{
+	g_autoptr(GError) error = NULL;
+	gint64 start = g_get_monotonic_time();
+
+	if (!nvr_retention_prune_tombstones(self->retention, result, &error))
+		g_warning("retention: %s", error->message);
+	else if (result->pruned > 0)
+		g_message("retention: %u tombstones past their keep period pruned, %.0f ms",
+			  result->pruned, (g_get_monotonic_time() - start) / 1000.0);
 }
 
 static void
@@ -119,6 +134,7 @@ runner_run(NvrRetentionRunner *self)
 	g_mutex_unlock(&self->mutex);
 
 	r->sink = g_atomic_rc_box_acquire(self->sink);
+	runner_prune(self, &r->result);
 	if (!nvr_retention_run(self->retention, &r->result, &r->error))
 		g_warning("retention: %s", r->error->message);
 	else if (r->result.deleted + r->result.completed > 0)

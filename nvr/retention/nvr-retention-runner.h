@@ -4,8 +4,9 @@
  * never hold up the main loop or the segment writer.
  *
  * It runs the executor (nvr-retention.h) once at start, then every
- * interval, and at once when the free space drops below the floor (a
- * cheap statvfs every second) or when nvr_retention_runner_trigger() is
+ * interval (each run first prunes old tombstones, a bounded batch), and
+ * at once when the free space drops below the floor (a cheap statvfs
+ * every second) or when nvr_retention_runner_trigger() is
  * called (a write failed with ENOSPC). Runs closer together than a quarter
  * of a second are merged. Each run's result reaches the done callback on
  * the main context that was the thread default when the runner was made.

@@ -48,6 +48,10 @@
 #define NVR_RETENTION_BATCH 512
 /* passes per run: enough for any backlog of a policy change (BATCH rows each) */
 #define NVR_RETENTION_MAX_PASSES 4096
+/* tombstones pruned per statement, and statements per call: each holds the write lock
+ * briefly (the writer commits once a second), and a year's backlog goes in minutes */
+#define NVR_RETENTION_PRUNE_BATCH 1000
+#define NVR_RETENTION_PRUNE_BATCHES 16
 
 struct _NvrRetention {
 	NvrIndex *index;
@@ -711,6 +715,29 @@ ret_pass(NvrRetention *self, NvrRetentionResult *result, gboolean *progress, GEr
 	ok = ret_delete_victims(self, victims, result, error);
 	*progress |= result->deleted > deleted;
 	return ok;
+}
+
+gboolean
+nvr_retention_prune_tombstones(NvrRetention *self, NvrRetentionResult *result, GError **error)
+{
+	gint64 before;
+
+	g_return_val_if_fail(self != NULL && result != NULL, FALSE);
+
+	if (self->policy.tombstone_keep_us <= 0)
+		return TRUE;
+	before = nvr_index_now_us(self->index) - self->policy.tombstone_keep_us;
+	for (guint i = 0; i < NVR_RETENTION_PRUNE_BATCHES; i++) {
+		guint n = 0;
+
+		if (!nvr_index_tombstone_prune(self->index, before, NVR_RETENTION_PRUNE_BATCH, &n,
+					       error))
+			return FALSE;
+		result->pruned += n;
+		if (n < NVR_RETENTION_PRUNE_BATCH)
+			break;
+	}
+	return TRUE;
 }
 
 gboolean

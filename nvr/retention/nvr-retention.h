@@ -31,6 +31,8 @@ typedef struct {
 	guint64 camera_budget_bytes; /* for cameras without their own budget; 0: none */
 	gint64 max_age_us;	     /* for cameras without their own limit; 0: none */
 	guint64 floor_bytes;	     /* keep at least this much free on the footage disk */
+	gint64 tombstone_keep_us;    /* prune tombstones older than this verify no longer
+				      * needs (nvr_retention_prune_tombstones); 0: keep all */
 } NvrRetentionPolicy;
 
 /* the free bytes of the footage file system (statvfs by default; tests inject) */
@@ -57,6 +59,7 @@ typedef struct {
 	guint64 free_bytes;	/* the last reading */
 	guint64 inflight_bytes; /* open segments will still write about this much */
 	guint passes;		/* plans made */
+	guint pruned;		/* old tombstones pruned */
 } NvrRetentionResult;
 
 typedef struct _NvrRetention NvrRetention;
@@ -92,6 +95,16 @@ nvr_retention_run(NvrRetention *self, NvrRetentionResult *result, GError **error
 gboolean
 nvr_retention_delete(NvrRetention *self, const gint64 *segment_ids, guint n_ids,
 		     NvrRetentionResult *result, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/*
+ * Deletes tombstones older than the policy's tombstone_keep_us, except
+ * those verify still needs to vouch for a remaining segment's chain
+ * (nvr_index_tombstone_prune()). Keyless; a bounded number of short
+ * transactions per call, so a backlog goes over several calls.
+ */
+gboolean
+nvr_retention_prune_tombstones(NvrRetention *self, NvrRetentionResult *result, GError **error)
+    G_GNUC_WARN_UNUSED_RESULT;
 
 /* the free bytes of the footage file system, as the space function reads them */
 gboolean

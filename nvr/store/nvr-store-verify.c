@@ -19,6 +19,10 @@
  *     tombstone that does not verify is. A garbage row whose file is still
  *     there is a deletion under way (or cut short by a crash, which nvrd
  *     completes at startup), not an orphan, when its tombstone verifies.
+ *   - Retention prunes tombstones after a keep period, but never one this
+ *     file still reads: that of a garbage row, and that of any segment a
+ *     row names as its predecessor (nvr_index_tombstone_prune()). A store
+ *     verifies the same before and after pruning, only with fewer deleted.
  */
 #include "config.h"
 
@@ -59,12 +63,20 @@ verify_item_free(NvrStoreVerifyItem *item)
 	g_free(item);
 }
 
+static void
+verify_deletions_free(NvrStoreVerifyDeletions *d)
+{
+	g_free(d->camera_uuid);
+	g_free(d);
+}
+
 void
 nvr_store_verify_report_free(NvrStoreVerifyReport *report)
 {
 	if (report == NULL)
 		return;
 	g_ptr_array_unref(report->items);
+	g_ptr_array_unref(report->deletions);
 	g_free(report);
 }
 
@@ -342,6 +354,48 @@ verify_tombstone(Verify *v, const NvrIndexSegment *s, const gchar *uuid)
 	return nvr_store_tombstone_verify(t, uuid, v->device_pk, NULL);
 }
 
+static const gchar *
+verify_rule_label(const NvrIndexTombstone *t)
+{
+	const gchar *rule = nvr_index_tombstone_rule_to_string(t->rule);
+
+	if (t->reason == NVR_INDEX_TOMBSTONE_USER)
+		return "user";
+	return rule != NULL ? rule : "retention";
+}
+
+/* the summary of @uuid's deletions by @t's rule; tombstones come camera by camera */
+static void
+verify_count_deletion(Verify *v, const NvrIndexTombstone *t, const gchar *uuid)
+{
+	GPtrArray *all = v->report->deletions;
+	const gchar *rule = verify_rule_label(t);
+	NvrStoreVerifyDeletions *d = NULL;
+
+	for (guint i = all->len; i > 0; i--) {
+		NvrStoreVerifyDeletions *x = g_ptr_array_index(all, i - 1);
+
+		if (g_strcmp0(x->camera_uuid, uuid) != 0)
+			break;
+		if (g_str_equal(x->rule, rule))
+			d = x;
+	}
+	if (d == NULL) {
+		d = g_new0(NvrStoreVerifyDeletions, 1);
+		d->camera_uuid = g_strdup(uuid);
+		d->rule = rule;
+		d->start_us = d->first_deleted_us = G_MAXINT64;
+		d->end_us = d->last_deleted_us = G_MININT64;
+		g_ptr_array_add(all, d);
+	}
+	d->segments++;
+	d->bytes += (guint64)MAX(t->file_len, 0);
+	d->start_us = MIN(d->start_us, t->start_us);
+	d->end_us = MAX(d->end_us, t->end_us);
+	d->first_deleted_us = MIN(d->first_deleted_us, t->deleted_us);
+	d->last_deleted_us = MAX(d->last_deleted_us, t->deleted_us);
+}
+
 static void
 verify_one_tombstone(Verify *v, const NvrIndexTombstone *t, const gchar *uuid)
 {
@@ -373,6 +427,7 @@ verify_one_tombstone(Verify *v, const NvrIndexTombstone *t, const gchar *uuid)
 		item->status = g_strdup_printf("deleted-by-%s",
 					       nvr_index_tombstone_reason_to_string(t->reason));
 		v->report->n_deleted++;
+		verify_count_deletion(v, t, uuid);
 	}
 }
 
@@ -500,6 +555,7 @@ nvr_store_verify(NvrIndex *index, const guint8 *device_pk, GPtrArray *keys, GErr
 	Verify v = {index, device_pk, keys, report, clean, tombstoned};
 
 	report->items = g_ptr_array_new_with_free_func((GDestroyNotify)verify_item_free);
+	report->deletions = g_ptr_array_new_with_free_func((GDestroyNotify)verify_deletions_free);
 	report->deep = keys != NULL;
 	rows = verify_list_stored(index, error);
 	dirs = rows != NULL ? nvr_index_footage_dir_list(index, error) : NULL;

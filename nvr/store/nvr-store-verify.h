@@ -41,8 +41,22 @@ typedef struct {
 	gchar *detail;		 /* nullable */
 } NvrStoreVerifyItem;
 
+/* the segments of one camera deleted by one rule (or by users), with a valid tombstone */
+typedef struct {
+	gchar *camera_uuid;
+	const gchar *rule; /* "age", "budget", "free-space", "user" (or "retention": no rule) */
+	guint segments;
+	guint64 bytes;
+	gint64 start_us;	 /* the earliest start among them */
+	gint64 end_us;		 /* the latest end */
+	gint64 first_deleted_us; /* when the first of them was deleted */
+	gint64 last_deleted_us;
+} NvrStoreVerifyDeletions;
+
 typedef struct {
 	GPtrArray *items; /* NvrStoreVerifyItem, one per file checked and per problem found */
+	GPtrArray *deletions; /* NvrStoreVerifyDeletions: the deleted items summed up, by camera
+			       * (as the index lists them) and rule */
 	guint n_segments;
 	guint n_problems;
 	guint n_deleted; /* gone, excused by a valid signed tombstone */

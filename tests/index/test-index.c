@@ -273,6 +273,7 @@ test_schema_steps_frozen(void)
 		"429f0adee9af5fa4b4e60b0a00f6a6cbbad37a20543d1f3926ff532d51acb9ca",
 		"2acaf7515eeaab75580773b32d6eef6053e3d7c8a32b39768d2b757681e9d859",
 		"2ab0bfdd47fac2971d961aa33bcde65ccd5b3771c4b705c37c9e5deea3dc9469",
+		"aedd47ff135578bd055db317529d4ca7155728e8c4e8eb84960302678d481d69",
 	};
 	guint n = 0;
 	const NvrIndexMigration *m = nvr_index_schema_get_migrations(&n);

@@ -336,6 +336,19 @@ test_budget(Fx *fx, gconstpointer data)
 	v = fx_verify(fx);
 	g_assert_cmpuint(v->n_problems, ==, 0);
 	g_assert_cmpuint(v->n_deleted, ==, 3);
+	/* summed up per camera and rule, for nvrctl verify's one line */
+	g_assert_cmpuint(v->deletions->len, ==, 1);
+	{
+		NvrStoreVerifyDeletions *d = g_ptr_array_index(v->deletions, 0);
+
+		g_assert_cmpstr(d->camera_uuid, ==, fx->uuid[0]);
+		g_assert_cmpstr(d->rule, ==, "budget");
+		g_assert_cmpuint(d->segments, ==, 3);
+		g_assert_cmpuint(d->bytes, ==, 3 * (guint64)seg_len);
+		g_assert_cmpint(d->start_us, ==, T0_US);
+		g_assert_cmpint(d->end_us, ==, T0_US + 3 * MIN_US);
+		g_assert_cmpint(d->first_deleted_us, <=, d->last_deleted_us);
+	}
 	/* a second run finds nothing to do */
 	res = fx_run(fx);
 	g_assert_cmpuint(res.deleted, ==, 0);
@@ -659,6 +672,224 @@ test_tombstone_signature(Fx *fx, gconstpointer data)
 	g_assert_cmpuint(v->n_problems, ==, 2); /* the tombstone, and the successor's chain */
 }
 
+/* ---- pruning old tombstones ---- */
+
+#define DAY_US (G_GINT64_CONSTANT(24) * 3600 * G_USEC_PER_SEC)
+
+static gboolean
+fx_has_tombstone(Fx *fx, gint64 segment_id)
+{
+	g_autoptr(NvrIndexTombstone) t = nvr_index_tombstone_load_by_segment(fx->index,
+									     segment_id, NULL);
+
+	return t != NULL;
+}
+
+static guint
+fx_prune(Fx *fx)
+{
+	g_autoptr(NvrRetention) r = fx_retention(fx);
+	g_autoptr(GError) error = NULL;
+	NvrRetentionResult res = {0};
+
+	g_assert_true(nvr_retention_prune_tombstones(r, &res, &error));
+	g_assert_no_error(error);
+	return res.pruned;
+}
+
+static void
+fx_user_delete(Fx *fx, GPtrArray *rows, guint from, guint to)
+{
+	g_autoptr(NvrRetention) r = fx_retention(fx);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(gint64));
+	NvrRetentionResult res = {0};
+
+	for (guint i = from; i <= to; i++)
+		g_array_append_val(ids, ((NvrIndexSegment *)g_ptr_array_index(rows, i))->id);
+	g_assert_true(nvr_retention_delete(r, (const gint64 *)(gpointer)ids->data, ids->len, &res,
+					   &error));
+	g_assert_no_error(error);
+}
+
+/* keyless and deep verify are both clean, and name @n_deleted deletions */
+static void
+fx_assert_verify_clean(Fx *fx, guint n_deleted)
+{
+	g_autoptr(NvrStoreVerifyReport) v = fx_verify(fx);
+	g_autoptr(NvrStoreVerifyReport) deep = NULL;
+	g_autoptr(GPtrArray) keys = NULL;
+	g_autoptr(GError) error = NULL;
+
+	g_assert_cmpuint(v->n_problems, ==, 0);
+	g_assert_cmpuint(v->n_deleted, ==, n_deleted);
+	keys = nvr_keyring_unlock(fx->keyring, "owner", (const guint8 *)PASS, strlen(PASS),
+				  &error);
+	g_assert_no_error(error);
+	deep = nvr_store_verify(
+		fx->index, nvr_nvre_signing_key_get_public(nvr_keyring_get_device_key(fx->keyring)),
+		keys, &error);
+	g_assert_no_error(error);
+	g_assert_true(deep->deep);
+	g_assert_cmpuint(deep->n_problems, ==, 0);
+	g_assert_cmpuint(deep->n_deleted, ==, n_deleted);
+}
+
+/*
+ * Old tombstones go, except those verify reads: the predecessor of each
+ * stream's oldest remaining segment, the last of a user's hole, one an
+ * open segment links to, and one whose garbage row waits for a reader.
+ */
+static void
+test_prune(Fx *fx, gconstpointer data)
+{
+	g_autoptr(GPtrArray) a = NULL;
+	g_autoptr(GPtrArray) b = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *p9 = NULL;
+	NvrStoreHold *hold;
+	NvrRetentionResult res;
+	gint64 id[10], bid[4];
+
+	for (gint64 m = 0; m < 10; m++)
+		fx_segment(fx, 0, m);
+	for (gint64 m = 0; m < 4; m++)
+		fx_segment(fx, 1, m);
+	fx_begin(fx, 1, 4, SEG_PAYLOAD); /* open: links to camera 1's minute 3 */
+	a = fx_rows(fx, 0);
+	b = fx_rows(fx, 1);
+	for (guint i = 0; i < 10; i++)
+		id[i] = ((NvrIndexSegment *)g_ptr_array_index(a, i))->id;
+	for (guint i = 0; i < 4; i++)
+		bid[i] = ((NvrIndexSegment *)g_ptr_array_index(b, i))->id;
+
+	/* camera 0: a user's hole (minutes 4, 5), the budget takes minutes 0..2, and minute 9
+	 * is deleted while a reader holds it; camera 1: everything finished */
+	fx_user_delete(fx, a, 4, 5);
+	fx_user_delete(fx, b, 0, 3);
+	{
+		g_autoptr(NvrIndexCamera) cam = nvr_index_camera_load(fx->index, fx->cam[0], NULL);
+
+		cam->budget_bytes = ((NvrIndexSegment *)g_ptr_array_index(a, 0))->file_len * 11 / 2;
+		g_assert_true(nvr_index_camera_update(fx->index, cam, &error));
+		g_assert_no_error(error);
+	}
+	res = fx_run(fx);
+	g_assert_cmpuint(res.by_rule[NVR_INDEX_TOMBSTONE_RULE_BUDGET], ==, 3);
+	p9 = fx_path(fx, g_ptr_array_index(a, 9));
+	hold = nvr_store_hold_new(id[9], p9, &error);
+	g_assert_no_error(error);
+	fx_user_delete(fx, a, 9, 9);
+	fx_assert_verify_clean(fx, 9); /* and minute 9 pending */
+
+	/* within the keep period, or without one, nothing goes */
+	fx->policy.tombstone_keep_us = 30 * DAY_US;
+	g_assert_cmpuint(fx_prune(fx), ==, 0);
+	nvr_clock_fake_advance(fx->clock, 31 * DAY_US);
+	fx->policy.tombstone_keep_us = 0;
+	g_assert_cmpuint(fx_prune(fx), ==, 0);
+
+	/* 31 days on: camera 0's minutes 0, 1 and 4 go, and camera 1's 0..2 */
+	fx->policy.tombstone_keep_us = 30 * DAY_US;
+	g_assert_cmpuint(fx_prune(fx), ==, 6);
+	g_assert_true(fx_has_tombstone(fx, id[2]));  /* before the oldest kept (minute 3) */
+	g_assert_true(fx_has_tombstone(fx, id[5]));  /* before minute 6, after the hole */
+	g_assert_true(fx_has_tombstone(fx, id[9]));  /* its garbage row waits for the reader */
+	g_assert_true(fx_has_tombstone(fx, bid[3])); /* the open segment links to it */
+	g_assert_false(fx_has_tombstone(fx, id[0]));
+	g_assert_false(fx_has_tombstone(fx, id[4]));
+	g_assert_false(fx_has_tombstone(fx, bid[2]));
+	fx_assert_verify_clean(fx, 3);
+	g_assert_cmpuint(fx_prune(fx), ==, 0);
+
+	/* the reader lets go: minute 9's deletion completes; its tombstone, old and needed by no
+	 * one (no successor), goes at the next prune. The budget takes minute 3: minute 2's
+	 * tombstone is needed no more, minute 3's is young and needed */
+	nvr_store_hold_release(hold);
+	{
+		g_autoptr(NvrIndexCamera) cam = nvr_index_camera_load(fx->index, fx->cam[0], NULL);
+
+		cam->budget_bytes = ((NvrIndexSegment *)g_ptr_array_index(a, 0))->file_len * 7 / 2;
+		g_assert_true(nvr_index_camera_update(fx->index, cam, &error));
+	}
+	res = fx_run(fx);
+	g_assert_cmpuint(res.completed, ==, 1);
+	g_assert_cmpuint(res.deleted, ==, 1);
+	g_assert_true(fx_gone(fx, id[3]));
+	g_assert_cmpuint(fx_prune(fx), ==, 2);
+	g_assert_false(fx_has_tombstone(fx, id[2]));
+	g_assert_false(fx_has_tombstone(fx, id[9]));
+	g_assert_true(fx_has_tombstone(fx, id[3]));
+	g_assert_true(fx_has_tombstone(fx, id[5]));
+	fx_assert_verify_clean(fx, 3);
+
+	/* the open segment finishes: it still needs camera 1's minute 3 */
+	nvr_store_writer_end_segment(fx->writer, fx->cam[1], NVR_INDEX_STREAM_MAIN,
+				     T0_US + 5 * MIN_US);
+	nvr_store_writer_flush(fx->writer);
+	g_assert_cmpuint(fx_prune(fx), ==, 0);
+	fx_assert_verify_clean(fx, 3);
+}
+
+/* tombstones no row needs, as a year of them would be, made fast (the prune reads no signature) */
+static void
+fx_fake_tombstones(Fx *fx, guint n, gint64 deleted_us, gint64 first_id)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(NvrIndexSegment) seg = nvr_index_segment_new();
+	g_autoptr(GBytes) tag = g_bytes_new_take(g_malloc0(16), 16);
+	g_autoptr(GBytes) sig = g_bytes_new_take(g_malloc0(64), 64);
+
+	seg->camera_id = fx->cam[1];
+	seg->status = NVR_INDEX_SEGMENT_FINALIZED;
+	seg->last_tag = g_bytes_ref(tag);
+	g_assert_true(nvr_index_begin(fx->index, &error));
+	for (guint i = 0; i < n; i++) {
+		g_autoptr(NvrIndexTombstone) t = NULL;
+
+		seg->id = first_id + i;
+		seg->start_us = seg->end_us = T0_US + i;
+		t = nvr_index_tombstone_new_for_segment(seg, NULL, NVR_INDEX_TOMBSTONE_RETENTION,
+							deleted_us + i);
+		t->rule = NVR_INDEX_TOMBSTONE_RULE_AGE;
+		t->signature = g_bytes_ref(sig);
+		g_assert_true(nvr_index_tombstone_insert(fx->index, t, &error));
+		g_assert_no_error(error);
+	}
+	g_assert_true(nvr_index_commit(fx->index, &error));
+}
+
+/* a year's backlog goes in bounded calls; the steady state costs little. Figures to the log */
+static void
+test_prune_rate(Fx *fx, gconstpointer data)
+{
+	const guint n = 50000;
+	gint64 t0, elapsed;
+	guint calls = 0, pruned = 0, got;
+
+	fx->policy.tombstone_keep_us = 30 * DAY_US;
+	fx_fake_tombstones(fx, n, T0_US - 365 * DAY_US, 1000000);
+	fx_fake_tombstones(fx, n, T0_US, 2000000); /* young */
+	nvr_clock_fake_advance(fx->clock, -(31 * DAY_US) + DAY_US); /* keeps the young ones */
+	t0 = g_get_monotonic_time();
+	while ((got = fx_prune(fx)) > 0) {
+		g_assert_cmpuint(got, <=, 16000); /* bounded per call */
+		pruned += got;
+		calls++;
+	}
+	elapsed = g_get_monotonic_time() - t0;
+	g_assert_cmpuint(pruned, ==, n);
+	g_assert_cmpuint(calls, ==, (n + 15999) / 16000);
+	g_test_message("figures: %u old tombstones pruned in %u calls, %.0f ms (%.0f per second)", n,
+		       calls, elapsed / 1000.0, n / (elapsed / 1e6));
+	/* the steady state: a call with nothing due, beside %u young tombstones */
+	t0 = g_get_monotonic_time();
+	for (guint i = 0; i < 100; i++)
+		g_assert_cmpuint(fx_prune(fx), ==, 0);
+	g_test_message("figures: a prune with nothing due beside %u young tombstones: %.3f ms", n,
+		       (g_get_monotonic_time() - t0) / 100 / 1000.0);
+}
+
 /* ---- crash between the steps, then startup completion ---- */
 
 static void
@@ -782,6 +1013,8 @@ main(int argc, char **argv)
 	ADD("/nvr/retention/executor/crash-after-sync", test_crash_after_step,
 	    GINT_TO_POINTER(NVR_RETENTION_STEP_SYNC));
 	ADD("/nvr/retention/executor/runner", test_runner, NULL);
+	ADD("/nvr/retention/executor/prune", test_prune, NULL);
+	ADD("/nvr/retention/executor/prune-rate", test_prune_rate, NULL);
 #undef ADD
 	return g_test_run();
 }
