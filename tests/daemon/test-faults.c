@@ -450,6 +450,7 @@ test_faults_jump(void)
 	g_autoptr(JsonObject) fwd = NULL;
 	g_autoptr(JsonObject) back = NULL;
 	g_autoptr(JsonObject) result = NULL;
+	g_autoptr(JsonObject) probe = NULL;
 	g_autoptr(GArray) segs = NULL;
 	g_autofree gchar *path = NULL;
 	const NvrTestSegment *a, *z;
@@ -485,7 +486,10 @@ test_faults_jump(void)
 	result = nvr_test_nvrd_export(fx, "c1", a->start_us, z->end_us, path);
 	g_assert_cmpint(json_object_get_int_member(result, "frames"), ==, frames);
 	faults_assert_export_times(path, frames, max_gap, z->end_us - a->start_us);
-	g_autoptr(JsonObject) probe = faults_probe(path);
+	/* and every frame decodes */
+	probe = faults_probe(path);
+	g_assert_cmpint(g_ascii_strtoll(json_object_get_string_member(probe, "nb_read_frames"), NULL, 10),
+			==, frames);
 	nvr_test_watchdog_stop();
 }
 
