@@ -358,6 +358,48 @@ nvr_test_nvrd_column(sqlite3_stmt *stmt, gint i)
 	return sqlite3_column_type(stmt, i) == SQLITE_NULL ? 0 : sqlite3_column_int64(stmt, i);
 }
 
+typedef void (*NvrTestRowFunc)(sqlite3_stmt *stmt, GArray *rows);
+
+/* every row of @sql with ?1 = @camera, each appended to an array by @func */
+static GArray *
+nvr_test_nvrd_collect(NvrTestNvrd *fx, const gchar *sql, const gchar *camera, guint element_size,
+		      NvrTestRowFunc func)
+{
+	sqlite3 *db = nvr_test_nvrd_open_index(fx);
+	g_autoptr(sqlite3_stmt) stmt = NULL;
+	GArray *rows = g_array_new(FALSE, TRUE, element_size);
+	gint rc;
+
+	g_assert_cmpint(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+	sqlite3_bind_text(stmt, 1, camera, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		func(stmt, rows);
+	g_assert_cmpint(rc, ==, SQLITE_DONE);
+	g_clear_pointer(&stmt, sqlite3_finalize);
+	sqlite3_close(db);
+	return rows;
+}
+
+static void
+nvr_test_nvrd_segment_row(sqlite3_stmt *stmt, GArray *rows)
+{
+	NvrTestSegment s = {0};
+
+	s.id = nvr_test_nvrd_column(stmt, 0);
+	s.run_id = nvr_test_nvrd_column(stmt, 1);
+	g_strlcpy(s.status, (const gchar *)sqlite3_column_text(stmt, 2), sizeof(s.status));
+	s.start_us = nvr_test_nvrd_column(stmt, 3);
+	s.end_us = nvr_test_nvrd_column(stmt, 4);
+	s.frames = nvr_test_nvrd_column(stmt, 5);
+	s.media_start = nvr_test_nvrd_column(stmt, 6);
+	s.media_duration = nvr_test_nvrd_column(stmt, 7);
+	s.file_len = nvr_test_nvrd_column(stmt, 8);
+	s.header_len = nvr_test_nvrd_column(stmt, 9);
+	s.width = nvr_test_nvrd_column(stmt, 10);
+	s.height = nvr_test_nvrd_column(stmt, 11);
+	g_array_append_val(rows, s);
+}
+
 /**
  * nvr_test_nvrd_segments:
  *
@@ -367,75 +409,39 @@ nvr_test_nvrd_column(sqlite3_stmt *stmt, gint i)
 GArray *
 nvr_test_nvrd_segments(NvrTestNvrd *fx, const gchar *camera)
 {
-	sqlite3 *db = nvr_test_nvrd_open_index(fx);
-	g_autoptr(sqlite3_stmt) stmt = NULL;
-	GArray *segs = g_array_new(FALSE, TRUE, sizeof(NvrTestSegment));
-	gint rc;
+	return nvr_test_nvrd_collect(fx,
+				     "SELECT s.id, s.run_id, s.status, s.start_us, s.end_us, s.frames, "
+				     "s.media_start, s.media_duration, s.file_len, s.header_len, "
+				     "c.width, c.height FROM segments s JOIN cameras k ON k.id = s.camera_id "
+				     "LEFT JOIN codec_configs c ON c.id = s.codec_config_id "
+				     "WHERE k.name = ?1 AND s.stream = 0 AND s.status != 'garbage' "
+				     "ORDER BY s.start_us, s.id",
+				     camera, sizeof(NvrTestSegment), nvr_test_nvrd_segment_row);
+}
 
-	g_assert_cmpint(sqlite3_prepare_v2(db,
-					   "SELECT s.id, s.run_id, s.status, s.start_us, s.end_us, s.frames, "
-					   "s.media_start, s.media_duration, s.file_len, s.header_len, "
-					   "c.width, c.height FROM segments s JOIN cameras k ON k.id = s.camera_id "
-					   "LEFT JOIN codec_configs c ON c.id = s.codec_config_id "
-					   "WHERE k.name = ?1 AND s.stream = 0 AND s.status != 'garbage' "
-					   "ORDER BY s.start_us, s.id",
-					   -1, &stmt, NULL),
-			==, SQLITE_OK);
-	sqlite3_bind_text(stmt, 1, camera, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		NvrTestSegment s = {0};
+static void
+nvr_test_nvrd_run_row(sqlite3_stmt *stmt, GArray *rows)
+{
+	NvrTestRun r = {0};
+	const guchar *reason = sqlite3_column_text(stmt, 3);
 
-		s.id = nvr_test_nvrd_column(stmt, 0);
-		s.run_id = nvr_test_nvrd_column(stmt, 1);
-		g_strlcpy(s.status, (const gchar *)sqlite3_column_text(stmt, 2), sizeof(s.status));
-		s.start_us = nvr_test_nvrd_column(stmt, 3);
-		s.end_us = nvr_test_nvrd_column(stmt, 4);
-		s.frames = nvr_test_nvrd_column(stmt, 5);
-		s.media_start = nvr_test_nvrd_column(stmt, 6);
-		s.media_duration = nvr_test_nvrd_column(stmt, 7);
-		s.file_len = nvr_test_nvrd_column(stmt, 8);
-		s.header_len = nvr_test_nvrd_column(stmt, 9);
-		s.width = nvr_test_nvrd_column(stmt, 10);
-		s.height = nvr_test_nvrd_column(stmt, 11);
-		g_array_append_val(segs, s);
-	}
-	g_assert_cmpint(rc, ==, SQLITE_DONE);
-	g_clear_pointer(&stmt, sqlite3_finalize);
-	sqlite3_close(db);
-	return segs;
+	r.id = nvr_test_nvrd_column(stmt, 0);
+	r.start_us = nvr_test_nvrd_column(stmt, 1);
+	r.end_us = nvr_test_nvrd_column(stmt, 2);
+	if (reason != NULL)
+		g_strlcpy(r.end_reason, (const gchar *)reason, sizeof(r.end_reason));
+	g_array_append_val(rows, r);
 }
 
 /* Returns: (transfer full) (element-type NvrTestRun): the main-stream runs of @camera, by id */
 GArray *
 nvr_test_nvrd_runs(NvrTestNvrd *fx, const gchar *camera)
 {
-	sqlite3 *db = nvr_test_nvrd_open_index(fx);
-	g_autoptr(sqlite3_stmt) stmt = NULL;
-	GArray *runs = g_array_new(FALSE, TRUE, sizeof(NvrTestRun));
-	gint rc;
-
-	g_assert_cmpint(sqlite3_prepare_v2(db,
-					   "SELECT r.id, r.start_us, r.end_us, r.end_reason FROM runs r "
-					   "JOIN cameras k ON k.id = r.camera_id "
-					   "WHERE k.name = ?1 AND r.stream = 0 ORDER BY r.id",
-					   -1, &stmt, NULL),
-			==, SQLITE_OK);
-	sqlite3_bind_text(stmt, 1, camera, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		NvrTestRun r = {0};
-		const guchar *reason = sqlite3_column_text(stmt, 3);
-
-		r.id = nvr_test_nvrd_column(stmt, 0);
-		r.start_us = nvr_test_nvrd_column(stmt, 1);
-		r.end_us = nvr_test_nvrd_column(stmt, 2);
-		if (reason != NULL)
-			g_strlcpy(r.end_reason, (const gchar *)reason, sizeof(r.end_reason));
-		g_array_append_val(runs, r);
-	}
-	g_assert_cmpint(rc, ==, SQLITE_DONE);
-	g_clear_pointer(&stmt, sqlite3_finalize);
-	sqlite3_close(db);
-	return runs;
+	return nvr_test_nvrd_collect(fx,
+				     "SELECT r.id, r.start_us, r.end_us, r.end_reason FROM runs r "
+				     "JOIN cameras k ON k.id = r.camera_id "
+				     "WHERE k.name = ?1 AND r.stream = 0 ORDER BY r.id",
+				     camera, sizeof(NvrTestRun), nvr_test_nvrd_run_row);
 }
 
 /* Returns: the first column of the first row of @sql with ?1 = @arg1 and
