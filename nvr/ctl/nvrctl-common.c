@@ -41,6 +41,50 @@ nvrctl_parse_options(gint *argc, gchar ***argv, const GOptionEntry *entries, con
 	return g_option_context_parse(ctx, argc, argv, error);
 }
 
+/* ISO 8601 with a zone ("2026-11-28T14:00:00Z") or Unix seconds */
+gboolean
+nvrctl_parse_time(const gchar *text, gint64 *us, GError **error)
+{
+	g_autoptr(GDateTime) dt = NULL;
+	gint64 secs = 0;
+
+	if (text == NULL) {
+		g_set_error_literal(error, NVR_ERROR, NVR_ERROR_INVALID_ARGUMENT, "a time is missing");
+		return FALSE;
+	}
+	if (g_ascii_string_to_signed(text, 10, 0, G_MAXINT64 / G_USEC_PER_SEC, &secs, NULL)) {
+		*us = secs * G_USEC_PER_SEC;
+		return TRUE;
+	}
+	dt = g_date_time_new_from_iso8601(text, NULL);
+	if (dt == NULL) {
+		g_set_error(error, NVR_ERROR, NVR_ERROR_INVALID_ARGUMENT,
+			    "'%s': expected ISO 8601 with a zone (2026-11-28T14:00:00Z) or Unix seconds", text);
+		return FALSE;
+	}
+	*us = g_date_time_to_unix(dt) * G_USEC_PER_SEC + g_date_time_get_microsecond(dt);
+	return TRUE;
+}
+
+gchar *
+nvrctl_format_time(gint64 us)
+{
+	g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(us / G_USEC_PER_SEC);
+
+	return dt != NULL ? g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ") : g_strdup("?");
+}
+
+/* "804.4 kB", with a plain space (GLib puts a no-break space there) */
+gchar *
+nvrctl_format_size(guint64 bytes)
+{
+	g_autofree gchar *text = g_format_size(bytes);
+	GString *s = g_string_new(text);
+
+	g_string_replace(s, "\u00a0", " ", 0);
+	return g_string_free(s, FALSE);
+}
+
 /* the index of @state_dir, created (and the dir too, 0700) on first use */
 NvrIndex *
 nvrctl_open_index(const gchar *state_dir, GError **error)

@@ -19,6 +19,14 @@ nvrctl_fail(gboolean json, const GError *error, gint status);
 gboolean
 nvrctl_parse_options(gint *argc, gchar ***argv, const GOptionEntry *entries, const gchar *usage,
 		     GError **error);
+/* ISO 8601 with a zone ("2026-11-28T14:00:00Z") or Unix seconds */
+gboolean
+nvrctl_parse_time(const gchar *text, gint64 *us, GError **error);
+/* "2026-11-28T14:00:00Z" */
+gchar *
+nvrctl_format_time(gint64 us);
+gchar *
+nvrctl_format_size(guint64 bytes);
 NvrIndex *
 nvrctl_open_index(const gchar *state_dir, GError **error);
 gchar *

@@ -16,39 +16,6 @@
 #include "store/nvr-store-export.h"
 #include "store/nvr-store-verify.h"
 
-/* ISO 8601 with a zone ("2026-11-28T14:00:00Z") or Unix seconds */
-static gboolean
-nvrctl_parse_time(const gchar *text, gint64 *us, GError **error)
-{
-	g_autoptr(GDateTime) dt = NULL;
-	gint64 secs = 0;
-
-	if (text == NULL) {
-		g_set_error_literal(error, NVR_ERROR, NVR_ERROR_INVALID_ARGUMENT, "a time is missing");
-		return FALSE;
-	}
-	if (g_ascii_string_to_signed(text, 10, 0, G_MAXINT64 / G_USEC_PER_SEC, &secs, NULL)) {
-		*us = secs * G_USEC_PER_SEC;
-		return TRUE;
-	}
-	dt = g_date_time_new_from_iso8601(text, NULL);
-	if (dt == NULL) {
-		g_set_error(error, NVR_ERROR, NVR_ERROR_INVALID_ARGUMENT,
-			    "'%s': expected ISO 8601 with a zone (2026-11-28T14:00:00Z) or Unix seconds", text);
-		return FALSE;
-	}
-	*us = g_date_time_to_unix(dt) * G_USEC_PER_SEC + g_date_time_get_microsecond(dt);
-	return TRUE;
-}
-
-static gchar *
-nvrctl_format_time(gint64 us)
-{
-	g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(us / G_USEC_PER_SEC);
-
-	return dt != NULL ? g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ") : g_strdup("?");
-}
-
 static NvrIndexCamera *
 nvrctl_store_camera(NvrIndex *index, const gchar *name, GError **error)
 {
@@ -94,7 +61,7 @@ nvrctl_store_print_deletions(NvrIndex *index, NvrStoreVerifyReport *report)
 	for (guint i = 0; i < report->deletions->len; i++) {
 		NvrStoreVerifyDeletions *d = g_ptr_array_index(report->deletions, i);
 		const gchar *name = g_hash_table_lookup(names, d->camera_uuid);
-		g_autofree gchar *size = g_format_size(d->bytes);
+		g_autofree gchar *size = nvrctl_format_size(d->bytes);
 		g_autofree gchar *from = nvrctl_format_time(d->start_us);
 		g_autofree gchar *to = nvrctl_format_time(d->end_us);
 		g_autofree gchar *last = nvrctl_format_time(d->last_deleted_us);

@@ -14,6 +14,7 @@
 
 #include "core/nvr-log.h"
 #include "nvrctl-camera.h"
+#include "nvrctl-delete.h"
 #include "nvrctl-store.h"
 #include "nvrctl-users.h"
 #ifdef NVRCTL_HAVE_KEYS
@@ -48,6 +49,7 @@ static const NvrctlCommand nvrctl_commands[] = {
 					"  camera list | camera remove NAME"},
     {"recordings", nvrctl_store_run, TRUE, "recordings NAME [--start T] [--end T]"},
     {"export", nvrctl_store_run, TRUE, "export NAME --start T --end T -o OUT.mp4 --passphrase-file F"},
+    {"delete", nvrctl_delete_run, TRUE, "delete NAME --start T --end T"},
     {"verify", nvrctl_store_run, TRUE, "verify [--deep --passphrase-file F] [--verbose]"},
 #ifdef NVRCTL_HAVE_VENDOR
     {"identify", nvrctl_vendor_run, FALSE, "identify HOST[:HTTP_PORT] [--rtsp-port P] [--user U --password-file F]"},

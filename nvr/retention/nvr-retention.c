@@ -190,16 +190,38 @@ ret_stopped(NvrRetention *self, NvrRetentionStep step, GError **error)
 	return TRUE;
 }
 
+/*
+ * Inside MARK's transaction, which holds the write lock: a row another
+ * process began deleting since it was loaded (nvrctl delete beside nvrd's
+ * retention) is that process's to finish, and its tombstone is written.
+ */
+static void
+ret_drop_taken(NvrRetention *self, GPtrArray *victims, NvrRetentionResult *result)
+{
+	for (guint i = victims->len; i > 0; i--) {
+		RetVictim *v = g_ptr_array_index(victims, i - 1);
+		g_autoptr(NvrIndexSegment) now = nvr_index_segment_load(self->index, v->row->id,
+									NULL);
+
+		if (now != NULL && (now->status == NVR_INDEX_SEGMENT_FINALIZED ||
+				    now->status == NVR_INDEX_SEGMENT_INTERRUPTED))
+			continue;
+		g_ptr_array_remove_index(victims, i - 1);
+		result->gone++;
+	}
+}
+
 /* MARK: garbage and signed tombstones, all in one transaction */
 static gboolean
-ret_mark(NvrRetention *self, GPtrArray *victims, GError **error)
+ret_mark(NvrRetention *self, GPtrArray *victims, NvrRetentionResult *result, GError **error)
 {
 	g_autoptr(GArray) ids = g_array_sized_new(FALSE, FALSE, sizeof(gint64), victims->len);
 
-	for (guint i = 0; i < victims->len; i++)
-		g_array_append_val(ids, ((RetVictim *)g_ptr_array_index(victims, i))->row->id);
 	if (!nvr_index_begin(self->index, error))
 		return FALSE;
+	ret_drop_taken(self, victims, result);
+	for (guint i = 0; i < victims->len; i++)
+		g_array_append_val(ids, ((RetVictim *)g_ptr_array_index(victims, i))->row->id);
 	if (!nvr_index_segment_mark_garbage(self->index, (const gint64 *)(gpointer)ids->data,
 					    ids->len, error))
 		goto fail;
@@ -333,17 +355,26 @@ ret_link(NvrRetention *self, const NvrIndexSegment *row, const gchar *path)
 	return g_bytes_new(link, sizeof(link));
 }
 
-/* loads, links and signs; %NULL (and no error) when the row is no longer stored */
+/*
+ * Loads, links and signs. %NULL without an error when the row is no longer
+ * stored: gone, or garbage (someone else is deleting it).
+ */
 static RetVictim *
 ret_victim_new(NvrRetention *self, gint64 id, NvrIndexTombstoneReason reason,
 	       NvrIndexTombstoneRule rule, GError **error)
 {
-	g_autoptr(NvrIndexSegment) row = nvr_index_segment_load(self->index, id, error);
+	g_autoptr(GError) local = NULL;
+	g_autoptr(NvrIndexSegment) row = nvr_index_segment_load(self->index, id, &local);
 	g_autoptr(NvrIndexCamera) camera = NULL;
 	g_autoptr(GBytes) link = NULL;
 	RetVictim *v;
 
-	if (row == NULL)
+	if (row == NULL) {
+		if (!g_error_matches(local, NVR_ERROR, NVR_ERROR_NOT_FOUND))
+			g_propagate_error(error, g_steal_pointer(&local));
+		return NULL;
+	}
+	if (row->status == NVR_INDEX_SEGMENT_GARBAGE)
 		return NULL;
 	if (row->status != NVR_INDEX_SEGMENT_FINALIZED &&
 	    row->status != NVR_INDEX_SEGMENT_INTERRUPTED) {
@@ -379,7 +410,7 @@ ret_delete_victims(NvrRetention *self, GPtrArray *victims, NvrRetentionResult *r
 {
 	if (victims->len == 0)
 		return TRUE;
-	if (!ret_mark(self, victims, error)) {
+	if (!ret_mark(self, victims, result, error)) {
 		g_prefix_error(error, "marking %u segments garbage: ", victims->len);
 		return FALSE;
 	}
@@ -404,14 +435,68 @@ nvr_retention_delete(NvrRetention *self, const gint64 *segment_ids, guint n_ids,
 		return FALSE;
 	}
 	for (guint i = 0; i < n_ids; i++) {
+		g_autoptr(GError) local = NULL;
 		RetVictim *v = ret_victim_new(self, segment_ids[i], NVR_INDEX_TOMBSTONE_USER,
-					      NVR_INDEX_TOMBSTONE_RULE_NONE, error);
+					      NVR_INDEX_TOMBSTONE_RULE_NONE, &local);
 
-		if (v == NULL)
+		if (local != NULL) {
+			g_propagate_error(error, g_steal_pointer(&local));
 			return FALSE;
+		}
+		if (v == NULL) {
+			result->gone++;
+			continue;
+		}
 		g_ptr_array_add(victims, v);
 	}
 	return ret_delete_victims(self, victims, result, error);
+}
+
+/* whole, finished, and inside: a segment straddling a boundary is not the user's to cut */
+static gboolean
+ret_inside(const NvrIndexSegment *s, gint64 start_us, gint64 end_us)
+{
+	return (s->status == NVR_INDEX_SEGMENT_FINALIZED ||
+		s->status == NVR_INDEX_SEGMENT_INTERRUPTED) &&
+	       s->start_us >= start_us && s->end_us <= end_us;
+}
+
+gboolean
+nvr_retention_delete_span(NvrRetention *self, gint64 camera_id, gint64 start_us, gint64 end_us,
+			  NvrRetentionResult *result, GPtrArray **kept, GError **error)
+{
+	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)nvr_index_segment_free);
+	g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(gint64));
+	const NvrIndexStream streams[] = {NVR_INDEX_STREAM_MAIN, NVR_INDEX_STREAM_SUB};
+
+	g_return_val_if_fail(self != NULL && result != NULL, FALSE);
+
+	for (guint i = 0; i < G_N_ELEMENTS(streams); i++) {
+		g_autoptr(GPtrArray) rows = nvr_index_segment_list_span(self->index, camera_id,
+									streams[i], start_us,
+									end_us, error);
+
+		if (rows == NULL)
+			return FALSE;
+		for (guint j = 0; j < rows->len; j++) {
+			NvrIndexSegment *s = g_ptr_array_index(rows, j);
+
+			if (ret_inside(s, start_us, end_us))
+				g_array_append_val(ids, s->id);
+			else
+				g_ptr_array_add(out, g_steal_pointer(&g_ptr_array_index(rows, j)));
+		}
+	}
+	/* batches bound each MARK transaction, which holds the write lock nvrd's writer needs */
+	for (guint i = 0; i < ids->len; i += NVR_RETENTION_BATCH) {
+		if (!nvr_retention_delete(self, &g_array_index(ids, gint64, i),
+					  MIN(NVR_RETENTION_BATCH, ids->len - i), result, error))
+			return FALSE;
+	}
+	if (kept != NULL)
+		*kept = g_steal_pointer(&out);
+	return TRUE;
 }
 
 gboolean
@@ -707,7 +792,8 @@ ret_pass(NvrRetention *self, NvrRetentionResult *result, gboolean *progress, GEr
 				   ret_rule_of(a->reason), &local);
 		if (v == NULL) {
 			/* the writer or a user changed it meanwhile: the next pass sees */
-			g_debug("segment %" G_GINT64_FORMAT ": %s", a->segment_id, local->message);
+			g_debug("segment %" G_GINT64_FORMAT ": %s", a->segment_id,
+				local != NULL ? local->message : "no longer stored");
 			continue;
 		}
 		g_ptr_array_add(victims, v);

@@ -60,6 +60,8 @@ typedef struct {
 	guint64 inflight_bytes; /* open segments will still write about this much */
 	guint passes;		/* plans made */
 	guint pruned;		/* old tombstones pruned */
+	guint gone;		/* no longer stored when their turn came: another process
+				 * (nvrd's retention, nvrctl delete) deleted them first */
 } NvrRetentionResult;
 
 typedef struct _NvrRetention NvrRetention;
@@ -91,10 +93,27 @@ nvr_retention_complete(NvrRetention *self, NvrRetentionResult *result, GError **
 gboolean
 nvr_retention_run(NvrRetention *self, NvrRetentionResult *result, GError **error)
     G_GNUC_WARN_UNUSED_RESULT;
-/* a user's deletion of finished segments, by the same protocol (tombstone reason user) */
+/*
+ * A user's deletion of finished segments, by the same protocol (tombstone
+ * reason user). A segment a reader holds is marked and tombstoned at once
+ * (playback no longer lists it) and counted pending: its file goes when
+ * the reader lets go (the next nvr_retention_complete(), which nvrd's
+ * runner does every run). Segments no longer stored are counted gone; one
+ * still recording is an error (NVR_ERROR_BUSY), and nothing is deleted.
+ */
 gboolean
 nvr_retention_delete(NvrRetention *self, const gint64 *segment_ids, guint n_ids,
 		     NvrRetentionResult *result, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+/*
+ * A user's deletion of a span: every finished segment of @camera_id (main
+ * and sub stream) that lies wholly inside [@start_us, @end_us], in batches.
+ * Segments that overlap the span but straddle a boundary, or are still
+ * recording, are kept and returned in @kept (element-type NvrIndexSegment).
+ */
+gboolean
+nvr_retention_delete_span(NvrRetention *self, gint64 camera_id, gint64 start_us, gint64 end_us,
+			  NvrRetentionResult *result, GPtrArray **kept, GError **error)
+    G_GNUC_WARN_UNUSED_RESULT;
 
 /*
  * Deletes tombstones older than the policy's tombstone_keep_us, except

@@ -151,16 +151,17 @@ fx_teardown(Fx *fx, gconstpointer data)
 	g_free(fx->uuid[1]);
 }
 
-/* one segment of camera @c starting at minute @minute: an init segment and one fragment */
+/* one segment of camera @c's @stream starting at minute @minute: an init segment and one
+ * fragment */
 static void
-fx_begin(Fx *fx, guint c, gint64 minute, gsize payload)
+fx_begin_stream(Fx *fx, guint c, NvrIndexStream stream, gint64 minute, gsize payload)
 {
 	g_autoptr(GBytes) init = g_bytes_new_take(g_malloc0(600), 600);
 	g_autoptr(GBytes) frag = g_bytes_new_take(g_malloc0(payload), payload);
 	NvrStoreSegmentParams p = {
 		.camera_id = fx->cam[c],
 		.camera_uuid = fx->uuid[c],
-		.stream = NVR_INDEX_STREAM_MAIN,
+		.stream = stream,
 		.run_id = fx->run[c],
 		.start_us = T0_US + minute * MIN_US,
 		.media_start = minute * 60 * 90000,
@@ -177,7 +178,13 @@ fx_begin(Fx *fx, guint c, gint64 minute, gsize payload)
 				     .length = payload};
 
 	nvr_store_writer_begin_segment(fx->writer, &p);
-	nvr_store_writer_append(fx->writer, fx->cam[c], NVR_INDEX_STREAM_MAIN, frag, &info);
+	nvr_store_writer_append(fx->writer, fx->cam[c], stream, frag, &info);
+}
+
+static void
+fx_begin(Fx *fx, guint c, gint64 minute, gsize payload)
+{
+	fx_begin_stream(fx, c, NVR_INDEX_STREAM_MAIN, minute, payload);
 }
 
 static void
@@ -735,6 +742,120 @@ fx_assert_verify_clean(Fx *fx, guint n_deleted)
 	g_assert_cmpuint(deep->n_deleted, ==, n_deleted);
 }
 
+/* ---- a user's deletion of a span ---- */
+
+static gint64
+fx_id_at(Fx *fx, guint c, NvrIndexStream stream, gint64 minute)
+{
+	g_autoptr(GPtrArray) rows = nvr_index_segment_list_span(
+		fx->index, fx->cam[c], stream, T0_US + minute * MIN_US, T0_US + minute * MIN_US + 1,
+		NULL);
+
+	g_assert_cmpuint(rows->len, ==, 1);
+	return ((NvrIndexSegment *)g_ptr_array_index(rows, 0))->id;
+}
+
+/*
+ * Whole finished segments inside the span go, of both streams; one that
+ * straddles a boundary stays, as does the open one; a held one is marked
+ * now and goes when released; one already gone is counted, not an error.
+ */
+static void
+test_delete_span(Fx *fx, gconstpointer data)
+{
+	g_autoptr(NvrRetention) r = NULL;
+	g_autoptr(GPtrArray) kept = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(NvrIndexSegment) held_row = NULL;
+	g_autofree gchar *held_path = NULL;
+	NvrRetentionResult res = {0};
+	NvrStoreHold *hold;
+	gint64 main_id[11], sub4, other4;
+
+	for (gint64 m = 0; m < 10; m++)
+		fx_segment(fx, 0, m);
+	fx_segment(fx, 1, 4);
+	fx_begin_stream(fx, 0, NVR_INDEX_STREAM_SUB, 4, SEG_PAYLOAD);
+	nvr_store_writer_end_segment(fx->writer, fx->cam[0], NVR_INDEX_STREAM_SUB,
+				     T0_US + 5 * MIN_US);
+	fx_begin(fx, 0, 10, SEG_PAYLOAD); /* open */
+	nvr_store_writer_flush(fx->writer);
+	for (gint64 m = 0; m < 11; m++)
+		main_id[m] = fx_id_at(fx, 0, NVR_INDEX_STREAM_MAIN, m);
+	sub4 = fx_id_at(fx, 0, NVR_INDEX_STREAM_SUB, 4);
+	other4 = fx_id_at(fx, 1, NVR_INDEX_STREAM_MAIN, 4);
+	held_row = nvr_index_segment_load(fx->index, main_id[5], NULL);
+	held_path = fx_path(fx, held_row);
+	hold = nvr_store_hold_new(main_id[5], held_path, &error);
+	g_assert_no_error(error);
+
+	/* minutes 2.5 .. 7.5: 3..6 and the sub stream's 4 go; 2 and 7 straddle */
+	r = fx_retention(fx);
+	g_assert_true(nvr_retention_delete_span(r, fx->cam[0], T0_US + 5 * MIN_US / 2,
+						T0_US + 15 * MIN_US / 2, &res, &kept, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(res.deleted, ==, 4);
+	g_assert_cmpuint(res.pending, ==, 1);
+	g_assert_cmpuint(res.gone, ==, 0);
+	g_assert_cmpuint(kept->len, ==, 2);
+	g_assert_cmpint(((NvrIndexSegment *)g_ptr_array_index(kept, 0))->id, ==, main_id[2]);
+	g_assert_cmpint(((NvrIndexSegment *)g_ptr_array_index(kept, 1))->id, ==, main_id[7]);
+	for (gint64 m = 3; m <= 6; m++) {
+		g_autoptr(NvrIndexTombstone) t = nvr_index_tombstone_load_by_segment(
+			fx->index, main_id[m], NULL);
+
+		g_assert_nonnull(t);
+		g_assert_cmpint(t->reason, ==, NVR_INDEX_TOMBSTONE_USER);
+		g_assert_cmpint(t->rule, ==, NVR_INDEX_TOMBSTONE_RULE_NONE);
+		g_assert_true(m == 5 || fx_gone(fx, main_id[m]));
+	}
+	g_assert_true(fx_gone(fx, sub4));
+	g_assert_false(fx_gone(fx, other4));
+	g_assert_true(g_file_test(held_path, G_FILE_TEST_EXISTS));
+	g_assert_false(fx_gone(fx, main_id[2]) || fx_gone(fx, main_id[7]));
+	fx_assert_verify_clean(fx, 4); /* and minute 5 pending */
+
+	/* the reader lets go: the next completion removes it */
+	nvr_store_hold_release(hold);
+	memset(&res, 0, sizeof(res));
+	g_assert_true(nvr_retention_complete(r, &res, &error));
+	g_assert_cmpuint(res.completed, ==, 1);
+	g_assert_false(g_file_test(held_path, G_FILE_TEST_EXISTS));
+	fx_assert_verify_clean(fx, 5);
+
+	/* over the open segment: minute 9 goes, 8 straddles, the open one stays */
+	g_clear_pointer(&kept, g_ptr_array_unref);
+	memset(&res, 0, sizeof(res));
+	g_assert_true(nvr_retention_delete_span(r, fx->cam[0], T0_US + 17 * MIN_US / 2,
+						T0_US + 12 * MIN_US, &res, &kept, &error));
+	g_assert_cmpuint(res.deleted, ==, 1);
+	g_assert_cmpuint(kept->len, ==, 2);
+	g_assert_cmpint(((NvrIndexSegment *)g_ptr_array_index(kept, 1))->id, ==, main_id[10]);
+	g_assert_cmpint(((NvrIndexSegment *)g_ptr_array_index(kept, 1))->status, ==,
+			NVR_INDEX_SEGMENT_RECORDING);
+	/* the open segment finishes, linked to the deleted minute 9: its tombstone vouches */
+	nvr_store_writer_end_segment(fx->writer, fx->cam[0], NVR_INDEX_STREAM_MAIN,
+				     T0_US + 11 * MIN_US);
+	nvr_store_writer_flush(fx->writer);
+	fx_assert_verify_clean(fx, 6);
+
+	/* a segment someone else deleted first is counted, and an open one refused whole */
+	memset(&res, 0, sizeof(res));
+	g_assert_true(nvr_retention_delete(r, &main_id[9], 1, &res, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(res.gone, ==, 1);
+	g_assert_cmpuint(res.deleted, ==, 0);
+	fx_begin(fx, 0, 11, SEG_PAYLOAD);
+	nvr_store_writer_flush(fx->writer);
+	{
+		gint64 ids[2] = {main_id[8], fx_id_at(fx, 0, NVR_INDEX_STREAM_MAIN, 11)};
+
+		g_assert_false(nvr_retention_delete(r, ids, 2, &res, &error));
+		g_assert_error(error, NVR_ERROR, NVR_ERROR_BUSY);
+		g_assert_false(fx_gone(fx, main_id[8]));
+	}
+}
+
 /*
  * Old tombstones go, except those verify reads: the predecessor of each
  * stream's oldest remaining segment, the last of a user's hole, one an
@@ -1013,6 +1134,7 @@ main(int argc, char **argv)
 	ADD("/nvr/retention/executor/crash-after-sync", test_crash_after_step,
 	    GINT_TO_POINTER(NVR_RETENTION_STEP_SYNC));
 	ADD("/nvr/retention/executor/runner", test_runner, NULL);
+	ADD("/nvr/retention/executor/delete-span", test_delete_span, NULL);
 	ADD("/nvr/retention/executor/prune", test_prune, NULL);
 	ADD("/nvr/retention/executor/prune-rate", test_prune_rate, NULL);
 #undef ADD
