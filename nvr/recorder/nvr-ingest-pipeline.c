@@ -319,6 +319,11 @@ nvr_ingest_pipeline_configure_rtspsrc(NvrIngestPipeline *self, const NvrIngestPi
 		     "buffer-mode", 0,
 		     "do-retransmission", FALSE,
 		     "latency", 500, /* ms of reordering over UDP, not the default 2 s */
+		     /* as nvrrtspsrc's "timeout" (10 s), not rtspsrc's 20 s; rtspsrc's is
+		      * per read, so the frame watchdog remains the bound of a trickling camera */
+		     "tcp-timeout", (guint64)10 * G_USEC_PER_SEC,
+		     /* no UDP packet for 5 s: an error (TCP is not in @protocols), and a reconnect */
+		     "timeout", (guint64)5 * G_USEC_PER_SEC,
 		     NULL);
 }
 

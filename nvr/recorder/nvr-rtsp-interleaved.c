@@ -118,6 +118,8 @@ nvr_rtsp_next_message(const guint8 *data, gsize size, NvrRtspItem *item, GError 
 	}
 	item->kind = NVR_RTSP_ITEM_MESSAGE;
 	item->size = header_len + body_len;
+	item->offset = header_len;
+	item->length = body_len;
 	return TRUE;
 }
 

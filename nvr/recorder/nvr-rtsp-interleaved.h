@@ -29,8 +29,8 @@ typedef struct {
 	NvrRtspItemKind kind;
 	gsize size;	    /* bytes the item takes, header included */
 	guint8 channel;	    /* DATA */
-	gsize offset;	    /* DATA: of the payload */
-	gsize length;	    /* DATA: of the payload */
+	gsize offset;	    /* DATA: of the payload; MESSAGE: of the body (the header's size) */
+	gsize length;	    /* DATA: of the payload; MESSAGE: of the body */
 	guint status;	    /* MESSAGE: the status code of a response; 0 for a request */
 } NvrRtspItem;
 

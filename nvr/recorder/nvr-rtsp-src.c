@@ -12,6 +12,16 @@
  * marked so; the state change only cancels (self->cancellable and the
  * connection's own) and joins the task before it touches them.
  *
+ * Replies: GstRTSPConnection sends the requests (CSeq, auth), but the
+ * replies are read here, with the splitter of the stream. Its reader has
+ * a timeout per read, so a camera that trickled a byte at a time held it
+ * for ever, a Content-Length of gigabytes was waited for, and once a reply
+ * had begun a flush no longer ended the read. Here one deadline (the
+ * "timeout" property) bounds each request and its reply together, every
+ * wait polls the cancellable too, and a header or body over
+ * NVR_RTSP_MAX_HEADER/BODY is an error at once. The Session id is ours
+ * to send, since the connection never sees a reply.
+ *
  * Time: each stream's RTP timestamps are extended by signed 32-bit steps,
  * so a camera that steps back stays readable; PTS = origin + ticks since
  * the stream's RTP-Info rtptime (or first packet), which keeps audio and
@@ -22,6 +32,7 @@
  *       (nvr-rtsp-interleaved.c); an RTP buffer is pushed only if it maps
  *   (2) credentials reach only the connection's auth (Authorization headers)
  *   (3) one keep-alive per half session timeout (GET_PARAMETER if offered)
+ *   (4) no exchange outlasts its deadline, no wait outlasts a stop
  */
 #include "config.h"
 
@@ -34,6 +45,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "core/nvr-error.h"
 #include "nvr-rtp-depay.h"
 #include "nvr-rtsp-interleaved.h"
 #include "nvr-rtsp-src.h"
@@ -87,6 +99,7 @@ struct _NvrRtspSrc {
 	gboolean playing;
 	gboolean get_parameter;
 	gchar *base_url;
+	gchar *session; /* the Session id from SETUP, sent with every later request */
 	guint keepalive_s;
 	gint64 next_keepalive;
 	GPtrArray *streams; /* NvrRtspStream */
@@ -162,27 +175,147 @@ nvr_rtsp_src_setup_auth(NvrRtspSrc *self, GstRTSPMessage *response)
 	return TRUE;
 }
 
-/* reads until a response comes; anything else before PLAY is dropped */
-static GstRTSPResult
-nvr_rtsp_src_receive_response(NvrRtspSrc *self, GstRTSPMessage *response)
+/* what is left of @deadline for a blocking call; 0 once it has passed */
+static gint64
+nvr_rtsp_src_left_us(gint64 deadline)
 {
+	return MAX(deadline - g_get_monotonic_time(), 0);
+}
+
+/* waits for the socket, a stop or @deadline, then reads what is there into the buffer */
+static gboolean
+nvr_rtsp_src_read_some(NvrRtspSrc *self, gint64 deadline, GError **error)
+{
+	GSocket *sock = gst_rtsp_connection_get_read_socket(self->conn);
+	GPollFD fds[2] = {{.fd = g_socket_get_fd(sock), .events = G_IO_IN | G_IO_HUP | G_IO_ERR},
+			  self->cancel_pfd};
+
+	if (self->fill == NVR_RTSP_SRC_READ_SIZE) { /* the splitter's limits are far below */
+		g_set_error_literal(error, NVR_ERROR, NVR_ERROR_PARSE, "reply too large");
+		return FALSE;
+	}
 	for (;;) {
-		GstRTSPResult res = gst_rtsp_connection_receive_usec(self->conn, response,
-								     self->timeout);
-		if (res != GST_RTSP_OK || response->type == GST_RTSP_MESSAGE_RESPONSE)
-			return res;
-		gst_rtsp_message_unset(response);
+		g_autoptr(GError) local = NULL;
+		gint64 left = nvr_rtsp_src_left_us(deadline);
+		gssize n;
+
+		if (g_cancellable_is_cancelled(self->cancellable)) {
+			g_set_error_literal(error, NVR_ERROR, NVR_ERROR_CANCELLED, "stopped");
+			return FALSE;
+		}
+		if (left == 0) {
+			g_set_error(error, NVR_ERROR, NVR_ERROR_TIMEOUT, "no complete reply within %u ms",
+				    (guint)(self->timeout / 1000));
+			return FALSE;
+		}
+		/* without a pollable cancellable, a stop is seen at the next wakeup */
+		g_poll(fds, 2, (gint)MIN((left + 999) / 1000,
+					 self->have_cancel_pfd ? G_MAXINT : NVR_RTSP_SRC_MAX_DELAY_MS));
+		n = g_socket_receive_with_blocking(sock, (gchar *)self->buf + self->fill,
+						   NVR_RTSP_SRC_READ_SIZE - self->fill, FALSE, NULL, &local);
+		if (n > 0) {
+			self->fill += (gsize)n;
+			return TRUE;
+		}
+		if (n == 0) {
+			g_set_error_literal(error, NVR_ERROR, NVR_ERROR_IO,
+					    "the camera closed the connection");
+			return FALSE;
+		}
+		if (!g_error_matches(local, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
+			g_set_error(error, NVR_ERROR, NVR_ERROR_IO, "%s", local->message);
+			return FALSE;
+		}
 	}
 }
 
 static void
-nvr_rtsp_src_fail_request(NvrRtspSrc *self, GstRTSPMethod method, GstRTSPResult res, guint code)
+nvr_rtsp_src_consume(NvrRtspSrc *self, gsize size)
 {
-	const gchar *m = gst_rtsp_method_as_text(method);
+	memmove(self->buf, self->buf + size, self->fill - size);
+	self->fill -= size;
+}
+
+/* a response the splitter found whole at the start of the buffer, as a GstRTSPMessage */
+static void
+nvr_rtsp_src_parse_response(const guint8 *data, const NvrRtspItem *item, GstRTSPMessage *msg)
+{
+	g_autofree gchar *head = g_strndup((const gchar *)data, item->offset);
+	g_auto(GStrv) lines = g_strsplit(head, "\r\n", -1);
+	const gchar *reason = strchr(lines[0], ' ');
+
+	/* "RTSP/1.0 200 OK": the reason follows the code (checked by the splitter) */
+	reason = reason != NULL && strlen(reason) > 5 ? reason + 5 : NULL;
+	gst_rtsp_message_init_response(msg, (GstRTSPStatusCode)item->status, reason, NULL);
+	for (guint i = 1; lines[i] != NULL; i++) {
+		gchar *colon = strchr(lines[i], ':');
+
+		if (colon == NULL || colon == lines[i])
+			continue; /* the blank line, or not a header */
+		*colon = '\0';
+		gst_rtsp_message_add_header_by_name(msg, g_strstrip(lines[i]), g_strstrip(colon + 1));
+	}
+	if (item->length > 0)
+		gst_rtsp_message_set_body(msg, data + item->offset, (guint)item->length);
+}
+
+/* the first response in the buffer, if it is there whole; interleaved data
+ * and the server's own requests before it are dropped */
+static gboolean
+nvr_rtsp_src_take_response(NvrRtspSrc *self, GstRTSPMessage *response, gboolean *got,
+			   GError **error)
+{
+	*got = FALSE;
+	while (!*got) {
+		NvrRtspItem item;
+
+		if (!nvr_rtsp_interleaved_next(self->buf, self->fill, &item, error))
+			return FALSE;
+		if (item.kind == NVR_RTSP_ITEM_INCOMPLETE)
+			return TRUE;
+		if (item.kind == NVR_RTSP_ITEM_MESSAGE && item.status != 0) {
+			nvr_rtsp_src_parse_response(self->buf, &item, response);
+			*got = TRUE;
+		}
+		nvr_rtsp_src_consume(self, item.size);
+	}
+	return TRUE;
+}
+
+/* sends @request and reads its response, both within one deadline */
+static gboolean
+nvr_rtsp_src_exchange(NvrRtspSrc *self, GstRTSPMessage *request, GstRTSPMessage *response,
+		      GError **error)
+{
+	gint64 deadline = g_get_monotonic_time() + self->timeout;
+	GstRTSPResult res = gst_rtsp_connection_send_usec(self->conn, request,
+							  nvr_rtsp_src_left_us(deadline));
 
 	if (res != GST_RTSP_OK) {
 		g_autofree gchar *why = gst_rtsp_strresult(res);
-		NVR_RTSP_SRC_FAIL(self, READ, "%s: %s", m, why);
+		g_set_error(error, NVR_ERROR, res == GST_RTSP_ETIMEOUT ? NVR_ERROR_TIMEOUT : NVR_ERROR_IO,
+			    "sending: %s", why);
+		return FALSE;
+	}
+	for (;;) {
+		gboolean got = FALSE;
+
+		if (!nvr_rtsp_src_take_response(self, response, &got, error))
+			return FALSE;
+		if (got)
+			return TRUE;
+		if (!nvr_rtsp_src_read_some(self, deadline, error))
+			return FALSE;
+	}
+}
+
+static void
+nvr_rtsp_src_fail_request(NvrRtspSrc *self, GstRTSPMethod method, const GError *error, guint code)
+{
+	const gchar *m = gst_rtsp_method_as_text(method);
+
+	if (error != NULL) {
+		NVR_RTSP_SRC_FAIL(self, READ, "%s: %s", m, error->message);
 	} else if (code == GST_RTSP_STS_UNAUTHORIZED) {
 		NVR_RTSP_SRC_FAIL(self, NOT_AUTHORIZED, "%s: unauthorized", m);
 	} else if (code == GST_RTSP_STS_NOT_FOUND) {
@@ -190,6 +323,17 @@ nvr_rtsp_src_fail_request(NvrRtspSrc *self, GstRTSPMethod method, GstRTSPResult 
 	} else {
 		NVR_RTSP_SRC_FAIL(self, READ, "%s: %u %s", m, code, gst_rtsp_status_as_text(code));
 	}
+}
+
+/* a request with our headers, and the session's once SETUP gave one */
+static void
+nvr_rtsp_src_init_request(NvrRtspSrc *self, GstRTSPMessage *request, GstRTSPMethod method,
+			  const gchar *url)
+{
+	gst_rtsp_message_init_request(request, method, url);
+	gst_rtsp_message_add_header(request, GST_RTSP_HDR_USER_AGENT, NVR_RTSP_SRC_USER_AGENT);
+	if (self->session != NULL)
+		gst_rtsp_message_add_header(request, GST_RTSP_HDR_SESSION, self->session);
 }
 
 /* one request and its response, authenticating when asked to once */
@@ -201,24 +345,22 @@ nvr_rtsp_src_request(NvrRtspSrc *self,
 		     GstRTSPMessage *response)
 {
 	for (guint attempt = 0; attempt < 2; attempt++) {
+		g_autoptr(GError) error = NULL;
 		GstRTSPMessage request = {0};
-		GstRTSPResult res;
 		GstRTSPStatusCode code;
+		gboolean ok;
 
-		gst_rtsp_message_init_request(&request, method, url);
-		gst_rtsp_message_add_header(&request, GST_RTSP_HDR_USER_AGENT, NVR_RTSP_SRC_USER_AGENT);
+		nvr_rtsp_src_init_request(self, &request, method, url);
 		if (method == GST_RTSP_DESCRIBE)
 			gst_rtsp_message_add_header(&request, GST_RTSP_HDR_ACCEPT, "application/sdp");
 		if (transport != NULL)
 			gst_rtsp_message_add_header(&request, GST_RTSP_HDR_TRANSPORT, transport);
 		if (method == GST_RTSP_PLAY)
 			gst_rtsp_message_add_header(&request, GST_RTSP_HDR_RANGE, "npt=0.000-");
-		res = gst_rtsp_connection_send_usec(self->conn, &request, self->timeout);
+		ok = nvr_rtsp_src_exchange(self, &request, response, &error);
 		gst_rtsp_message_unset(&request);
-		if (res == GST_RTSP_OK)
-			res = nvr_rtsp_src_receive_response(self, response);
-		if (res != GST_RTSP_OK) {
-			nvr_rtsp_src_fail_request(self, method, res, 0);
+		if (!ok) {
+			nvr_rtsp_src_fail_request(self, method, error, 0);
 			return FALSE;
 		}
 		code = response->type_data.response.code;
@@ -229,7 +371,7 @@ nvr_rtsp_src_request(NvrRtspSrc *self,
 		}
 		if (code / 100 == 2)
 			return TRUE;
-		nvr_rtsp_src_fail_request(self, method, GST_RTSP_OK, code);
+		nvr_rtsp_src_fail_request(self, method, NULL, code);
 		gst_rtsp_message_unset(response);
 		return FALSE;
 	}
@@ -290,7 +432,7 @@ nvr_rtsp_src_select(NvrRtspSrc *self, guint index, GstCaps *caps)
 	return selected;
 }
 
-/* "1234ABCD;timeout=60" -> keep-alive every 30 s */
+/* "1234ABCD;timeout=60" -> session "1234ABCD", keep-alive every 30 s */
 static void
 nvr_rtsp_src_read_session(NvrRtspSrc *self, GstRTSPMessage *response)
 {
@@ -299,6 +441,10 @@ nvr_rtsp_src_read_session(NvrRtspSrc *self, GstRTSPMessage *response)
 
 	if (gst_rtsp_message_get_header(response, GST_RTSP_HDR_SESSION, &session, 0) != GST_RTSP_OK)
 		return;
+	if (self->session == NULL) {
+		self->session = g_strndup(session, strcspn(session, ";"));
+		g_strstrip(self->session);
+	}
 	t = strstr(session, "timeout=");
 	if (t != NULL) {
 		guint64 v = g_ascii_strtoull(t + 8, NULL, 10);
@@ -522,6 +668,9 @@ nvr_rtsp_src_open(NvrRtspSrc *self)
 	gst_rtsp_url_free(url);
 	g_mutex_lock(&self->lock);
 	self->conn = conn;
+	/* a stop before the connection existed had nothing to flush */
+	if (g_cancellable_is_cancelled(self->cancellable))
+		gst_rtsp_connection_flush(conn, TRUE);
 	g_mutex_unlock(&self->lock);
 	res = gst_rtsp_connection_connect_usec(self->conn, self->timeout);
 	if (res != GST_RTSP_OK) {
@@ -554,8 +703,7 @@ nvr_rtsp_src_keepalive(NvrRtspSrc *self)
 	GstRTSPMethod method = self->get_parameter ? GST_RTSP_GET_PARAMETER : GST_RTSP_OPTIONS;
 
 	/* the reply comes among the data and is skipped there */
-	gst_rtsp_message_init_request(&request, method, self->base_url);
-	gst_rtsp_message_add_header(&request, GST_RTSP_HDR_USER_AGENT, NVR_RTSP_SRC_USER_AGENT);
+	nvr_rtsp_src_init_request(self, &request, method, self->base_url);
 	if (gst_rtsp_connection_send_usec(self->conn, &request, self->timeout) != GST_RTSP_OK)
 		GST_DEBUG_OBJECT(self, "keep-alive not sent");
 	gst_rtsp_message_unset(&request);
@@ -787,13 +935,21 @@ nvr_rtsp_src_loop(gpointer user_data)
 	NvrRtspSrc *self = NVR_RTSP_SRC(user_data);
 
 	if (!self->playing) {
+		/* the replies are waited for with it too */
+		if (!self->have_cancel_pfd)
+			self->have_cancel_pfd = g_cancellable_make_pollfd(self->cancellable,
+									  &self->cancel_pfd);
 		if (!nvr_rtsp_src_open(self)) {
 			nvr_rtsp_src_pause_task(self);
 			return;
 		}
-		self->have_cancel_pfd = g_cancellable_make_pollfd(self->cancellable, &self->cancel_pfd);
 		self->rate_start = g_get_monotonic_time();
 		self->playing = TRUE;
+		/* RTP that came in the same read as the reply to PLAY */
+		if (self->fill > 0 && !(nvr_rtsp_src_parse(self) && nvr_rtsp_src_push_pending(self))) {
+			nvr_rtsp_src_pause_task(self);
+			return;
+		}
 	}
 	if (!nvr_rtsp_src_receive(self))
 		nvr_rtsp_src_pause_task(self);
@@ -856,7 +1012,7 @@ nvr_rtsp_src_cleanup(NvrRtspSrc *self)
 			GstRTSPMessage request = {0};
 
 			gst_rtsp_connection_flush(conn, FALSE);
-			gst_rtsp_message_init_request(&request, GST_RTSP_TEARDOWN, self->base_url);
+			nvr_rtsp_src_init_request(self, &request, GST_RTSP_TEARDOWN, self->base_url);
 			gst_rtsp_connection_send_usec(conn, &request, 100 * 1000);
 			gst_rtsp_message_unset(&request);
 		}
@@ -872,6 +1028,7 @@ nvr_rtsp_src_cleanup(NvrRtspSrc *self)
 	}
 	g_ptr_array_set_size(self->streams, 0);
 	g_clear_pointer(&self->base_url, g_free);
+	g_clear_pointer(&self->session, g_free);
 	g_clear_pointer(&self->buf, g_free);
 	if (self->pool != NULL)
 		gst_buffer_pool_set_active(self->pool, FALSE);
@@ -986,6 +1143,7 @@ nvr_rtsp_src_finalize(GObject *object)
 	g_clear_object(&self->pool);
 	g_free(self->buf);
 	g_free(self->base_url);
+	g_free(self->session);
 	g_free(self->location);
 	g_free(self->user);
 	nvr_rtsp_src_wipe(&self->password);
@@ -1055,7 +1213,7 @@ nvr_rtsp_src_class_init(NvrRtspSrcClass *klass)
 		g_param_spec_string("user-pw", NULL, NULL, NULL,
 				    G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS));
 	g_object_class_install_property(object_class, PROP_TIMEOUT,
-		g_param_spec_uint64("timeout", NULL, "for connecting and each request, in us",
+		g_param_spec_uint64("timeout", NULL, "for connecting, and for each request with its reply, in us",
 				    1000, G_MAXUINT64, NVR_RTSP_SRC_DEFAULT_TIMEOUT_US,
 				    G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
 	/* as rtspsrc's: (guint index, GstCaps *caps) -> gboolean, before each SETUP */

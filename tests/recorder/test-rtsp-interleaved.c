@@ -86,6 +86,9 @@ test_interleaved_messages(void)
 	/* the body belongs to the message; the '$' after it does not */
 	item = next_ok((const guint8 *)body, strlen(body));
 	g_assert_cmpuint(item.size, ==, strlen(body) - 1);
+	g_assert_cmpuint(item.offset, ==, strlen(body) - 6);
+	g_assert_cmpuint(item.length, ==, 5);
+	g_assert_cmpmem(body + item.offset, item.length, "hello", 5);
 	g_assert_cmpint(next_ok((const guint8 *)body, strlen(body) - 3).kind, ==,
 			NVR_RTSP_ITEM_INCOMPLETE);
 	item = next_ok((const guint8 *)req, strlen(req));
