@@ -19,15 +19,18 @@
  * them); a run with no segment yet survived only as its start. The loss is
  * the kill time minus the end of what survived.
  *
- * Where the bound comes from: a fragment is one GOP, written when the next
- * key frame arrives; its bytes reach the file in whole NVRE chunks (64 KiB),
- * and a chunk on disk survives a SIGKILL (the page cache keeps it; fdatasync
- * once per sync window is what a power cut needs). So a kill loses the GOP
- * being gathered plus the part of a chunk not yet full, which holds less
- * than the sync window of video as long as a chunk fills within it: at the
- * 1 Mbit/s used here a chunk is half a second, which the test checks
- * against the stored byte rate. A frame also needs a moment to get from the
- * socket to the segmenter, hence a small delivery allowance.
+ * Where the bound comes from: a fragment is one GOP, handed to the store
+ * writer when the next key frame arrives. Its bytes reach the file in whole
+ * NVRE chunks, and at each sync window the writer completes the chunk being
+ * filled (with a free box) and writes it, so a fragment is in the file at
+ * most a sync window after it was complete; a SIGKILL keeps what is in the
+ * file (the page cache; fdatasync at the same moment is for a power cut).
+ * At a kill every fragment completed a sync window earlier survived, and
+ * fragments complete a GOP apart: the loss is under sync window + GOP. A
+ * frame also needs a moment to get from the socket to the segmenter and the
+ * writer thread to wake, hence a delivery allowance. (Before the sync
+ * padded its chunk, the newest fragment waited for the next one to fill it
+ * and a kill could lose two GOPs and more.)
  *
  * The random delays come from g_test_rand_*(): rerun a failure with the
  * seed the TAP output printed (--seed R02S...). The ASan build runs 5 kills
@@ -47,12 +50,12 @@
 /* nvr-fakecam: 15 fps, a key frame every 2 s (nvr/fakecam/README.md) */
 #define CRASH_GOP_US (2 * G_USEC_PER_SEC)
 #define CRASH_FRAME_US (G_USEC_PER_SEC / 15)
-/* socket to segmenter: nvrrtspsrc reads 15 times a second, the inbox delivers every 20 ms */
-#define CRASH_DELIVERY_US (250 * 1000)
+/* socket to segmenter (nvrrtspsrc reads 15 times a second, the inbox delivers every 20 ms,
+ * the main context may wait on the index) and the writer thread's wake-up, on a loaded machine */
+#define CRASH_DELIVERY_US (500 * 1000)
 #define CRASH_LOSS_BOUND_US (CRASH_SYNC_WINDOW_MS * 1000 + CRASH_GOP_US + CRASH_DELIVERY_US)
 /* nvre-v1: 64 KiB chunks (the writer's default), each with a 16-byte tag */
-#define CRASH_CHUNK_PLAIN 65536
-#define CRASH_CHUNK_FILE (CRASH_CHUNK_PLAIN + 16)
+#define CRASH_CHUNK_FILE (65536 + 16)
 
 static const gchar *const crash_fakecam_args[] = {
     "--persona", "generic", "--clip-seconds", "4", "--resolution", "640x360",
@@ -158,25 +161,6 @@ crash_measure(NvrTestNvrd *fx, guint kill, gint64 kill_us, CrashStats *stats)
 	}
 }
 
-/* the bound's premise: at the cameras' bit rate a chunk fills within the sync window */
-static void
-crash_assert_chunk_time(NvrTestNvrd *fx)
-{
-	for (guint c = 1; c <= CRASH_CAMERAS; c++) {
-		g_autoptr(JsonObject) stats = nvr_test_nvrd_camera_stats(fx, c);
-		JsonObject *main_stream = json_object_get_object_member(
-			json_object_get_object_member(stats, "streams"), "main");
-		gint64 bytes = json_object_get_int_member(main_stream, "bytes_sent");
-		gint64 frames = json_object_get_int_member(main_stream, "frames_sent");
-		gint64 chunk_us;
-
-		g_assert_cmpint(bytes, >, 0);
-		chunk_us = (gint64)CRASH_CHUNK_PLAIN * frames * CRASH_FRAME_US / bytes;
-		g_test_message("camera %u: a 64 KiB chunk holds %.2f s of video", c, chunk_us / 1e6);
-		g_assert_cmpint(chunk_us, <, CRASH_SYNC_WINDOW_MS * 1000);
-	}
-}
-
 static void
 test_crash_kill9(void)
 {
@@ -204,7 +188,6 @@ test_crash_kill9(void)
 		crash_measure(fx, kill, kill_us, &stats);
 		nvr_test_nvrd_assert_verify_deep(fx);
 	}
-	crash_assert_chunk_time(fx);
 	g_assert_cmpint(nvr_test_nvrd_stop(fx, SIGTERM), ==, 0);
 	nvr_test_nvrd_assert_verify_deep(fx);
 	g_test_message("%u kills: loss per camera at most %.2f s, mean %.2f s (bound %.2f s = sync window "
