@@ -340,6 +340,26 @@ nvr_test_nvrd_camera_stats(NvrTestNvrd *fx, guint camera)
 	return nvr_test_nvrd_http("GET", url);
 }
 
+/* Returns: (transfer full): the running nvrd's GET /api/health */
+JsonObject *
+nvr_test_nvrd_health(NvrTestNvrd *fx)
+{
+	GPtrArray *lines;
+	const gchar *url = NULL;
+	g_autofree gchar *health = NULL;
+
+	g_assert_nonnull(fx->nvrd);
+	lines = nvr_test_proc_get_lines(fx->nvrd);
+	for (guint i = 0; i < lines->len && url == NULL; i++) {
+		const gchar *line = g_ptr_array_index(lines, i);
+		if (g_str_has_prefix(line, "nvrd: listening on "))
+			url = line + strlen("nvrd: listening on ");
+	}
+	g_assert_nonnull(url);
+	health = g_strconcat(url, "api/health", NULL);
+	return nvr_test_nvrd_http("GET", health);
+}
+
 /* the index itself, read-only, beside a running nvrd (WAL) */
 static sqlite3 *
 nvr_test_nvrd_open_index(NvrTestNvrd *fx)

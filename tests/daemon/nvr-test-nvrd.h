@@ -94,6 +94,8 @@ JsonObject *
 nvr_test_nvrd_fault(NvrTestNvrd *fx, guint camera, const gchar *action);
 JsonObject *
 nvr_test_nvrd_camera_stats(NvrTestNvrd *fx, guint camera);
+JsonObject *
+nvr_test_nvrd_health(NvrTestNvrd *fx);
 
 GArray *
 nvr_test_nvrd_segments(NvrTestNvrd *fx, const gchar *camera);
