@@ -452,8 +452,6 @@ static void
 nvrd_measure(Bench *b, guint n, Result *r)
 {
 	g_autofree gchar *dir = g_strdup_printf("%s/nvrd-%u", b->dir, n);
-	g_autofree gchar *log = g_build_filename(dir, "nvrd.log", NULL);
-	g_autofree gchar *out = g_build_filename(dir, "nvrd.out", NULL);
 	g_autofree gchar *state = g_build_filename(dir, "state", NULL);
 	Recorder rec = {0};
 
