@@ -4,7 +4,9 @@
  * Passwords are sealed with the keyring's device-local key before they
  * reach the database; URLs are stored without credentials. camera add
  * takes a stream URL, or a camera's address and finds its streams
- * (nvrctl-camera-find.c).
+ * (nvrctl-camera-find.c). Either way the device is identified, so that a
+ * restricted maker is warned about when the camera is added; with a URL
+ * that comes after the camera is stored and can never undo it.
  */
 #include "config.h"
 
@@ -69,7 +71,8 @@ typedef struct {
 	gchar *user;
 	gchar *password_file;
 	gboolean no_sub_record;
-	NvrctlCameraFindArgs find; /* camera add NAME HOST only */
+	gboolean no_identify;	   /* camera add NAME URL only */
+	NvrctlCameraFindArgs find; /* camera add NAME HOST; with a URL, for identifying */
 } NvrctlCameraAddOptions;
 
 static void
@@ -99,6 +102,60 @@ nvrctl_camera_store(NvrIndex *index, const gchar *state_dir, NvrIndexCamera *cam
 	return 0;
 }
 
+/* "[2001:db8::1]" for an IPv6 literal, as the collector wants hosts */
+static gchar *
+nvrctl_camera_url_host(const NvrStreamUrl *url)
+{
+	if (strchr(url->host, ':') != NULL && url->host[0] != '[')
+		return g_strdup_printf("[%s]", url->host);
+	return g_strdup(url->host);
+}
+
+/*
+ * The device behind a stored URL, asked as identify would (its RTSP port
+ * from the URL, --http-port and the other ports from the options), for
+ * the warning about a restricted maker. Never fails the add: what went
+ * wrong goes to stderr, and under "identification" with --json.
+ *
+ * Returns: (transfer full): the "identification" member for --json
+ */
+static JsonNode *
+nvrctl_camera_add_identify(const gchar *state_dir, const NvrIndexCamera *cam, const NvrStreamUrl *url,
+			   const NvrctlCameraAddOptions *o, const gchar *password, gboolean json)
+{
+	g_autofree gchar *host = nvrctl_camera_url_host(url);
+	guint rtsp_port = url->port > 0 ? (guint)url->port : g_strcmp0(url->scheme, "rtsps") == 0 ? 322 : 554;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) log = NULL;
+	g_autoptr(NvrVerdict) v = nvrctl_camera_identify(state_dir, host, rtsp_port, &o->find, cam->username,
+							 password, &log, &error);
+	g_autoptr(JsonBuilder) b = NULL;
+
+	if (v == NULL) {
+		fprintf(stderr, "nvrctl: camera %s is added, but identifying %s failed: %s\n", cam->name, host,
+			error->message);
+		b = json_builder_new();
+		json_builder_begin_object(b);
+		json_builder_set_member_name(b, "error");
+		json_builder_add_string_value(b, nvr_error_code_to_string(error->code));
+		json_builder_set_member_name(b, "message");
+		json_builder_add_string_value(b, error->message);
+		json_builder_end_object(b);
+		return json_builder_get_root(b);
+	}
+	if (!json)
+		nvrctl_camera_print_verdict(v);
+	{
+		JsonNode *node = nvr_verdict_to_json(v);
+		JsonArray *steps = json_array_new();
+
+		for (guint i = 0; log != NULL && i < log->len; i++)
+			json_array_add_string_element(steps, g_ptr_array_index(log, i));
+		json_object_set_array_member(json_node_get_object(node), "collection", steps);
+		return node;
+	}
+}
+
 static gint
 nvrctl_camera_add_url(NvrIndex *index, const gchar *state_dir, const gchar *name, const gchar *url,
 		      const NvrctlCameraAddOptions *o, gboolean json)
@@ -107,15 +164,19 @@ nvrctl_camera_add_url(NvrIndex *index, const gchar *state_dir, const gchar *name
 	g_autoptr(NvrStreamUrl) main_url = NULL;
 	g_autoptr(NvrStreamUrl) sub = NULL;
 	g_autoptr(NvrIndexCamera) cam = nvr_index_camera_new();
+	g_autoptr(JsonNode) identification = NULL;
 	g_autofree gchar *user = NULL;
 	g_autofree gchar *password = NULL;
 	gint status;
 
-	if (o->find.rtsp_port != 0 || o->find.onvif_url != NULL) {
+	if (o->find.rtsp_port != 0) {
 		g_set_error_literal(&error, NVR_ERROR, NVR_ERROR_INVALID_ARGUMENT,
-				    "--rtsp-port and --onvif-url are for camera add NAME HOST");
+				    "--rtsp-port is for camera add NAME HOST; a URL has its port");
 		return nvrctl_fail(json, error, 2);
 	}
+	/* before anything is stored: a bad option is a usage error, not a failed identification */
+	if (!nvrctl_camera_find_check_args(&o->find, &error))
+		return nvrctl_fail(json, error, 2);
 	main_url = nvr_stream_url_parse(url, &error);
 	if (main_url == NULL) {
 		g_prefix_error(&error, "camera URL: ");
@@ -135,10 +196,22 @@ nvrctl_camera_add_url(NvrIndex *index, const gchar *state_dir, const gchar *name
 	status = nvrctl_camera_store(index, state_dir, cam, password, json);
 	if (status != 0)
 		return status;
-	if (json)
-		nvrctl_print_json_camera(cam);
-	else
+	if (!json) {
 		printf("added camera %s (%s)\n", cam->name, cam->uuid);
+		fflush(stdout); /* before the identification's few seconds */
+	}
+	if (!o->no_identify)
+		identification = nvrctl_camera_add_identify(state_dir, cam, main_url, o, password, json);
+	if (password != NULL)
+		memset(password, 0, strlen(password));
+	if (json) {
+		g_autoptr(JsonNode) node = nvrctl_camera_to_json(cam);
+
+		json_object_set_member(json_node_get_object(node), "identification",
+				       identification != NULL ? g_steal_pointer(&identification)
+							      : json_node_new(JSON_NODE_NULL));
+		nvrctl_print_json_node(node);
+	}
 	return 0;
 }
 
@@ -179,6 +252,11 @@ nvrctl_camera_add_host(NvrIndex *index, const gchar *state_dir, const gchar *nam
 						 : "--password-file needs --user");
 		return nvrctl_fail(json, error, existing != NULL ? 1 : 2);
 	}
+	if (o->find.http_port != 0 || o->no_identify) {
+		g_set_error_literal(&error, NVR_ERROR, NVR_ERROR_INVALID_ARGUMENT,
+				    "--http-port and --no-identify are for camera add NAME URL; HOST[:HTTP_PORT] has the port");
+		return nvrctl_fail(json, error, 2);
+	}
 	if (o->password_file != NULL && (password = nvrctl_read_secret_file(o->password_file, &error)) == NULL)
 		return nvrctl_fail(json, error, 2);
 	/* the keyring first: no point asking the camera if its password cannot be kept */
@@ -213,10 +291,12 @@ nvrctl_camera_add(NvrIndex *index, const gchar *state_dir, gint argc, gchar **ar
 	    {"password-file", 0, 0, G_OPTION_ARG_FILENAME, &o.password_file, "File holding the camera password", "F"},
 	    {"no-record-sub", 0, 0, G_OPTION_ARG_NONE, &o.no_sub_record, "Do not record the sub stream", NULL},
 	    {"rtsp-port", 0, 0, G_OPTION_ARG_INT, &o.find.rtsp_port, "HOST only: RTSP port (default 554)", "P"},
-	    {"onvif-url", 0, 0, G_OPTION_ARG_STRING, &o.find.onvif_url, "HOST only: ONVIF device service URL", "URL"},
-	    {"wsd-port", 0, 0, G_OPTION_ARG_INT, &o.find.wsd_port, "HOST only: WS-Discovery port (default 3702, 0: none)", "P"},
-	    {"https-port", 0, 0, G_OPTION_ARG_INT, &o.find.https_port, "HOST only: HTTPS port (0: none)", "P"},
-	    {"timeout", 0, 0, G_OPTION_ARG_INT, &o.find.timeout_s, "HOST only: seconds per probe step and per DESCRIBE (default 3)", "S"},
+	    {"http-port", 0, 0, G_OPTION_ARG_INT, &o.find.http_port, "URL only: the camera's web port, to identify it (default 80)", "P"},
+	    {"no-identify", 0, 0, G_OPTION_ARG_NONE, &o.no_identify, "URL only: store the camera without asking who made it", NULL},
+	    {"onvif-url", 0, 0, G_OPTION_ARG_STRING, &o.find.onvif_url, "ONVIF device service URL", "URL"},
+	    {"wsd-port", 0, 0, G_OPTION_ARG_INT, &o.find.wsd_port, "WS-Discovery port (default 3702, 0: none)", "P"},
+	    {"https-port", 0, 0, G_OPTION_ARG_INT, &o.find.https_port, "HTTPS port (0: none)", "P"},
+	    {"timeout", 0, 0, G_OPTION_ARG_INT, &o.find.timeout_s, "seconds per probe step and per DESCRIBE (default 3)", "S"},
 	    {NULL}};
 	g_autoptr(GError) error = NULL;
 

@@ -4,6 +4,9 @@
  * ONVIF is out of reach), each DESCRIBEs with the credentials, the camera
  * lists with them, restricted personas print the warning, a wrong password
  * stores nothing, and no password reaches the output or the database.
+ * camera add NAME URL stores the URL and then identifies its host: the
+ * same warning, the verdict under --json, and an add that stands when the
+ * device does not answer.
  */
 #include "config.h"
 
@@ -409,6 +412,165 @@ test_find_nothing(void)
 	g_assert_null(find_listed("nothing", &list_root));
 }
 
+/* ---- camera add NAME URL: stored as given, then the URL's host identified ---- */
+
+/* camera add NAME URL --user admin --password-file F [EXTRA...] */
+static gint
+find_add_url(const gchar *name, const gchar *url, const gchar *const *extra, gchar **out, gchar **err)
+{
+	const gchar *args[24] = {"camera", "add", name, url, "--user", "admin", "--password-file",
+				 fx.password_file};
+	guint n = 8;
+
+	for (guint i = 0; extra != NULL && extra[i] != NULL && n < G_N_ELEMENTS(args) - 1; i++)
+		args[n++] = extra[i];
+	return find_ctl(out, err, args);
+}
+
+/* what identify's steps need beyond the URL: the device's web and WS-Discovery ports */
+static const gchar **
+find_url_ports(const FindCamera *c, gchar **http, gchar **wsd, gboolean json)
+{
+	static const gchar *extra[8];
+	guint n = 0;
+
+	*http = g_strdup_printf("%u", c->http_port);
+	*wsd = g_strdup_printf("%u", c->wsd_port);
+	extra[n++] = "--http-port";
+	extra[n++] = *http;
+	extra[n++] = "--wsd-port";
+	extra[n++] = *wsd;
+	if (json)
+		extra[n++] = "--json";
+	extra[n] = NULL;
+	return extra;
+}
+
+/* a restricted maker is warned about as with a HOST (the same text), the others not;
+ * the camera is stored with the URL as given */
+static void
+test_find_url_identify(void)
+{
+	const gchar *personas[] = {"hikvision", "axis"};
+
+	for (guint i = 0; i < G_N_ELEMENTS(personas); i++) {
+		const FindCamera *c = find_camera(personas[i]);
+		gboolean restricted = g_str_equal(personas[i], "hikvision");
+		g_autofree gchar *name = g_strdup_printf("url-%s", c->persona);
+		g_autofree gchar *http = NULL;
+		g_autofree gchar *wsd = NULL;
+		g_autofree gchar *out = NULL;
+		g_autofree gchar *err = NULL;
+		g_autoptr(JsonNode) list_root = NULL;
+		JsonObject *listed;
+
+		g_assert_cmpint(find_add_url(name, c->rtsp, find_url_ports(c, &http, &wsd, FALSE), &out, &err),
+				==, 0);
+		g_test_message("%s", out);
+		g_assert_true(g_str_has_prefix(out, "added camera url-"));
+		g_assert_nonnull(strstr(out, restricted ? "\nvendor:  Hikvision" : "\nvendor:  Axis"));
+		if (restricted) {
+			g_assert_nonnull(strstr(out, "WARNING: restricted vendor: Hikvision"));
+			g_assert_nonnull(strstr(out, "list:     BIS Entity List (since 2019-10-09)"));
+			g_assert_nonnull(strstr(out, "list:     FCC Covered List"));
+			g_assert_nonnull(strstr(out, "advice:   Owning or using this camera is not illegal."));
+		} else {
+			g_assert_null(strstr(out, "WARNING"));
+		}
+		g_assert_cmpstr(err, ==, "");
+		listed = find_listed(name, &list_root);
+		g_assert_nonnull(listed);
+		g_assert_cmpstr(json_object_get_string_member(listed, "main_url"), ==, c->rtsp);
+		g_assert_true(json_object_get_boolean_member(listed, "has_password"));
+	}
+}
+
+/* --json: the camera as camera list shows it, and the verdict as identify gives it */
+static void
+test_find_url_identify_json(void)
+{
+	const struct {
+		const gchar *persona, *vendor;
+		gboolean restricted;
+	} cases[] = {{"hikvision", "hikvision", TRUE}, {"axis", "axis", FALSE}, {"dahua", "dahua", TRUE}};
+
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		const FindCamera *c = find_camera(cases[i].persona);
+		g_autofree gchar *name = g_strdup_printf("url-json-%s", c->persona);
+		g_autofree gchar *http = NULL;
+		g_autofree gchar *wsd = NULL;
+		g_autofree gchar *out = NULL;
+		g_autoptr(JsonNode) root = NULL;
+		JsonObject *o, *v;
+
+		g_assert_cmpint(find_add_url(name, c->rtsp, find_url_ports(c, &http, &wsd, TRUE), &out, NULL),
+				==, 0);
+		o = find_parse(out, &root);
+		g_assert_cmpstr(json_object_get_string_member(o, "name"), ==, name);
+		g_assert_cmpstr(json_object_get_string_member(o, "main_url"), ==, c->rtsp);
+		v = json_object_get_object_member(o, "identification");
+		g_assert_nonnull(v);
+		g_assert_cmpstr(json_object_get_string_member_with_default(v, "vendor", NULL), ==,
+				cases[i].vendor);
+		g_assert_cmpint(json_object_get_boolean_member(v, "restricted"), ==, cases[i].restricted);
+		g_assert_cmpuint(json_array_get_length(json_object_get_array_member(v, "collection")), >, 0);
+	}
+}
+
+/* --no-identify: stored, and nothing asked or said about the maker */
+static void
+test_find_url_no_identify(void)
+{
+	const FindCamera *c = find_camera("hikvision");
+	const gchar *text[] = {"--no-identify", NULL};
+	const gchar *json[] = {"--no-identify", "--json", NULL};
+	g_autofree gchar *out = NULL;
+	g_autofree gchar *out_json = NULL;
+	g_autoptr(JsonNode) root = NULL;
+	JsonObject *o;
+
+	g_assert_cmpint(find_add_url("url-quiet", c->rtsp, text, &out, NULL), ==, 0);
+	g_assert_true(g_str_has_prefix(out, "added camera url-quiet"));
+	g_assert_null(strstr(out, "vendor:"));
+	g_assert_null(strstr(out, "WARNING"));
+	g_assert_cmpint(find_add_url("url-quiet-json", c->rtsp, json, &out_json, NULL), ==, 0);
+	o = find_parse(out_json, &root);
+	g_assert_true(json_object_has_member(o, "identification"));
+	g_assert_true(JSON_NODE_HOLDS_NULL(json_object_get_member(o, "identification")));
+}
+
+/* a device that accepts connections and never answers: the add stands, after the
+ * whole identification's bound (four --timeout), and stderr says why */
+static void
+test_find_url_identify_fails(void)
+{
+	g_autoptr(GSocketListener) silent = g_socket_listener_new();
+	g_autoptr(GError) error = NULL;
+	guint16 port = g_socket_listener_add_any_inet_port(silent, NULL, &error); /* never accepts */
+	g_autofree gchar *url = g_strdup_printf("rtsp://127.0.0.1:%u/Streaming/Channels/101", port);
+	g_autofree gchar *http = g_strdup_printf("%u", port);
+	const gchar *extra[] = {"--http-port", http, "--wsd-port", "0", "--timeout", "1", "--json", NULL};
+	g_autofree gchar *out = NULL;
+	g_autofree gchar *err = NULL;
+	g_autoptr(JsonNode) root = NULL;
+	g_autoptr(JsonNode) list_root = NULL;
+	gint64 start = g_get_monotonic_time();
+	gint64 took;
+	JsonObject *o, *ident;
+
+	g_assert_no_error(error);
+	g_assert_cmpint(find_add_url("url-silent", url, extra, &out, &err), ==, 0);
+	took = g_get_monotonic_time() - start;
+	g_test_message("%s(after %.1f s)", err, took / 1e6);
+	g_assert_true(g_str_has_prefix(err, "nvrctl: camera url-silent is added, but identifying 127.0.0.1 failed: "));
+	g_assert_nonnull(strstr(err, "not done within 4 s"));
+	g_assert_cmpint(took, <, 4 * G_USEC_PER_SEC + 3 * G_USEC_PER_SEC);
+	o = find_parse(out, &root);
+	ident = json_object_get_object_member(o, "identification");
+	g_assert_cmpstr(json_object_get_string_member(ident, "error"), ==, "timeout");
+	g_assert_nonnull(find_listed("url-silent", &list_root));
+}
+
 static void
 test_find_usage(void)
 {
@@ -418,6 +580,9 @@ test_find_usage(void)
 	const gchar *bad_host[] = {"camera", "add", "u2", "127.0.0.1:99999", NULL};
 	const gchar *url_port[] = {"camera", "add", "u3", "rtsp://127.0.0.1/x", "--rtsp-port", "554", NULL};
 	const gchar *timeout[] = {"camera", "add", "u4", target, "--timeout", "0", NULL};
+	const gchar *host_http[] = {"camera", "add", "u5", target, "--http-port", "80", NULL};
+	const gchar *url_timeout[] = {"camera", "add", "u6", "rtsp://127.0.0.1/x", "--timeout", "0", NULL};
+	g_autoptr(JsonNode) list_root = NULL;
 	g_autofree gchar *err = NULL;
 
 	g_assert_cmpint(find_ctl(NULL, NULL, sub), ==, 2);
@@ -425,6 +590,10 @@ test_find_usage(void)
 	g_assert_nonnull(strstr(err, "is not HOST[:PORT]"));
 	g_assert_cmpint(find_ctl(NULL, NULL, url_port), ==, 2);
 	g_assert_cmpint(find_ctl(NULL, NULL, timeout), ==, 2);
+	g_assert_cmpint(find_ctl(NULL, NULL, host_http), ==, 2);
+	/* a bad option for the identification refuses the add: nothing stored */
+	g_assert_cmpint(find_ctl(NULL, NULL, url_timeout), ==, 2);
+	g_assert_null(find_listed("u6", &list_root));
 	/* a name in use: refused before the camera is asked anything */
 	g_clear_pointer(&err, g_free);
 	g_assert_cmpint(find_add(c, "onvif-axis", fx.password_file, FALSE, NULL, FALSE, NULL, &err), ==, 1);
@@ -444,6 +613,10 @@ main(int argc, char **argv)
 	g_test_add_func("/nvr/ctl/camera-find/templates", test_find_templates);
 	g_test_add_func("/nvr/ctl/camera-find/wrong-password", test_find_wrong_password);
 	g_test_add_func("/nvr/ctl/camera-find/nothing", test_find_nothing);
+	g_test_add_func("/nvr/ctl/camera-find/url-identify", test_find_url_identify);
+	g_test_add_func("/nvr/ctl/camera-find/url-identify-json", test_find_url_identify_json);
+	g_test_add_func("/nvr/ctl/camera-find/url-no-identify", test_find_url_no_identify);
+	g_test_add_func("/nvr/ctl/camera-find/url-identify-fails", test_find_url_identify_fails);
 	g_test_add_func("/nvr/ctl/camera-find/usage", test_find_usage);
 	status = g_test_run();
 	nvr_test_proc_stop(fx.fakecam, SIGTERM, 10);
