@@ -626,24 +626,32 @@ nvr_fakecam_camera_describe(NvrFakecamCamera *self, const gchar *control_url)
 }
 
 static GstRTSPFilterResult
-nvr_fakecam_camera_close_client_cb(GstRTSPServer *server, GstRTSPClient *client, gpointer data)
-{
-	return GST_RTSP_FILTER_REMOVE; /* closes the connection */
-}
-
-static GstRTSPFilterResult
 nvr_fakecam_camera_remove_session_cb(GstRTSPSessionPool *pool, GstRTSPSession *session,
 				     gpointer data)
 {
 	return GST_RTSP_FILTER_REMOVE;
 }
 
-static void
-nvr_fakecam_camera_close_clients(NvrFakecamCamera *self)
+/*
+ * As if the peer hung up: the client's own thread reads the end of its
+ * connection and closes it there. gst_rtsp_client_close() from this thread
+ * races with that thread reading a request (GstRTSPConnection is not
+ * thread-safe): it can leave the thread spinning on a closed connection.
+ */
+static GstRTSPFilterResult
+nvr_fakecam_camera_hang_up_cb(GstRTSPServer *server, GstRTSPClient *client, gpointer data)
 {
-	GList *kept = gst_rtsp_server_client_filter(self->rtsp,
-						    nvr_fakecam_camera_close_client_cb,
-						    NULL);
+	GSocket *socket = g_object_get_qdata(G_OBJECT(client), nvr_fakecam_client_socket_quark());
+
+	if (socket != NULL)
+		g_socket_shutdown(socket, TRUE, TRUE, NULL);
+	return GST_RTSP_FILTER_KEEP;
+}
+
+static void
+nvr_fakecam_camera_hang_up_all(NvrFakecamCamera *self)
+{
+	GList *kept = gst_rtsp_server_client_filter(self->rtsp, nvr_fakecam_camera_hang_up_cb, NULL);
 
 	g_list_free_full(kept, g_object_unref);
 }
@@ -673,24 +681,8 @@ nvr_fakecam_camera_drop(NvrFakecamCamera *self, guint refuse_ms)
 		g_clear_handle_id(&self->relisten_id, g_source_remove);
 		self->relisten_id = g_timeout_add(refuse_ms, nvr_fakecam_camera_relisten_cb, self);
 	}
-	nvr_fakecam_camera_close_clients(self);
+	nvr_fakecam_camera_hang_up_all(self);
 	nvr_fakecam_camera_remove_sessions(self);
-}
-
-/*
- * As if the peer hung up: the client's own thread reads the end of its
- * connection and closes it there. gst_rtsp_client_close() from this thread
- * races with that thread reading a request (GstRTSPConnection is not
- * thread-safe): it can leave the thread spinning on a closed connection.
- */
-static GstRTSPFilterResult
-nvr_fakecam_camera_hang_up_cb(GstRTSPServer *server, GstRTSPClient *client, gpointer data)
-{
-	GSocket *socket = g_object_get_qdata(G_OBJECT(client), nvr_fakecam_client_socket_quark());
-
-	if (socket != NULL)
-		g_socket_shutdown(socket, TRUE, TRUE, NULL);
-	return GST_RTSP_FILTER_KEEP;
 }
 
 /**
@@ -705,13 +697,10 @@ nvr_fakecam_camera_hang_up_cb(GstRTSPServer *server, GstRTSPClient *client, gpoi
 void
 nvr_fakecam_camera_stop_rtsp(NvrFakecamCamera *self)
 {
-	GList *kept;
-
 	nvr_fakecam_camera_rtsp_unlisten(self);
 	g_clear_handle_id(&self->relisten_id, g_source_remove);
 	g_clear_handle_id(&self->cleanup_id, g_source_remove);
-	kept = gst_rtsp_server_client_filter(self->rtsp, nvr_fakecam_camera_hang_up_cb, NULL);
-	g_list_free_full(kept, g_object_unref);
+	nvr_fakecam_camera_hang_up_all(self);
 }
 
 /* the second half: every session gone, so every media stops and lets go of its thread */

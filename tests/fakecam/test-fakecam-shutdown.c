@@ -7,7 +7,8 @@
  * stream a client (rtspsrc over TCP and UDP), and sends SIGTERM at another
  * moment: clients connecting, clients playing, a client firing requests
  * back to back, a resolution being encoded. The exit must be 0, prompt,
- * and without a warning or a sanitizer report.
+ * and without a warning or a sanitizer report. The drop fault closes
+ * connections the same way, and is checked under requests too.
  */
 #include "config.h"
 
@@ -333,22 +334,19 @@ test_shutdown_requests(void)
 	g_assert_cmpuint(answered, >, 0);
 }
 
-typedef struct {
-	const gchar *control;
-	gint sent; /* atomic */
-	gchar reply[64];
-} SdResolution;
-
-/* POST a size never encoded yet: the reply waits for an encode in a worker thread */
-static gpointer
-sd_resolution_thread(gpointer data)
+/* POST @path (with its query) to the control interface, by hand: a reply the
+ * process may never finish is read as far as it goes. @sent (nullable) is
+ * set once the request is out. Returns: (transfer full): the reply's first
+ * bytes, "" if none came */
+static gchar *
+sd_post(const gchar *control, const gchar *path, gint *sent)
 {
-	SdResolution *r = data;
-	g_autofree gchar *url = g_strdup_printf("%scameras/1/resolution?size=1920x1080", r->control);
+	g_autofree gchar *url = g_strconcat(control, path, NULL);
 	g_autoptr(GUri) uri = g_uri_parse(url, G_URI_FLAGS_NONE, NULL);
 	g_autoptr(GSocketClient) client = g_socket_client_new();
 	g_autoptr(GSocketConnection) conn = NULL;
 	g_autofree gchar *req = NULL;
+	gchar reply[64];
 	gssize n = -1;
 
 	conn = g_socket_client_connect_to_host(client, g_uri_get_host(uri),
@@ -359,12 +357,28 @@ sd_resolution_thread(gpointer data)
 		g_output_stream_write_all(g_io_stream_get_output_stream(G_IO_STREAM(conn)),
 					  req, strlen(req), NULL, NULL, NULL);
 	}
-	g_atomic_int_set(&r->sent, 1);
-	/* the reply, or the end of the connection: either way the request was taken */
+	if (sent != NULL)
+		g_atomic_int_set(sent, 1);
 	if (conn != NULL)
-		n = g_input_stream_read(g_io_stream_get_input_stream(G_IO_STREAM(conn)), r->reply,
-					sizeof(r->reply) - 1, NULL, NULL);
-	r->reply[MAX(n, 0)] = '\0';
+		n = g_input_stream_read(g_io_stream_get_input_stream(G_IO_STREAM(conn)), reply,
+					sizeof(reply) - 1, NULL, NULL);
+	reply[MAX(n, 0)] = '\0';
+	return g_strdup(reply);
+}
+
+typedef struct {
+	const gchar *control;
+	gint sent; /* atomic */
+	gchar *reply;
+} SdResolution;
+
+/* a size never encoded yet: the reply waits for an encode in a worker thread */
+static gpointer
+sd_resolution_thread(gpointer data)
+{
+	SdResolution *r = data;
+
+	r->reply = sd_post(r->control, "cameras/1/resolution?size=1920x1080", &r->sent);
 	return NULL;
 }
 
@@ -384,7 +398,41 @@ test_shutdown_encoding(void)
 	g_usleep(30 * 1000);
 	sd_fakecam_stop_clean(fc);
 	g_thread_join(post);
+	/* the reply, or the end of the connection: either way the request was taken */
 	g_test_message("the POST got: %.12s", r.reply[0] != '\0' ? r.reply : "(nothing)");
+	g_free(r.reply);
+}
+
+/* the drop fault, while requests come back to back: a client's thread
+ * reading a request when its connection is closed must not be left
+ * spinning on it (it was, with a critical, when the drop closed it from the
+ * main thread); then a clean stop */
+static void
+test_drop_during_requests(void)
+{
+	g_autoptr(SdFakecam) fc = sd_fakecam_start();
+	g_autoptr(GPtrArray) clients = sd_clients_new(fc);
+	SdHammer *hammers[SD_CAMERAS * 2];
+	guint answered = 0;
+
+	sd_clients_wait_playing(clients);
+	for (guint i = 0; i < G_N_ELEMENTS(hammers); i++)
+		hammers[i] = sd_hammer_start(fc->rtsp[i / 2 * 2]);
+	g_usleep(200 * 1000);
+	for (guint round = 0; round < 10; round++) {
+		for (guint cam = 1; cam <= SD_CAMERAS; cam++) {
+			g_autofree gchar *path = g_strdup_printf("cameras/%u/drop?seconds=0", cam);
+			g_autofree gchar *reply = sd_post(fc->control, path, NULL);
+
+			g_assert_true(g_str_has_prefix(reply, "HTTP/1.1 200"));
+		}
+		g_usleep(50 * 1000);
+	}
+	sd_fakecam_stop_clean(fc);
+	for (guint i = 0; i < G_N_ELEMENTS(hammers); i++)
+		answered += sd_hammer_stop(hammers[i]);
+	g_test_message("%u requests answered around 40 drops", answered);
+	g_assert_cmpuint(answered, >, 0);
 }
 
 int
@@ -403,6 +451,7 @@ main(int argc, char **argv)
 	g_test_add_func("/nvr/fakecam-shutdown/playing", test_shutdown_playing);
 	g_test_add_func("/nvr/fakecam-shutdown/requests", test_shutdown_requests);
 	g_test_add_func("/nvr/fakecam-shutdown/encoding", test_shutdown_encoding);
+	g_test_add_func("/nvr/fakecam-shutdown/drop-during-requests", test_drop_during_requests);
 	ret = g_test_run();
 
 	nvr_test_rm_rf(sd.tmp);
