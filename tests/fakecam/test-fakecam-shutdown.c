@@ -287,6 +287,27 @@ sd_hammer_stop(SdHammer *h)
 	return answered;
 }
 
+#define SD_HAMMERS (SD_CAMERAS * 2)
+
+/* two per camera */
+static void
+sd_hammers_start(SdFakecam *fc, SdHammer **hammers)
+{
+	for (guint i = 0; i < SD_HAMMERS; i++)
+		hammers[i] = sd_hammer_start(fc->rtsp[i / 2 * 2]);
+}
+
+/* Returns: the requests all of them had answered */
+static guint
+sd_hammers_stop(SdHammer **hammers)
+{
+	guint answered = 0;
+
+	for (guint i = 0; i < SD_HAMMERS; i++)
+		answered += sd_hammer_stop(hammers[i]);
+	return answered;
+}
+
 /* ---- cases ---------------------------------------------------------------------- */
 
 /* SIGTERM while every client is between OPTIONS and PLAY: medias being prepared */
@@ -320,16 +341,14 @@ test_shutdown_requests(void)
 {
 	g_autoptr(SdFakecam) fc = sd_fakecam_start();
 	g_autoptr(GPtrArray) clients = sd_clients_new(fc);
-	SdHammer *hammers[SD_CAMERAS * 2];
-	guint answered = 0;
+	SdHammer *hammers[SD_HAMMERS];
+	guint answered;
 
 	sd_clients_wait_playing(clients);
-	for (guint i = 0; i < G_N_ELEMENTS(hammers); i++)
-		hammers[i] = sd_hammer_start(fc->rtsp[i / 2 * 2]); /* two per camera */
+	sd_hammers_start(fc, hammers);
 	g_usleep(300 * 1000);
 	sd_fakecam_stop_clean(fc);
-	for (guint i = 0; i < G_N_ELEMENTS(hammers); i++)
-		answered += sd_hammer_stop(hammers[i]);
+	answered = sd_hammers_stop(hammers);
 	g_test_message("%u requests answered before the stop", answered);
 	g_assert_cmpuint(answered, >, 0);
 }
@@ -412,12 +431,11 @@ test_drop_during_requests(void)
 {
 	g_autoptr(SdFakecam) fc = sd_fakecam_start();
 	g_autoptr(GPtrArray) clients = sd_clients_new(fc);
-	SdHammer *hammers[SD_CAMERAS * 2];
-	guint answered = 0;
+	SdHammer *hammers[SD_HAMMERS];
+	guint answered;
 
 	sd_clients_wait_playing(clients);
-	for (guint i = 0; i < G_N_ELEMENTS(hammers); i++)
-		hammers[i] = sd_hammer_start(fc->rtsp[i / 2 * 2]);
+	sd_hammers_start(fc, hammers);
 	g_usleep(200 * 1000);
 	for (guint round = 0; round < 10; round++) {
 		for (guint cam = 1; cam <= SD_CAMERAS; cam++) {
@@ -429,8 +447,7 @@ test_drop_during_requests(void)
 		g_usleep(50 * 1000);
 	}
 	sd_fakecam_stop_clean(fc);
-	for (guint i = 0; i < G_N_ELEMENTS(hammers); i++)
-		answered += sd_hammer_stop(hammers[i]);
+	answered = sd_hammers_stop(hammers);
 	g_test_message("%u requests answered around 40 drops", answered);
 	g_assert_cmpuint(answered, >, 0);
 }
