@@ -30,6 +30,7 @@
 #include "keys/nvr-keyring.h"
 #include "keys/nvr-keys.h"
 #include "recorder/nvr-recorder.h"
+#include "retention/nvr-retention-reopen.h"
 #include "retention/nvr-retention-runner.h"
 #include "store/nvr-footage.h"
 #include "store/nvr-store-writer.h"
@@ -56,6 +57,7 @@ struct _NvrDaemon {
 	NvrKeyring *keyring;	 /* NULL until nvrctl init: then nothing can be recorded */
 	NvrStoreWriter *writer;
 	NvrRetentionRunner *retention; /* with the writer: it needs the device key */
+	NvrRetentionReopen *reopen;    /* with the writer: when a failed stream writes again */
 	NvrClock *clock;
 	NvrVendor *vendor;	   /* NULL if identification could not start */
 	NvrDaemonDevices *devices; /* NULL with vendor */
@@ -70,7 +72,6 @@ typedef struct {
 	const gchar *state; /* static string, when no recorder says better */
 	gboolean seen;	    /* mark and sweep while syncing with the index */
 	gint64 updated_us;  /* of the row the recorders were made from */
-	guint lost_segment; /* bit per stream: the writer ended it on an error; resume after retention */
 	gint64 identified_us; /* of the row its device was last probed for */
 	NvrRecorder *main;
 	NvrRecorder *sub;
@@ -297,6 +298,8 @@ nvr_daemon_sync_cameras(NvrDaemon *self, GError **error)
 		g_message("camera %s removed", cam->name);
 		if (self->devices != NULL)
 			nvr_daemon_devices_forget(self->devices, cam->id);
+		if (self->reopen != NULL)
+			nvr_retention_reopen_forget(self->reopen, cam->id);
 		g_hash_table_iter_remove(&iter);
 	}
 	return TRUE;
@@ -361,6 +364,9 @@ nvr_daemon_add_storage(NvrDaemon *self, JsonBuilder *b)
 	}
 	if (self->retention != NULL)
 		nvr_daemon_add_retention(self, b);
+	json_builder_set_member_name(b, "disk_full");
+	json_builder_add_boolean_value(b, self->reopen != NULL &&
+					      nvr_retention_reopen_get_disk_full(self->reopen));
 	json_builder_end_object(b);
 }
 
@@ -486,29 +492,33 @@ nvr_daemon_complete_deletions(NvrDaemon *self)
 		g_message("completed %u deletions a crash had cut short", result.completed);
 }
 
-/* after any retention run: streams whose segment a write error ended begin a new one */
+/* after any retention run: streams whose segment a write error ended may begin a new one */
 static void
 nvr_daemon_retention_done_cb(const NvrRetentionResult *result, const GError *error,
 			     gpointer user_data)
 {
 	NvrDaemon *self = NVR_DAEMON(user_data);
-	GHashTableIter iter;
-	NvrDaemonCamera *cam;
 
-	g_hash_table_iter_init(&iter, self->cameras);
-	while (g_hash_table_iter_next(&iter, NULL, (gpointer *)&cam)) {
-		if ((cam->lost_segment & (1u << NVR_INDEX_STREAM_MAIN)) && cam->main != NULL)
-			nvr_recorder_restart_segment(cam->main);
-		if ((cam->lost_segment & (1u << NVR_INDEX_STREAM_SUB)) && cam->sub != NULL)
-			nvr_recorder_restart_segment(cam->sub);
-		cam->lost_segment = 0;
-	}
+	if (self->reopen != NULL)
+		nvr_retention_reopen_ran(self->reopen, result, error);
+}
+
+/* nvr-retention-reopen.h decides when a failed stream tries again */
+static void
+nvr_daemon_reopen_cb(gint64 camera_id, NvrIndexStream stream, gboolean hold, gpointer user_data)
+{
+	NvrDaemon *self = NVR_DAEMON(user_data);
+	NvrDaemonCamera *cam = g_hash_table_lookup(self->cameras, &camera_id);
+	NvrRecorder *rec = cam == NULL ? NULL : stream == NVR_INDEX_STREAM_SUB ? cam->sub : cam->main;
+
+	if (rec != NULL)
+		nvr_recorder_hold_segments(rec, hold);
 }
 
 /*
- * A write failed, a full disk above all: the writer kept what was durable,
- * ended that segment and said so in the log. Other cameras are not
- * touched; this one gets room now and a new segment after retention ran.
+ * A write failed, a full disk above all: the writer kept what was durable
+ * and ended that segment. Other cameras are not touched; this one waits
+ * for retention to make room, and backs off while it cannot.
  */
 static void
 nvr_daemon_store_error_cb(gint64 camera_id, NvrIndexStream stream, gint64 segment_id,
@@ -517,10 +527,20 @@ nvr_daemon_store_error_cb(gint64 camera_id, NvrIndexStream stream, gint64 segmen
 	NvrDaemon *self = NVR_DAEMON(user_data);
 	NvrDaemonCamera *cam = g_hash_table_lookup(self->cameras, &camera_id);
 
-	if (cam != NULL)
-		cam->lost_segment |= 1u << stream;
+	if (self->reopen != NULL)
+		nvr_retention_reopen_failed(self->reopen, camera_id, stream,
+					    cam != NULL ? cam->name : NULL, error);
 	if (self->retention != NULL)
 		nvr_retention_runner_trigger(self->retention);
+}
+
+static void
+nvr_daemon_store_resumed_cb(gint64 camera_id, NvrIndexStream stream, gpointer user_data)
+{
+	NvrDaemon *self = NVR_DAEMON(user_data);
+
+	if (self->reopen != NULL)
+		nvr_retention_reopen_resumed(self->reopen, camera_id, stream);
 }
 
 static gboolean
@@ -536,8 +556,12 @@ nvr_daemon_start_retention(NvrDaemon *self, GError **error)
 		g_prefix_error(error, "retention: ");
 		return FALSE;
 	}
+	self->reopen = nvr_retention_reopen_new(NVR_RETENTION_REOPEN_MIN_MS,
+						NVR_RETENTION_REOPEN_MAX_MS, nvr_daemon_reopen_cb,
+						self);
 	nvr_retention_runner_set_func(self->retention, nvr_daemon_retention_done_cb, self);
 	nvr_store_writer_set_error_func(self->writer, nvr_daemon_store_error_cb, self);
+	nvr_store_writer_set_resumed_func(self->writer, nvr_daemon_store_resumed_cb, self);
 	return TRUE;
 }
 
@@ -751,6 +775,7 @@ nvr_daemon_stop(NvrDaemon *self)
 	g_hash_table_remove_all(self->cameras);
 	g_clear_pointer(&self->writer, nvr_store_writer_free);
 	g_clear_pointer(&self->retention, nvr_retention_runner_free);
+	g_clear_pointer(&self->reopen, nvr_retention_reopen_free);
 }
 
 /* SIGHUP: re-read the config file; keys that need a restart are reported */
@@ -819,6 +844,7 @@ nvr_daemon_finalize(GObject *object)
 	g_hash_table_unref(self->cameras);
 	g_clear_pointer(&self->writer, nvr_store_writer_free);
 	g_clear_pointer(&self->retention, nvr_retention_runner_free);
+	g_clear_pointer(&self->reopen, nvr_retention_reopen_free);
 	g_clear_pointer(&self->keyring, nvr_keyring_free);
 	g_clear_object(&self->clock);
 	g_clear_object(&self->config);

@@ -53,6 +53,7 @@ struct _NvrRecorder {
 	gint64 last_wall_us;
 	NvrMediaChunk *pending_start; /* SEGMENT_START awaiting its first fragment */
 	gboolean segment_open;
+	gboolean hold;		  /* begin no segment: writing failed (nvr_recorder_hold_segments) */
 	NvrRecorderKeyframe keyframes[NVR_RECORDER_KEYFRAMES];
 	guint n_keyframes;
 	guint64 segment_ticks; /* rotate after this much media time */
@@ -116,7 +117,8 @@ nvr_recorder_handle_chunk(NvrRecorder *self, NvrMediaChunk *chunk)
 	switch (chunk->kind) {
 	case NVR_MEDIA_CHUNK_SEGMENT_START:
 		g_clear_pointer(&self->pending_start, nvr_media_chunk_unref);
-		self->pending_start = nvr_media_chunk_ref(chunk);
+		if (!self->hold)
+			self->pending_start = nvr_media_chunk_ref(chunk);
 		break;
 	case NVR_MEDIA_CHUNK_FRAGMENT:
 		if (self->pending_start != NULL)
@@ -390,13 +392,22 @@ nvr_recorder_get_stats(NvrRecorder *self, NvrRecorderStats *stats)
 
 /*
  * After the store writer ended this stream's segment on a write error (a
- * full disk), fragments go nowhere until a new segment begins: begin one at
- * the next key frame rather than at the next rotation.
+ * full disk), fragments go nowhere until a new segment begins. While held,
+ * none begins, not even at a rotation (every attempt would fail the same
+ * way); released, one begins at the next key frame rather than at the next
+ * rotation.
  */
 void
-nvr_recorder_restart_segment(NvrRecorder *self)
+nvr_recorder_hold_segments(NvrRecorder *self, gboolean hold)
 {
 	g_return_if_fail(NVR_IS_RECORDER(self));
+
+	self->hold = hold;
+	if (hold) {
+		self->segment_open = FALSE;
+		g_clear_pointer(&self->pending_start, nvr_media_chunk_unref);
+		return;
+	}
 	nvr_media_segmenter_request_rotate(self->segmenter);
 }
 

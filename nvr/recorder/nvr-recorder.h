@@ -44,6 +44,6 @@ nvr_recorder_get_state(NvrRecorder *self);
 void
 nvr_recorder_get_stats(NvrRecorder *self, NvrRecorderStats *stats);
 void
-nvr_recorder_restart_segment(NvrRecorder *self);
+nvr_recorder_hold_segments(NvrRecorder *self, gboolean hold);
 
 G_END_DECLS

@@ -30,7 +30,9 @@
  *     the file trimmed to its whole chunks exactly as startup recovery
  *     would, the row marked interrupted, and the error reported. The
  *     recorder's next begin_segment starts afresh, after retention freed
- *     space.
+ *     space. The first durable write of that stream after a failure (a
+ *     sync or a finalize) is reported too, so that whoever decides when
+ *     to try again (nvr-retention-reopen.h) knows it worked.
  */
 #include "config.h"
 
@@ -97,8 +99,10 @@ typedef struct {
 typedef struct {
 	gatomicrefcount ref;
 	GMutex mutex;
-	NvrStoreWriterErrorFunc func;
-	gpointer data;
+	NvrStoreWriterErrorFunc func;	      /* protected by mutex */
+	gpointer data;			      /* protected by mutex */
+	NvrStoreWriterResumedFunc resumed;    /* protected by mutex */
+	gpointer resumed_data;		      /* protected by mutex */
 } StoreErrorSink;
 
 struct _NvrStoreWriter {
@@ -115,6 +119,7 @@ struct _NvrStoreWriter {
 	NvrKeyring *keyring;
 	NvrStoreWriterConfig config;
 	GHashTable *open; /* gint64 key (camera_id * 2 + stream) -> StoreOpen */
+	GHashTable *failed; /* keys that reported an error and wrote nothing durable since */
 	gboolean in_batch;
 	gint64 batch_start_us;
 };
@@ -123,7 +128,7 @@ typedef struct {
 	gint64 camera_id;
 	NvrIndexStream stream;
 	gint64 segment_id;
-	GError *error;
+	GError *error; /* NULL: the stream wrote durably again */
 	StoreErrorSink *sink;
 } StoreErrorReport;
 
@@ -161,11 +166,18 @@ store_error_dispatch(gpointer data)
 	NvrStoreWriterErrorFunc func;
 	gpointer user_data;
 
+	NvrStoreWriterResumedFunc resumed;
+	gpointer resumed_data;
+
 	g_mutex_lock(&r->sink->mutex);
 	func = r->sink->func;
 	user_data = r->sink->data;
+	resumed = r->sink->resumed;
+	resumed_data = r->sink->resumed_data;
 	g_mutex_unlock(&r->sink->mutex);
-	if (func != NULL)
+	if (r->error == NULL && resumed != NULL)
+		resumed(r->camera_id, r->stream, resumed_data);
+	else if (r->error != NULL && func != NULL)
 		func(r->camera_id, r->stream, r->segment_id, r->error, user_data);
 	return G_SOURCE_REMOVE;
 }
@@ -210,19 +222,17 @@ store_error_report_free(gpointer data)
 {
 	StoreErrorReport *r = data;
 
-	g_error_free(r->error);
+	g_clear_error(&r->error);
 	store_error_sink_unref(r->sink);
 	g_free(r);
 }
 
 static void
-store_report_error(NvrStoreWriter *self, gint64 camera_id, NvrIndexStream stream,
-		   gint64 segment_id, GError *error)
+store_report(NvrStoreWriter *self, gint64 camera_id, NvrIndexStream stream, gint64 segment_id,
+	     GError *error)
 {
 	StoreErrorReport *r = g_new0(StoreErrorReport, 1);
 
-	g_warning("camera %" G_GINT64_FORMAT " segment %" G_GINT64_FORMAT ": %s", camera_id,
-		  segment_id, error->message);
 	r->sink = store_error_sink_ref(self->sink);
 	r->camera_id = camera_id;
 	r->stream = stream;
@@ -230,6 +240,37 @@ store_report_error(NvrStoreWriter *self, gint64 camera_id, NvrIndexStream stream
 	r->error = error;
 	g_main_context_invoke_full(self->context, G_PRIORITY_DEFAULT, store_error_dispatch, r,
 				   store_error_report_free);
+}
+
+/* with an error func, logging is its business: nvrd warns once per state, not per retry */
+static void
+store_report_error(NvrStoreWriter *self, gint64 camera_id, NvrIndexStream stream,
+		   gint64 segment_id, GError *error)
+{
+	gint64 key = store_key(camera_id, stream);
+	gboolean listened;
+
+	g_mutex_lock(&self->sink->mutex);
+	listened = self->sink->func != NULL;
+	g_mutex_unlock(&self->sink->mutex);
+	if (listened)
+		g_debug("camera %" G_GINT64_FORMAT " segment %" G_GINT64_FORMAT ": %s", camera_id,
+			segment_id, error->message);
+	else
+		g_warning("camera %" G_GINT64_FORMAT " segment %" G_GINT64_FORMAT ": %s",
+			  camera_id, segment_id, error->message);
+	g_hash_table_add(self->failed, g_memdup2(&key, sizeof(key)));
+	store_report(self, camera_id, stream, segment_id, error);
+}
+
+/* @row's bytes are durable: if its stream had failed, say that it writes again */
+static void
+store_report_durable(NvrStoreWriter *self, const NvrIndexSegment *row)
+{
+	gint64 key = store_key(row->camera_id, row->stream);
+
+	if (g_hash_table_remove(self->failed, &key))
+		store_report(self, row->camera_id, row->stream, row->id, NULL);
 }
 
 /* ---- batched commits ---- */
@@ -580,6 +621,8 @@ store_end(NvrStoreWriter *self, gint64 camera_id, NvrIndexStream stream, gint64 
 	if (!store_finalize_row(self, o, &result, end_us, &error)) {
 		/* the file is whole; the row stays 'recording' and recovery keeps the file */
 		store_report_error(self, camera_id, stream, o->row->id, error);
+	} else {
+		store_report_durable(self, o->row);
 	}
 	g_hash_table_remove(self->open, &key);
 }
@@ -623,6 +666,7 @@ store_sync_due(NvrStoreWriter *self, gint64 now)
 			store_open_fail(self, o, error);
 			return; /* the table changed: the rest waits for the next wake-up */
 		}
+		store_report_durable(self, o->row);
 	}
 }
 
@@ -750,6 +794,7 @@ nvr_store_writer_new(NvrIndex *index, NvrFootage *footage, gint64 footage_dir_id
 		self->config.commit_interval_ms = NVR_STORE_COMMIT_INTERVAL_MS_DEFAULT;
 	self->open = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
 					   (GDestroyNotify)store_open_free);
+	self->failed = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
 	self->context = g_main_context_ref_thread_default();
 	self->sink = store_error_sink_new();
 	self->queue = g_async_queue_new_full((GDestroyNotify)store_op_free);
@@ -762,6 +807,16 @@ nvr_store_writer_set_error_func(NvrStoreWriter *self, NvrStoreWriterErrorFunc fu
 				gpointer user_data)
 {
 	store_error_sink_set(self->sink, func, user_data);
+}
+
+void
+nvr_store_writer_set_resumed_func(NvrStoreWriter *self, NvrStoreWriterResumedFunc func,
+				  gpointer user_data)
+{
+	g_mutex_lock(&self->sink->mutex);
+	self->sink->resumed = func;
+	self->sink->resumed_data = user_data;
+	g_mutex_unlock(&self->sink->mutex);
 }
 
 static StoreOp *
@@ -856,10 +911,12 @@ nvr_store_writer_free(NvrStoreWriter *self)
 	g_thread_join(self->thread);
 	g_async_queue_unref(self->queue);
 	g_hash_table_unref(self->open);
+	g_hash_table_unref(self->failed);
 	g_object_unref(self->index);
 	g_object_unref(self->footage);
 	g_main_context_unref(self->context);
 	store_error_sink_set(self->sink, NULL, NULL);
+	nvr_store_writer_set_resumed_func(self, NULL, NULL);
 	store_error_sink_unref(self->sink);
 	g_free(self);
 }

@@ -50,13 +50,22 @@ typedef void (*NvrStoreWriterErrorFunc)(gint64 camera_id, NvrIndexStream stream,
 					gint64 segment_id, const GError *error,
 					gpointer user_data);
 
+/* the first durable write (sync or finalize) of a stream after it reported an error */
+typedef void (*NvrStoreWriterResumedFunc)(gint64 camera_id, NvrIndexStream stream,
+					  gpointer user_data);
+
 /* @index is only used for its path: the writer thread has its own connection */
 NvrStoreWriter *
 nvr_store_writer_new(NvrIndex *index, NvrFootage *footage, gint64 footage_dir_id,
 		     NvrKeyring *keyring, const NvrStoreWriterConfig *config, GError **error);
+/* with an error func set, the writer logs failures at debug level only: @func decides what
+ * to warn about (without one, each failure is a warning) */
 void
 nvr_store_writer_set_error_func(NvrStoreWriter *self, NvrStoreWriterErrorFunc func,
 				gpointer user_data);
+void
+nvr_store_writer_set_resumed_func(NvrStoreWriter *self, NvrStoreWriterResumedFunc func,
+				  gpointer user_data);
 /* ends the segment open for the same camera stream, if any, then opens a new one */
 void
 nvr_store_writer_begin_segment(NvrStoreWriter *self, const NvrStoreSegmentParams *params);

@@ -14,8 +14,13 @@
  * nvrctl verify --deep is clean and names the deletions. Figures (deletions
  * per second, retention run times) go to the test log.
  *
- * Without a mount namespace (no root, no user namespaces) the test skips
- * and says why. Under sanitizers it runs a shorter variant.
+ * A second case fills the disk with other data until retention has
+ * nothing left to delete: cameras then retry with a growing pause, warn
+ * once, /api/health says disk_full, and they record again by themselves
+ * when the data goes.
+ *
+ * Without a mount namespace (no root, no user namespaces) the tests skip
+ * and say why. Under sanitizers they run a shorter variant.
  */
 #include "config.h"
 
@@ -103,6 +108,33 @@ disk_mount_tmpfs(void)
 	return dir;
 }
 
+/* a watchdog and a fresh tmpfs; Returns: its path, or %NULL when the test was skipped */
+static gchar *
+disk_prepare(void)
+{
+	gchar *disk;
+
+	if (disk_skip_reason != NULL) {
+		g_test_skip(disk_skip_reason);
+		return NULL;
+	}
+	nvr_test_watchdog_start(NVR_TEST_WATCHDOG_S + 60);
+	disk = disk_mount_tmpfs();
+	if (disk == NULL) {
+		g_test_skip("cannot mount a tmpfs in our mount namespace");
+		nvr_test_watchdog_stop();
+	}
+	return disk;
+}
+
+static void
+disk_release(const gchar *disk)
+{
+	g_assert_cmpint(umount2(disk, MNT_DETACH), ==, 0);
+	nvr_test_rm_rf(disk);
+	nvr_test_watchdog_stop();
+}
+
 /* another program that takes every byte retention frees, until told to stop */
 typedef struct {
 	gchar *path;
@@ -142,16 +174,22 @@ disk_drain(NvrTestNvrd *fx, guint seconds)
 	g_assert_true(g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED));
 }
 
+/* nvrd's lines from @from on that hold @needle */
+static guint
+disk_log_count(NvrTestNvrd *fx, guint from, const gchar *needle)
+{
+	GPtrArray *lines = nvr_test_proc_get_lines(fx->nvrd);
+	guint n = 0;
+
+	for (guint i = from; i < lines->len; i++)
+		n += strstr(g_ptr_array_index(lines, i), needle) != NULL;
+	return n;
+}
+
 static gboolean
 disk_log_has(NvrTestNvrd *fx, const gchar *needle)
 {
-	GPtrArray *lines = nvr_test_proc_get_lines(fx->nvrd);
-
-	for (guint i = 0; i < lines->len; i++) {
-		if (strstr(g_ptr_array_index(lines, i), needle) != NULL)
-			return TRUE;
-	}
-	return FALSE;
+	return disk_log_count(fx, 0, needle) > 0;
 }
 
 static gchar *
@@ -169,9 +207,9 @@ disk_health_url(NvrTestNvrd *fx)
 	g_assert_not_reached();
 }
 
-/* nvrd answers, and says how much retention deleted so far */
-static gint64
-disk_health(NvrTestNvrd *fx)
+/* nvrd answers; Returns: (transfer full): the storage member of its health */
+static JsonObject *
+disk_storage(NvrTestNvrd *fx)
 {
 	g_autoptr(SoupSession) session = soup_session_new_with_options("timeout", 20, NULL);
 	g_autofree gchar *url = disk_health_url(fx);
@@ -179,16 +217,31 @@ disk_health(NvrTestNvrd *fx)
 	g_autoptr(GBytes) body = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(JsonObject) o = NULL;
-	JsonObject *storage;
 
 	body = soup_session_send_and_read(session, msg, NULL, &error);
 	g_assert_no_error(error);
 	g_assert_cmpuint(soup_message_get_status(msg), ==, SOUP_STATUS_OK);
 	o = nvr_test_nvrd_parse_object(g_bytes_get_data(body, NULL));
 	g_assert_cmpstr(json_object_get_string_member(o, "status"), ==, "ok");
-	storage = json_object_get_object_member(o, "storage");
+	return json_object_ref(json_object_get_object_member(o, "storage"));
+}
+
+/* how much retention deleted so far */
+static gint64
+disk_health(NvrTestNvrd *fx)
+{
+	g_autoptr(JsonObject) storage = disk_storage(fx);
+
 	return json_object_get_int_member(json_object_get_object_member(storage, "retention"),
 					  "deleted");
+}
+
+static gboolean
+disk_full_now(NvrTestNvrd *fx)
+{
+	g_autoptr(JsonObject) storage = disk_storage(fx);
+
+	return json_object_get_boolean_member(storage, "disk_full");
 }
 
 /* records for @seconds, reading nvrd's output and asking its health every few seconds */
@@ -337,16 +390,9 @@ test_full_disk(void)
 	guint n_runs;
 	gdouble max_ms, sum_ms;
 
-	if (disk_skip_reason != NULL) {
-		g_test_skip(disk_skip_reason);
+	disk = disk_prepare();
+	if (disk == NULL)
 		return;
-	}
-	nvr_test_watchdog_start(NVR_TEST_WATCHDOG_S + 60);
-	disk = disk_mount_tmpfs();
-	if (disk == NULL) {
-		g_test_skip("cannot mount a tmpfs in our mount namespace");
-		return;
-	}
 	config = g_strdup_printf("footage-dir = %s\nsegment-seconds = 2\nsync-window-ms = 1000\n"
 				 "retention-free-floor-mb = %d\ncamera-budget-mb = 0\n"
 				 "retention-interval-s = 10\n",
@@ -401,9 +447,125 @@ test_full_disk(void)
 		       counts.total / ((t_stop - t_start) / 1e6), counts.budget, counts.free_space,
 		       n_runs, n_runs > 0 ? sum_ms / n_runs : 0.0, max_ms);
 	g_clear_pointer(&fx, nvr_test_nvrd_free);
-	g_assert_cmpint(umount2(disk, MNT_DETACH), ==, 0);
-	nvr_test_rm_rf(disk);
-	nvr_test_watchdog_stop();
+	disk_release(disk);
+}
+
+/* segment rows ever made (AUTOINCREMENT): each attempt to begin a segment makes one */
+static gint64
+disk_attempts(NvrTestNvrd *fx)
+{
+	return nvr_test_nvrd_query_int(fx, "SELECT seq FROM sqlite_sequence WHERE name = 'segments'",
+				       0, 0);
+}
+
+static gint64
+disk_stored(NvrTestNvrd *fx)
+{
+	return nvr_test_nvrd_query_int(fx, "SELECT count(*) FROM segments WHERE status IN "
+					   "('finalized', 'interrupted')",
+				       0, 0);
+}
+
+/* another program fills the disk while retention deletes every segment, then keeps it full */
+static void
+disk_fill_until_nothing_left(NvrTestNvrd *fx, DiskHog *hog)
+{
+	GThread *thread = g_thread_new("hog", disk_hog_thread, hog);
+
+	for (guint s = 0; s < 30; s++) {
+		disk_record(fx, 3);
+		if (s >= 1 && disk_stored(fx) == 0)
+			break;
+	}
+	g_atomic_int_set(&hog->stop, 1);
+	g_thread_join(thread);
+	g_test_message("ballast: %" G_GINT64_FORMAT " bytes", hog->bytes);
+}
+
+/*
+ * A disk full of other data with nothing left to delete: each camera tries
+ * to begin a segment with a growing pause (1 s doubling to 30 s), not at
+ * every rotation or retention run; one warning per camera and one for the
+ * disk, not one per try; /api/health says disk_full. When the data goes,
+ * recording resumes by itself.
+ */
+static void
+test_full_of_other_data(void)
+{
+	const gchar *const fakecam_args[] = {"--persona", "generic", "--clip-seconds", "4",
+					     "--resolution", "640x360", "--bitrate", "2000", NULL};
+	const guint window_s = NVR_TEST_SANITIZED ? 16 : 24;
+	const guint n_cameras = 2;
+	g_autoptr(NvrTestNvrd) fx = NULL;
+	g_autofree gchar *disk = NULL;
+	g_autofree gchar *config = NULL;
+	DiskHog hog = {0};
+	gint64 attempts0, attempts, t_free;
+	guint line0;
+
+	disk = disk_prepare();
+	if (disk == NULL)
+		return;
+	/* a floor that cannot be met: retention runs every second and deletes all it may */
+	config = g_strdup_printf("footage-dir = %s\nsegment-seconds = 2\nsync-window-ms = 1000\n"
+				 "retention-free-floor-mb = 1\ncamera-budget-mb = 0\n",
+				 disk);
+	fx = nvr_test_nvrd_new(n_cameras, config, fakecam_args);
+	nvr_test_nvrd_start(fx);
+	nvr_test_nvrd_wait_recording(fx, 60);
+	disk_record(fx, 4);
+	hog.path = g_build_filename(disk, "ballast", NULL);
+	disk_fill_until_nothing_left(fx, &hog);
+	g_assert_cmpint(disk_stored(fx), ==, 0);
+	disk_record(fx, 3);
+	g_assert_true(disk_full_now(fx));
+	g_assert_cmpuint(disk_log_count(fx, 0, "footage disk full"), >=, 1);
+	for (guint n = 1; n <= n_cameras; n++) {
+		g_autofree gchar *warning = g_strdup_printf("c%u: cannot write footage: ", n);
+
+		g_assert_cmpuint(disk_log_count(fx, 0, warning), >=, 1);
+	}
+
+	/* the window: nothing to delete, nothing frees: tries back off, and nothing more is said */
+	attempts0 = disk_attempts(fx);
+	line0 = nvr_test_proc_get_lines(fx->nvrd)->len;
+	disk_record(fx, window_s);
+	attempts = disk_attempts(fx) - attempts0;
+	g_test_message("figures: %" G_GINT64_FORMAT " attempts to begin a segment by %u cameras in "
+		       "%u s of a full disk (2 s segments, a retention run every second)",
+		       attempts, n_cameras, window_s);
+	/* at least one more try each, and at most the backoff's: 0.5+1+2+4+8+15 s > 24 s */
+	g_assert_cmpint(attempts, >=, n_cameras);
+	g_assert_cmpint(attempts, <=, 7 * n_cameras);
+	g_assert_cmpuint(disk_log_count(fx, line0, "WARNING"), ==, 0);
+	g_assert_true(disk_full_now(fx));
+
+	/* the other data goes: recording resumes without a restart, once per camera said */
+	g_assert_cmpint(unlink(hog.path), ==, 0);
+	g_free(hog.path);
+	t_free = g_get_monotonic_time();
+	for (guint s = 0; s < 40; s += 2) {
+		disk_record(fx, 2);
+		if (disk_log_count(fx, line0, ": writing footage again") == n_cameras)
+			break;
+	}
+	g_test_message("figures: recording again %.1f s after the disk had room",
+		       (g_get_monotonic_time() - t_free) / 1e6);
+	g_assert_cmpuint(disk_log_count(fx, line0, ": writing footage again"), ==, n_cameras);
+	g_assert_cmpuint(disk_log_count(fx, line0, "footage disk: room again"), ==, 1);
+	g_assert_false(disk_full_now(fx));
+	for (guint i = 0; i < nvr_test_proc_get_lines(fx->nvrd)->len; i++) {
+		const gchar *line = g_ptr_array_index(nvr_test_proc_get_lines(fx->nvrd), i);
+
+		if (strstr(line, "WARNING") != NULL || strstr(line, "footage") != NULL)
+			g_test_message("nvrd: %s", line);
+	}
+	disk_record(fx, 4);
+	g_assert_cmpint(disk_stored(fx), >=, n_cameras);
+	g_assert_cmpint(nvr_test_nvrd_stop(fx, SIGTERM), ==, 0);
+	nvr_test_nvrd_assert_verify_deep(fx);
+	g_clear_pointer(&fx, nvr_test_nvrd_free);
+	disk_release(disk);
 }
 
 int
@@ -412,5 +574,6 @@ main(int argc, char **argv)
 	disk_enter_namespace();
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/nvr/retention/full-disk", test_full_disk);
+	g_test_add_func("/nvr/retention/full-of-other-data", test_full_of_other_data);
 	return g_test_run();
 }

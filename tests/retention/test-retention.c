@@ -1,6 +1,9 @@
 #include "config.h"
 
+#include "core/nvr-error.h"
+#include "nvr-test-common.h"
 #include "retention/nvr-retention-plan.h"
+#include "retention/nvr-retention-reopen.h"
 
 #define MB (G_GUINT64_CONSTANT(1) << 20)
 #define MIN_US (G_GINT64_CONSTANT(60) * G_USEC_PER_SEC)
@@ -191,6 +194,167 @@ test_random_properties(void)
 	g_rand_free(rand);
 }
 
+/* ---- reopening after a write error (nvr-retention-reopen.h), on a fast clock ---- */
+
+#define REOPEN_MIN_MS 40
+#define REOPEN_MAX_MS 160
+
+typedef struct {
+	NvrRetentionReopen *reopen;
+	gboolean hold;	    /* the last word for camera 1's main stream */
+	guint releases;	    /* times it was let go */
+	gint64 released_us; /* monotonic, the last time */
+} ReopenFx;
+
+static void
+reopen_fx_cb(gint64 camera_id, NvrIndexStream stream, gboolean hold, gpointer user_data)
+{
+	ReopenFx *fx = user_data;
+
+	g_assert_cmpint(camera_id, ==, 1);
+	g_assert_cmpint(stream, ==, NVR_INDEX_STREAM_MAIN);
+	g_assert_true(hold != fx->hold); /* no repeats: held once, released once */
+	fx->hold = hold;
+	if (!hold) {
+		fx->releases++;
+		fx->released_us = g_get_monotonic_time();
+	}
+}
+
+static void
+reopen_setup(ReopenFx *fx, gconstpointer data)
+{
+	fx->reopen = nvr_retention_reopen_new(REOPEN_MIN_MS, REOPEN_MAX_MS, reopen_fx_cb, fx);
+}
+
+static void
+reopen_teardown(ReopenFx *fx, gconstpointer data)
+{
+	nvr_retention_reopen_free(fx->reopen);
+}
+
+static void
+reopen_fail(ReopenFx *fx, gint code)
+{
+	g_autoptr(GError) error = g_error_new_literal(NVR_ERROR, code, "write: it failed");
+
+	nvr_retention_reopen_failed(fx->reopen, 1, NVR_INDEX_STREAM_MAIN, "porch", error);
+	g_assert_true(fx->hold);
+}
+
+static void
+reopen_ran(ReopenFx *fx, guint64 free_bytes)
+{
+	NvrRetentionResult r = {.free_bytes = free_bytes};
+
+	nvr_retention_reopen_ran(fx->reopen, &r, NULL);
+}
+
+/* the main loop until the stream is released; Returns: how long that took, in ms */
+static gdouble
+reopen_wait_release(ReopenFx *fx)
+{
+	gint64 start = g_get_monotonic_time();
+	gint64 deadline = start + 5 * G_USEC_PER_SEC;
+
+	while (fx->hold && g_get_monotonic_time() < deadline)
+		g_main_context_iteration(NULL, TRUE);
+	g_assert_false(fx->hold);
+	return (fx->released_us - start) / 1000.0;
+}
+
+static void
+reopen_expect_failing(void)
+{
+	g_test_expect_message("nvr-retention", G_LOG_LEVEL_WARNING,
+			      "porch: cannot write footage: write: it failed*");
+}
+
+/* a full disk retention makes room on: held until the run, then at once */
+static void
+test_reopen_room(ReopenFx *fx, gconstpointer data)
+{
+	reopen_expect_failing();
+	reopen_fail(fx, NVR_ERROR_NO_SPACE);
+	g_test_assert_expected_messages();
+	g_assert_cmpuint(fx->releases, ==, 0);
+	reopen_ran(fx, 100 * MB);
+	g_assert_cmpuint(fx->releases, ==, 1);
+	g_assert_false(nvr_retention_reopen_get_disk_full(fx->reopen));
+	/* it wrote: the next failure is a first one again, and warns again */
+	nvr_retention_reopen_resumed(fx->reopen, 1, NVR_INDEX_STREAM_MAIN);
+	reopen_expect_failing();
+	reopen_fail(fx, NVR_ERROR_NO_SPACE);
+	g_test_assert_expected_messages();
+	reopen_ran(fx, 100 * MB);
+	g_assert_cmpuint(fx->releases, ==, 2);
+}
+
+/*
+ * A disk full of other data: every retry fails, each waits twice as long
+ * up to the cap; one warning for the stream and one for the disk, however
+ * many retries; room again releases at once, the next write clears it all.
+ */
+static void
+test_reopen_backoff(ReopenFx *fx, gconstpointer data)
+{
+	const gdouble expect[] = {REOPEN_MIN_MS, 2 * REOPEN_MIN_MS, REOPEN_MAX_MS, REOPEN_MAX_MS};
+	gdouble waited;
+
+	reopen_expect_failing();
+	g_test_expect_message("nvr-retention", G_LOG_LEVEL_WARNING, "footage disk full (4096 bytes*");
+	for (guint i = 0; i < G_N_ELEMENTS(expect); i++) {
+		reopen_fail(fx, NVR_ERROR_NO_SPACE);
+		reopen_ran(fx, 4096);
+		g_assert_true(fx->hold); /* not before the backoff */
+		g_assert_true(nvr_retention_reopen_get_disk_full(fx->reopen));
+		reopen_ran(fx, 4096); /* later runs without room change nothing */
+		g_assert_true(fx->hold);
+		waited = reopen_wait_release(fx);
+		g_test_message("attempt %u waited %.1f ms", i + 2, waited);
+		/* jittered between half and all of it; the loop may be a little late */
+		g_assert_cmpfloat(waited, >=, expect[i] / 2 - 1);
+		g_assert_cmpfloat(waited, <=, expect[i] + 100);
+	}
+	g_test_assert_expected_messages();
+
+	/* held once more; then the other data goes: the next run releases at once */
+	reopen_fail(fx, NVR_ERROR_NO_SPACE);
+	reopen_ran(fx, 4096);
+	g_assert_true(fx->hold);
+	reopen_ran(fx, 100 * MB);
+	g_assert_false(fx->hold);
+	g_assert_false(nvr_retention_reopen_get_disk_full(fx->reopen));
+	nvr_retention_reopen_resumed(fx->reopen, 1, NVR_INDEX_STREAM_MAIN);
+	g_assert_false(nvr_retention_reopen_get_disk_full(fx->reopen));
+}
+
+/* another failure (a dead disk) with room on it: at once the first time, then backing off */
+static void
+test_reopen_other_error(ReopenFx *fx, gconstpointer data)
+{
+	gdouble waited;
+
+	reopen_expect_failing();
+	reopen_fail(fx, NVR_ERROR_IO);
+	g_test_assert_expected_messages();
+	reopen_ran(fx, 100 * MB);
+	g_assert_false(fx->hold);
+	reopen_fail(fx, NVR_ERROR_IO);
+	reopen_ran(fx, 100 * MB);
+	g_assert_true(fx->hold);
+	g_assert_false(nvr_retention_reopen_get_disk_full(fx->reopen));
+	waited = reopen_wait_release(fx);
+	g_assert_cmpfloat(waited, >=, REOPEN_MIN_MS / 2 - 1);
+	/* a camera removed while held: its timer goes with it */
+	reopen_fail(fx, NVR_ERROR_IO);
+	reopen_ran(fx, 100 * MB);
+	nvr_retention_reopen_forget(fx->reopen, 1);
+	for (guint i = 0; i < 20; i++)
+		g_main_context_iteration(NULL, FALSE);
+	g_assert_true(fx->hold);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -203,5 +367,11 @@ main(int argc, char **argv)
 	g_test_add_func("/nvr/retention/plan/in-use-deferred", test_in_use_deferred_and_not_counted);
 	g_test_add_func("/nvr/retention/plan/full-disk", test_full_disk_deletes_everything_old);
 	g_test_add_func("/nvr/retention/plan/random-properties", test_random_properties);
+	g_test_add("/nvr/retention/reopen/room", ReopenFx, NULL, reopen_setup, test_reopen_room,
+		   reopen_teardown);
+	g_test_add("/nvr/retention/reopen/backoff", ReopenFx, NULL, reopen_setup,
+		   test_reopen_backoff, reopen_teardown);
+	g_test_add("/nvr/retention/reopen/other-error", ReopenFx, NULL, reopen_setup,
+		   test_reopen_other_error, reopen_teardown);
 	return g_test_run();
 }
