@@ -29,8 +29,11 @@
  * Consumers: corrections are emitted before the access unit whose push
  * produced them, so "every wall time reported before" is exact.
  *
- * Retry: capped exponential backoff with jitter, 0.5 s doubling to 30 s,
- * reset by a run that stayed healthy for a minute. Timers, never sleep.
+ * Retry: capped exponential backoff with jitter, 0.5 s doubling to 2 s
+ * (60 s while the camera refuses the credentials), reset by a run that
+ * stayed healthy for a minute. Timers, never sleep. An attempt at a camera
+ * that is off costs one refused or unanswered connect, so a short cap is
+ * cheap and keeps the time to recording after an outage under 5 s.
  *
  * invariants
  *   (1) at most one pipeline; samples from an older connection are dropped
@@ -317,9 +320,12 @@ nvr_ingest_remember_error(NvrIngest *self, const GError *error)
 static guint
 nvr_ingest_next_retry_ms(NvrIngest *self)
 {
-	guint delay = self->backoff_ms / 2 + (guint)g_random_int_range(0, (gint32)self->backoff_ms / 2 + 1);
+	gboolean refused = g_error_matches(self->last_error, NVR_ERROR, NVR_ERROR_AUTH);
+	guint cap = refused ? NVR_INGEST_RETRY_AUTH_MAX_MS : NVR_INGEST_RETRY_MAX_MS;
+	guint bound = MIN(self->backoff_ms, cap);
+	guint delay = bound / 2 + (guint)g_random_int_range(0, (gint32)bound / 2 + 1);
 
-	self->backoff_ms = MIN(self->backoff_ms * 2, NVR_INGEST_RETRY_MAX_MS);
+	self->backoff_ms = MIN(bound * 2, cap);
 	return delay;
 }
 

@@ -138,7 +138,13 @@ typedef struct {
 } NvrIngestStats;
 
 #define NVR_INGEST_RETRY_MIN_MS 500
-#define NVR_INGEST_RETRY_MAX_MS 30000
+/* A camera that went away is back in recording within 5 s of returning:
+ * a retry at most 2 s away, the connect, and up to a GOP (2 s on most
+ * cameras) to the first key frame. */
+#define NVR_INGEST_RETRY_MAX_MS 2000
+/* Refused credentials back off further: many cameras lock an account
+ * after a few failed logins in a short time. */
+#define NVR_INGEST_RETRY_AUTH_MAX_MS 60000
 /* a run this long resets the backoff */
 #define NVR_INGEST_HEALTHY_S 60
 

@@ -674,7 +674,10 @@ nvr_rtsp_src_open(NvrRtspSrc *self)
 	g_mutex_unlock(&self->lock);
 	res = gst_rtsp_connection_connect_usec(self->conn, self->timeout);
 	if (res != GST_RTSP_OK) {
-		g_autofree gchar *why = gst_rtsp_strresult(res);
+		/* GstRTSPConnection folds a refused or unreachable connect into
+		 * the generic GST_RTSP_ERROR, whose text says nothing */
+		g_autofree gchar *why = res == GST_RTSP_ERROR ? g_strdup("refused or unreachable")
+							       : gst_rtsp_strresult(res);
 		NVR_RTSP_SRC_FAIL(self, OPEN_READ, "could not connect: %s", why);
 		return FALSE;
 	}

@@ -567,6 +567,28 @@ test_ingest_drop_reconnect(void)
 	g_assert_cmpuint(r->runs_started, ==, 2);
 }
 
+/* a long outage: the backoff is capped, so recording resumes within 5 s of
+ * the camera's return however long it was away (a 30 s cap meant waits of
+ * up to half a minute after a router reboot) */
+static void
+test_ingest_long_outage(void)
+{
+	g_autoptr(Rec) r = rec_new("cam7-main", 7);
+	RecN ended = {r, 1}, restarted = {r, 2};
+	gint64 back;
+
+	nvr_ingest_start(r->ingest);
+	wait_frames(r, 20, 30);
+	back = g_get_monotonic_time() + 12 * G_USEC_PER_SEC;
+	fc_control(7, "drop?seconds=12");
+	g_assert_true(wait_for(rec_runs_ended_at_least, &ended, 20));
+	g_assert_true(wait_for(rec_runs_started_at_least, &restarted, 40));
+	g_test_message("recording again %.2f s after the camera came back",
+		       (r->first_frame_mono - back) / 1e6);
+	g_assert_cmpint(r->first_frame_mono, >=, back);
+	g_assert_cmpint(r->first_frame_mono - back, <, 5 * G_USEC_PER_SEC);
+}
+
 /* the camera keeps the connection but sends nothing: the watchdog ends it */
 static void
 test_ingest_stall_watchdog(void)
@@ -998,6 +1020,7 @@ main(int argc, char **argv)
 	g_test_add_func("/nvr/ingest/sub-udp", test_ingest_sub_udp);
 	g_test_add_func("/nvr/ingest/bad-credentials", test_ingest_bad_credentials);
 	g_test_add_func("/nvr/ingest/drop-reconnect", test_ingest_drop_reconnect);
+	g_test_add_func("/nvr/ingest/long-outage", test_ingest_long_outage);
 	g_test_add_func("/nvr/ingest/stall-watchdog", test_ingest_stall_watchdog);
 	g_test_add_func("/nvr/ingest/several-one-fails", test_ingest_several_one_fails);
 	g_test_add_func("/nvr/ingest/resolution-change", test_ingest_resolution_change);
