@@ -332,6 +332,7 @@ static void
 nvr_daemon_add_retention(NvrDaemon *self, JsonBuilder *b)
 {
 	NvrRetentionResult t;
+	NvrRetentionRunnerTimes times;
 
 	nvr_retention_runner_get_totals(self->retention, &t);
 	json_builder_set_member_name(b, "retention");
@@ -344,6 +345,38 @@ nvr_daemon_add_retention(NvrDaemon *self, JsonBuilder *b)
 	json_builder_add_int_value(b, t.deferred);
 	json_builder_set_member_name(b, "pending");
 	json_builder_add_int_value(b, t.pending);
+	nvr_retention_runner_get_times(self->retention, &times);
+	json_builder_set_member_name(b, "runs");
+	json_builder_add_int_value(b, times.runs);
+	json_builder_set_member_name(b, "run_ms_max");
+	json_builder_add_double_value(b, times.run_max_us / 1000.0);
+	json_builder_set_member_name(b, "run_ms_mean");
+	json_builder_add_double_value(b, times.runs > 0 ? times.run_us / 1000.0 / times.runs : 0);
+	json_builder_end_object(b);
+}
+
+/* what the main loop's index connection cost it: writes and waits for the write lock */
+static void
+nvr_daemon_add_index(NvrDaemon *self, JsonBuilder *b)
+{
+	NvrIndexStats st;
+
+	nvr_index_get_stats(self->index, &st);
+	json_builder_set_member_name(b, "index");
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "writes");
+	json_builder_add_int_value(b, (gint64)st.writes);
+	json_builder_set_member_name(b, "write_ms_max");
+	json_builder_add_double_value(b, st.write_max_us / 1000.0);
+	json_builder_set_member_name(b, "write_ms_mean");
+	json_builder_add_double_value(b, st.writes > 0 ? st.write_us / 1000.0 / st.writes : 0);
+	json_builder_set_member_name(b, "lock_waits");
+	json_builder_add_int_value(b, (gint64)st.lock_waits);
+	json_builder_set_member_name(b, "lock_wait_ms_max");
+	json_builder_add_double_value(b, st.lock_wait_max_us / 1000.0);
+	json_builder_set_member_name(b, "lock_wait_ms_mean");
+	json_builder_add_double_value(b, st.lock_waits > 0 ? st.lock_wait_us / 1000.0 / st.lock_waits
+							  : 0);
 	json_builder_end_object(b);
 }
 
@@ -443,6 +476,7 @@ nvr_daemon_health_cb(gpointer user_data)
 	json_builder_set_member_name(b, "cameras");
 	nvr_daemon_add_cameras(self, b);
 	nvr_daemon_add_storage(self, b);
+	nvr_daemon_add_index(self, b);
 	json_builder_end_object(b);
 	return json_builder_get_root(b);
 }

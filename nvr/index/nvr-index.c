@@ -21,7 +21,7 @@
  *   (2) the outermost transaction is BEGIN IMMEDIATE. In WAL mode a
  *       deferred transaction that reads and then writes fails at once with
  *       SQLITE_BUSY if another process wrote meanwhile (its snapshot is
- *       stale, busy_timeout cannot help); an immediate one waits up to
+ *       stale, no busy handler can help); an immediate one waits up to
  *       NVR_INDEX_BUSY_TIMEOUT_MS for the other process's write lock.
  *   (3) synchronous=FULL. With WAL, NORMAL lets a power cut roll back the
  *       last commits: a 'finalized' row would be 'recording' again (startup
@@ -38,6 +38,12 @@
  *       they are written from integer constants.
  *   (6) foreign keys are switched on for every connection (SQLite keeps
  *       that setting per connection, not in the file).
+ *   (7) each connection counts what writing costs its caller: the time of
+ *       every write statement (lock wait and commit fsync included) and of
+ *       every wait for another connection's write lock (our own busy
+ *       handler, which also keeps those waits short: it polls at most
+ *       NVR_INDEX_BUSY_POLL_MAX_MS apart). nvrd shows the main loop's in
+ *       /api/health.
  */
 #include "config.h"
 
@@ -58,7 +64,14 @@ struct _NvrIndex {
 	sqlite3 *db;	 /* protected by lock */
 	guint depth;	 /* protected by lock: nesting of begin */
 	NvrClock *clock; /* may be NULL: the system clock */
+	gint64 wait_start_us; /* protected by lock: the current lock wait began */
+	gint64 wait_mark_us;  /* protected by lock: its time accounted up to here */
+	GMutex stats_lock;    /* read from other threads (nvrd's health) */
+	NvrIndexStats stats;  /* protected by stats_lock */
 };
+
+/* SQLite's own busy_timeout sleeps up to 100 ms between tries */
+#define NVR_INDEX_BUSY_POLL_MAX_MS 10
 
 G_DEFINE_TYPE(NvrIndex, nvr_index, G_TYPE_OBJECT)
 
@@ -73,6 +86,7 @@ nvr_index_finalize(GObject *object)
 		g_warning("closing %s: %s", self->path, sqlite3_errmsg(self->db));
 	g_clear_object(&self->clock);
 	g_rec_mutex_clear(&self->lock);
+	g_mutex_clear(&self->stats_lock);
 	g_free(self->database_uuid);
 	g_free(self->path);
 	G_OBJECT_CLASS(nvr_index_parent_class)->finalize(object);
@@ -88,6 +102,7 @@ static void
 nvr_index_init(NvrIndex *self)
 {
 	g_rec_mutex_init(&self->lock);
+	g_mutex_init(&self->stats_lock);
 }
 
 GRecMutexLocker *
@@ -158,11 +173,26 @@ nvr_index_prepare(NvrIndex *self, const gchar *sql, GError **error)
 	return stmt;
 }
 
+static void
+nvr_index_count_write(NvrIndex *self, gint64 start_us)
+{
+	gint64 us = g_get_monotonic_time() - start_us;
+
+	g_mutex_lock(&self->stats_lock);
+	self->stats.writes++;
+	self->stats.write_us += us;
+	self->stats.write_max_us = MAX(self->stats.write_max_us, us);
+	g_mutex_unlock(&self->stats_lock);
+}
+
 gboolean
 nvr_index_exec(NvrIndex *self, const gchar *sql, GError **error)
 {
+	gint64 start_us = g_get_monotonic_time();
 	gint rc = sqlite3_exec(self->db, sql, NULL, NULL, NULL);
 
+	/* BEGIN, COMMIT, ROLLBACK and pragmas: where write locks are taken and fsyncs done */
+	nvr_index_count_write(self, start_us);
 	if (rc != SQLITE_OK)
 		return nvr_index_set_error(self, rc, "index", error);
 	return TRUE;
@@ -171,7 +201,11 @@ nvr_index_exec(NvrIndex *self, const gchar *sql, GError **error)
 gint
 nvr_index_step_row(NvrIndex *self, sqlite3_stmt *stmt, GError **error)
 {
+	gint64 start_us = g_get_monotonic_time();
 	gint rc = sqlite3_step(stmt);
+
+	if (!sqlite3_stmt_readonly(stmt))
+		nvr_index_count_write(self, start_us);
 
 	if (rc == SQLITE_ROW)
 		return 1;
@@ -677,6 +711,36 @@ nvr_index_create_private(const gchar *path, GError **error)
 	return TRUE;
 }
 
+/*
+ * SQLite calls this while the write lock (or, rarely, a read lock) is another
+ * connection's: @count is 0 at the first call of each wait. Returns: 0 to
+ * give up with SQLITE_BUSY, else it slept and SQLite tries again.
+ */
+static gint
+nvr_index_busy_cb(gpointer data, gint count)
+{
+	NvrIndex *self = data;
+	gint64 now = g_get_monotonic_time();
+	gint64 sleep_us = MIN(1 << MIN(count / 2, 8), NVR_INDEX_BUSY_POLL_MAX_MS) * 1000;
+
+	if (count == 0) {
+		self->wait_start_us = self->wait_mark_us = now;
+		g_mutex_lock(&self->stats_lock);
+		self->stats.lock_waits++;
+		g_mutex_unlock(&self->stats_lock);
+	}
+	if (now - self->wait_start_us >= NVR_INDEX_BUSY_TIMEOUT_MS * 1000)
+		return 0;
+	g_usleep((gulong)sleep_us);
+	now = g_get_monotonic_time();
+	g_mutex_lock(&self->stats_lock);
+	self->stats.lock_wait_us += now - self->wait_mark_us;
+	self->stats.lock_wait_max_us = MAX(self->stats.lock_wait_max_us, now - self->wait_start_us);
+	g_mutex_unlock(&self->stats_lock);
+	self->wait_mark_us = now;
+	return 1;
+}
+
 static gboolean
 nvr_index_open_db(NvrIndex *self, GError **error)
 {
@@ -691,7 +755,7 @@ nvr_index_open_db(NvrIndex *self, GError **error)
 	if (rc != SQLITE_OK)
 		return nvr_index_set_error(self, rc, "opening", error);
 	sqlite3_extended_result_codes(self->db, 1);
-	sqlite3_busy_timeout(self->db, NVR_INDEX_BUSY_TIMEOUT_MS);
+	sqlite3_busy_handler(self->db, nvr_index_busy_cb, self);
 	return TRUE;
 }
 
@@ -771,6 +835,17 @@ nvr_index_get_database_uuid(NvrIndex *self)
 {
 	g_return_val_if_fail(NVR_IS_INDEX(self), NULL);
 	return self->database_uuid;
+}
+
+/* thread-safe: what writing has cost this connection's callers so far (invariant 7) */
+void
+nvr_index_get_stats(NvrIndex *self, NvrIndexStats *stats)
+{
+	g_return_if_fail(NVR_IS_INDEX(self) && stats != NULL);
+
+	g_mutex_lock(&self->stats_lock);
+	*stats = self->stats;
+	g_mutex_unlock(&self->stats_lock);
 }
 
 /* created_us, updated_us and the like come from @clock (tests use a fake one) */

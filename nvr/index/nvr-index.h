@@ -29,6 +29,16 @@ typedef enum {
 	NVR_INDEX_STREAM_SUB = 1,  /* live grid, optionally recorded */
 } NvrIndexStream;
 
+/* what writing cost the callers of one connection (monotonic microseconds) */
+typedef struct {
+	guint64 writes;		  /* write statements, BEGIN and COMMIT included */
+	gint64 write_us;	  /* their total time: lock waits and fsyncs included */
+	gint64 write_max_us;	  /* the slowest one */
+	guint64 lock_waits;	  /* times another connection held the lock we needed */
+	gint64 lock_wait_us;	  /* the total of those waits */
+	gint64 lock_wait_max_us;  /* the longest one */
+} NvrIndexStats;
+
 #define NVR_TYPE_INDEX (nvr_index_get_type())
 G_DECLARE_FINAL_TYPE(NvrIndex, nvr_index, NVR, INDEX, GObject)
 
@@ -44,6 +54,9 @@ void
 nvr_index_set_clock(NvrIndex *self, NvrClock *clock);
 gint64
 nvr_index_now_us(NvrIndex *self);
+
+void
+nvr_index_get_stats(NvrIndex *self, NvrIndexStats *stats);
 
 gboolean
 nvr_index_begin(NvrIndex *self, GError **error) G_GNUC_WARN_UNUSED_RESULT;

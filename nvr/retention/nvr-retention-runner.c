@@ -44,6 +44,7 @@ struct _NvrRetentionRunner {
 	gboolean triggered;		  /* protected by mutex */
 	gboolean policy_changed;	  /* protected by mutex */
 	NvrRetentionResult totals;	  /* protected by mutex */
+	NvrRetentionRunnerTimes times;	  /* protected by mutex */
 
 	/* runner thread only */
 	NvrRetention *retention;
@@ -125,6 +126,7 @@ runner_run(NvrRetentionRunner *self)
 {
 	RunnerReport *r = g_new0(RunnerReport, 1);
 	gint64 start = g_get_monotonic_time();
+	gint64 took;
 
 	g_mutex_lock(&self->mutex);
 	if (self->policy_changed)
@@ -147,8 +149,12 @@ runner_run(NvrRetentionRunner *self)
 			  r->result.by_rule[NVR_INDEX_TOMBSTONE_RULE_FREE_SPACE], r->result.deferred,
 			  r->result.free_bytes, (g_get_monotonic_time() - start) / 1000.0);
 	self->last_inflight = r->result.inflight_bytes;
+	took = g_get_monotonic_time() - start;
 	g_mutex_lock(&self->mutex);
 	runner_add_totals(&self->totals, &r->result);
+	self->times.runs++;
+	self->times.run_us += took;
+	self->times.run_max_us = MAX(self->times.run_max_us, took);
 	g_mutex_unlock(&self->mutex);
 	g_main_context_invoke_full(self->context, G_PRIORITY_DEFAULT, runner_report_dispatch, r,
 				   runner_report_free);
@@ -277,6 +283,15 @@ nvr_retention_runner_get_totals(NvrRetentionRunner *self, NvrRetentionResult *to
 	g_return_if_fail(self != NULL && totals != NULL);
 	g_mutex_lock(&self->mutex);
 	*totals = self->totals;
+	g_mutex_unlock(&self->mutex);
+}
+
+void
+nvr_retention_runner_get_times(NvrRetentionRunner *self, NvrRetentionRunnerTimes *times)
+{
+	g_return_if_fail(self != NULL && times != NULL);
+	g_mutex_lock(&self->mutex);
+	*times = self->times;
 	g_mutex_unlock(&self->mutex);
 }
 

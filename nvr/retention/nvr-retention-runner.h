@@ -40,6 +40,17 @@ nvr_retention_runner_set_policy(NvrRetentionRunner *self, const NvrRetentionPoli
 /* thread-safe: the sums of every run so far (free_bytes: the last reading) */
 void
 nvr_retention_runner_get_totals(NvrRetentionRunner *self, NvrRetentionResult *totals);
+
+/* how long runs took, waits for the index's write lock included (monotonic microseconds) */
+typedef struct {
+	guint runs;
+	gint64 run_us; /* total */
+	gint64 run_max_us;
+} NvrRetentionRunnerTimes;
+
+/* thread-safe */
+void
+nvr_retention_runner_get_times(NvrRetentionRunner *self, NvrRetentionRunnerTimes *times);
 /* finishes the run under way, joins the thread and frees */
 void
 nvr_retention_runner_free(NvrRetentionRunner *self);

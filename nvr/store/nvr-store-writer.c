@@ -11,12 +11,24 @@
  *     recovery never meets footage it cannot place.
  *   - Finalize: the NVRE writer writes the final chunk and fsyncs the file
  *     and its directory; only then is the row updated to 'finalized'. Those
- *     updates wait in an open transaction that is committed about once per
- *     commit interval (one commit a second for all cameras, not one per
- *     segment: the SD card holding the index wears per commit). A crash
- *     before the commit leaves a finalized file with a 'recording' row,
- *     which recovery treats as interrupted: nothing is lost but the final
- *     chunk's few bytes.
+ *     updates (and wall-time shifts) wait in memory, in order, and are
+ *     applied together about once per commit interval (one commit a second
+ *     for all cameras, not one per segment: the SD card holding the index
+ *     wears per commit), or sooner with the next insert. A crash before the
+ *     commit leaves a finalized file with a 'recording' row, which recovery
+ *     treats as interrupted: nothing is lost but the final chunk's few
+ *     bytes.
+ *   - The index's write lock is held only while a batch is applied and
+ *     committed (BEGIN IMMEDIATE ... COMMIT, milliseconds), never while
+ *     a batch gathers: the main loop's run rows, retention and nvrctl
+ *     would wait for it (they waited up to the whole commit interval when
+ *     the batch was an open transaction). A queued change the index
+ *     refuses for good (its row is gone) is dropped with a warning; after
+ *     any other failure the batch stays queued and is tried again an
+ *     interval later.
+ *   - The chain tail of a stream may be a row whose update still waits in
+ *     the queue: a new segment links to that one, not to the older tail the
+ *     index still shows.
  *   - fdatasync once per sync window (flash wear versus what a power cut
  *     loses), not per fragment. NVRE writes whole chunks only, so the tail
  *     of the newest fragment would wait in memory until the next fragment
@@ -78,6 +90,13 @@ typedef struct {
 	StoreFlush *flush;
 } StoreOp;
 
+/* a row change waiting for the next commit, applied in the order queued */
+typedef struct {
+	NvrIndexSegment *row; /* an update to it (finalized, interrupted); NULL: a shift */
+	gint64 run_id;	      /* shift: the segments of this run move by offset_us */
+	gint64 offset_us;
+} StoreChange;
+
 /* one open segment, owned by the writer thread */
 typedef struct {
 	NvrIndexSegment *row;
@@ -120,8 +139,8 @@ struct _NvrStoreWriter {
 	NvrStoreWriterConfig config;
 	GHashTable *open; /* gint64 key (camera_id * 2 + stream) -> StoreOpen */
 	GHashTable *failed; /* keys that reported an error and wrote nothing durable since */
-	gboolean in_batch;
-	gint64 batch_start_us;
+	GQueue *changes;	 /* StoreChange, for the next commit */
+	gint64 changes_since_us; /* the oldest waits since then (or the last failed commit) */
 };
 
 typedef struct {
@@ -275,46 +294,129 @@ store_report_durable(NvrStoreWriter *self, const NvrIndexSegment *row)
 
 /* ---- batched commits ---- */
 
-static gboolean
-store_batch_begin(NvrStoreWriter *self, GError **error)
+static void
+store_change_free(gpointer data)
 {
-	if (self->in_batch)
-		return TRUE;
-	if (!nvr_index_begin(self->index, error))
-		return FALSE;
-	self->in_batch = TRUE;
-	self->batch_start_us = g_get_monotonic_time();
-	return TRUE;
+	StoreChange *c = data;
+
+	nvr_index_segment_free(c->row);
+	g_free(c);
+}
+
+static void
+store_queue_change(NvrStoreWriter *self, StoreChange *c)
+{
+	if (g_queue_is_empty(self->changes))
+		self->changes_since_us = g_get_monotonic_time();
+	g_queue_push_tail(self->changes, c);
+}
+
+/* takes @row: its update is applied with the next commit */
+static void
+store_queue_update(NvrStoreWriter *self, NvrIndexSegment *row)
+{
+	StoreChange *c = g_new0(StoreChange, 1);
+
+	c->row = row;
+	store_queue_change(self, c);
 }
 
 static gboolean
-store_batch_commit(NvrStoreWriter *self, GError **error)
+store_change_apply(NvrStoreWriter *self, const StoreChange *c, GError **error)
 {
-	if (!self->in_batch)
-		return TRUE;
-	self->in_batch = FALSE;
-	if (!nvr_index_commit(self->index, error)) {
+	if (c->row != NULL)
+		return nvr_index_segment_update(self->index, c->row, error);
+	return nvr_index_run_shift_segments(self->index, c->run_id, c->offset_us, error);
+}
+
+/* a new segment's row, inserted with the commit that precedes its file */
+typedef struct {
+	const StoreOp *op;
+	NvrIndexSegment *row;
+} StoreInsert;
+
+static gboolean
+store_insert_apply(NvrStoreWriter *self, const StoreInsert *insert, GError **error)
+{
+	const StoreOp *op = insert->op;
+
+	return nvr_index_codec_config_ensure(self->index, op->camera_id, op->codec, op->width,
+					     op->height, op->bytes,
+					     &insert->row->codec_config_id, error) &&
+	       nvr_index_segment_insert(self->index, insert->row, error);
+}
+
+/* one short transaction: the queued changes in order, then @insert; @failed names the change
+ * that failed (NULL: BEGIN, the insert or COMMIT did) */
+static gboolean
+store_commit_once(NvrStoreWriter *self, const StoreInsert *insert, StoreChange **failed,
+		  GError **error)
+{
+	*failed = NULL;
+	if (!nvr_index_begin(self->index, error))
+		return FALSE;
+	for (GList *l = self->changes->head; l != NULL; l = l->next) {
+		if (!store_change_apply(self, l->data, error)) {
+			*failed = l->data;
+			nvr_index_rollback(self->index);
+			return FALSE;
+		}
+	}
+	if (insert != NULL && !store_insert_apply(self, insert, error)) {
 		nvr_index_rollback(self->index);
 		return FALSE;
 	}
-	return TRUE;
+	return nvr_index_commit(self->index, error); /* rolls back when it fails */
+}
+
+/* the index will never take this change: its row is gone or the change contradicts it */
+static gboolean
+store_error_is_final(const GError *error)
+{
+	return g_error_matches(error, NVR_ERROR, NVR_ERROR_NOT_FOUND) ||
+	       g_error_matches(error, NVR_ERROR, NVR_ERROR_EXISTS) ||
+	       g_error_matches(error, NVR_ERROR, NVR_ERROR_INVALID_ARGUMENT);
+}
+
+/* applies every queued change, and @insert (nullable), in one transaction (see the notes) */
+static gboolean
+store_commit(NvrStoreWriter *self, const StoreInsert *insert, GError **error)
+{
+	for (;;) {
+		g_autoptr(GError) local = NULL;
+		StoreChange *failed = NULL;
+
+		if (g_queue_is_empty(self->changes) && insert == NULL)
+			return TRUE;
+		if (store_commit_once(self, insert, &failed, &local)) {
+			g_queue_clear_full(self->changes, store_change_free);
+			return TRUE;
+		}
+		if (failed == NULL || !store_error_is_final(local)) {
+			/* kept for the next try, an interval from now */
+			self->changes_since_us = g_get_monotonic_time();
+			g_propagate_error(error, g_steal_pointer(&local));
+			return FALSE;
+		}
+		g_warning("a queued index change is dropped: %s", local->message);
+		g_queue_remove(self->changes, failed);
+		store_change_free(failed);
+	}
 }
 
 static void
-store_batch_commit_or_warn(NvrStoreWriter *self)
+store_commit_or_warn(NvrStoreWriter *self)
 {
 	g_autoptr(GError) error = NULL;
 
-	if (!store_batch_commit(self, &error))
+	if (!store_commit(self, NULL, &error))
 		g_warning("committing segment rows: %s", error->message);
 }
 
-/* removes @o from the open table if it is there, and frees it */
+/* removes @o (the open segment of @key, or not yet in the table) from the table, and frees it */
 static void
-store_open_forget(NvrStoreWriter *self, StoreOpen *o)
+store_open_forget(NvrStoreWriter *self, gint64 key, StoreOpen *o)
 {
-	gint64 key = store_key(o->row->camera_id, o->row->stream);
-
 	if (g_hash_table_lookup(self->open, &key) == o)
 		g_hash_table_remove(self->open, &key);
 	else
@@ -329,6 +431,9 @@ store_open_fail(NvrStoreWriter *self, StoreOpen *o, GError *cause)
 	g_autoptr(GError) error = NULL;
 	NvrNvreChainState state;
 	NvrIndexSegment *row = o->row;
+	gint64 camera_id = row->camera_id, segment_id = row->id;
+	NvrIndexStream stream = row->stream;
+	gint64 key = store_key(camera_id, stream);
 
 	g_clear_pointer(&o->nvre, nvr_nvre_writer_free);
 	if (!nvr_nvre_recover(o->path, &state, &error)) {
@@ -350,17 +455,32 @@ store_open_fail(NvrStoreWriter *self, StoreOpen *o, GError *cause)
 		row->media_duration = (gint64)o->duration;
 		g_clear_pointer(&row->last_tag, g_bytes_unref);
 		row->last_tag = g_bytes_new(state.last_tag, NVR_NVRE_TAG_SIZE);
-		if (!store_batch_begin(self, &error) ||
-		    !nvr_index_segment_update(self->index, row, &error) ||
-		    !store_batch_commit(self, &error))
+		/* now, not with the batch: retention, triggered by the report, counts it stored */
+		o->row = NULL;
+		store_queue_update(self, row);
+		if (!store_commit(self, NULL, &error))
 			g_warning("segment %" G_GINT64_FORMAT ": marking it interrupted: %s",
-				  row->id, error->message);
+				  segment_id, error->message);
 	}
-	store_report_error(self, row->camera_id, row->stream, row->id, cause);
-	store_open_forget(self, o);
+	store_report_error(self, camera_id, stream, segment_id, cause);
+	store_open_forget(self, key, o);
 }
 
 /* ---- begin ---- */
+
+/* the newest queued update of the stream: that segment ended after every one the index
+ * holds as finalized or interrupted (each insert commits the queue), so it is the tail */
+static const NvrIndexSegment *
+store_queued_tail(NvrStoreWriter *self, gint64 camera_id, NvrIndexStream stream)
+{
+	for (GList *l = self->changes->tail; l != NULL; l = l->prev) {
+		const StoreChange *c = l->data;
+
+		if (c->row != NULL && c->row->camera_id == camera_id && c->row->stream == stream)
+			return c->row;
+	}
+	return NULL;
+}
 
 /* the predecessor's state, or %FALSE (no error) when this segment starts a chain */
 static gboolean
@@ -368,15 +488,20 @@ store_predecessor(NvrStoreWriter *self, const StoreOp *op, NvrNvreChainState *st
 		  gint64 *prev_id)
 {
 	g_autoptr(GError) error = NULL;
-	g_autoptr(NvrIndexSegment) tail = NULL;
+	g_autoptr(NvrIndexSegment) stored = NULL;
+	const NvrIndexSegment *tail = store_queued_tail(self, op->camera_id, op->stream);
 	g_autofree gchar *path = NULL;
 
-	tail = nvr_index_segment_load_chain_tail(self->index, op->camera_id, op->stream, &error);
 	if (tail == NULL) {
-		if (!g_error_matches(error, NVR_ERROR, NVR_ERROR_NOT_FOUND))
-			g_warning("camera %" G_GINT64_FORMAT ": chain tail: %s", op->camera_id,
-				  error->message);
-		return FALSE;
+		stored = nvr_index_segment_load_chain_tail(self->index, op->camera_id, op->stream,
+							   &error);
+		if (stored == NULL) {
+			if (!g_error_matches(error, NVR_ERROR, NVR_ERROR_NOT_FOUND))
+				g_warning("camera %" G_GINT64_FORMAT ": chain tail: %s",
+					  op->camera_id, error->message);
+			return FALSE;
+		}
+		tail = stored;
 	}
 	path = nvr_store_dup_segment_path(self->index, tail, &error);
 	if (path == NULL || !nvr_store_segment_chain_state(tail, path, state, &error)) {
@@ -409,17 +534,8 @@ store_insert_row(NvrStoreWriter *self, const StoreOp *op, const NvrNvreChainStat
 		row->prev_segment_id = prev_id;
 		row->prev_link = g_bytes_new(link, sizeof(link));
 	}
-	if (!store_batch_begin(self, error))
-		return NULL;
-	if (!nvr_index_codec_config_ensure(self->index, op->camera_id, op->codec, op->width,
-					   op->height, op->bytes, &row->codec_config_id, error) ||
-	    !nvr_index_segment_insert(self->index, row, error)) {
-		self->in_batch = FALSE;
-		nvr_index_rollback(self->index);
-		return NULL;
-	}
-	/* committed before the file exists (DESIGN.md §5) */
-	if (!store_batch_commit(self, error))
+	/* committed before the file exists (DESIGN.md §5), with whatever else is queued */
+	if (!store_commit(self, &(StoreInsert){.op = op, .row = row}, error))
 		return NULL;
 	return g_steal_pointer(&row);
 }
@@ -600,7 +716,7 @@ store_finalize_row(NvrStoreWriter *self, StoreOpen *o, const NvrNvreWriterResult
 	row->tags_digest_sig = g_bytes_new(sig, sizeof(sig));
 	store_flush_entry(o);
 	row->gop_index = nvr_media_gop_index_encode(o->gop);
-	return store_batch_begin(self, error) && nvr_index_segment_update(self->index, row, error);
+	return TRUE;
 }
 
 static void
@@ -623,6 +739,8 @@ store_end(NvrStoreWriter *self, gint64 camera_id, NvrIndexStream stream, gint64 
 		store_report_error(self, camera_id, stream, o->row->id, error);
 	} else {
 		store_report_durable(self, o->row);
+		/* after the file's fsyncs: the row says 'finalized' with the next commit */
+		store_queue_update(self, g_steal_pointer(&o->row));
 	}
 	g_hash_table_remove(self->open, &key);
 }
@@ -634,14 +752,15 @@ static void
 store_shift_run(NvrStoreWriter *self, const StoreOp *op)
 {
 	StoreOpen *o = store_lookup(self, op->camera_id, op->stream);
-	g_autoptr(GError) error = NULL;
+	StoreChange *c = g_new0(StoreChange, 1);
 
 	/* finalizing writes its end from its start: the start must move here too */
 	if (o != NULL && o->row->run_id == op->run_id)
 		o->row->start_us += op->offset_us;
-	if (!store_batch_begin(self, &error) ||
-	    !nvr_index_run_shift_segments(self->index, op->run_id, op->offset_us, &error))
-		g_warning("%s", error->message);
+	/* after the updates queued before it, before those queued after: as they were written */
+	c->run_id = op->run_id;
+	c->offset_us = op->offset_us;
+	store_queue_change(self, c);
 }
 
 /* ---- the thread ---- */
@@ -677,8 +796,8 @@ store_next_deadline(NvrStoreWriter *self)
 	GHashTableIter iter;
 	gpointer value;
 
-	if (self->in_batch)
-		next = self->batch_start_us + (gint64)self->config.commit_interval_ms * 1000;
+	if (!g_queue_is_empty(self->changes))
+		next = self->changes_since_us + (gint64)self->config.commit_interval_ms * 1000;
 	g_hash_table_iter_init(&iter, self->open);
 	while (g_hash_table_iter_next(&iter, NULL, &value)) {
 		StoreOpen *o = value;
@@ -700,7 +819,7 @@ store_finish_all(NvrStoreWriter *self)
 		store_end(self, key / 2, (NvrIndexStream)(key % 2), 0);
 	}
 	g_list_free(keys);
-	store_batch_commit_or_warn(self);
+	store_commit_or_warn(self);
 }
 
 static void
@@ -731,7 +850,7 @@ store_handle(NvrStoreWriter *self, StoreOp *op)
 		break;
 	case STORE_OP_FLUSH:
 		store_sync_due(self, G_MAXINT64 / 2);
-		store_batch_commit_or_warn(self);
+		store_commit_or_warn(self);
 		store_flush_signal(op->flush);
 		break;
 	case STORE_OP_STOP:
@@ -763,9 +882,9 @@ store_thread(gpointer data)
 		now = g_get_monotonic_time();
 		if (running)
 			store_sync_due(self, now);
-		if (self->in_batch &&
-		    now - self->batch_start_us >= (gint64)self->config.commit_interval_ms * 1000)
-			store_batch_commit_or_warn(self);
+		if (!g_queue_is_empty(self->changes) &&
+		    now - self->changes_since_us >= (gint64)self->config.commit_interval_ms * 1000)
+			store_commit_or_warn(self);
 	}
 	return NULL;
 }
@@ -795,6 +914,7 @@ nvr_store_writer_new(NvrIndex *index, NvrFootage *footage, gint64 footage_dir_id
 	self->open = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
 					   (GDestroyNotify)store_open_free);
 	self->failed = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+	self->changes = g_queue_new();
 	self->context = g_main_context_ref_thread_default();
 	self->sink = store_error_sink_new();
 	self->queue = g_async_queue_new_full((GDestroyNotify)store_op_free);
@@ -912,6 +1032,10 @@ nvr_store_writer_free(NvrStoreWriter *self)
 	g_async_queue_unref(self->queue);
 	g_hash_table_unref(self->open);
 	g_hash_table_unref(self->failed);
+	/* what a failing index refused until the end: recovery makes those rows interrupted */
+	if (!g_queue_is_empty(self->changes))
+		g_warning("%u index changes could not be committed", self->changes->length);
+	g_queue_free_full(self->changes, store_change_free);
 	g_object_unref(self->index);
 	g_object_unref(self->footage);
 	g_main_context_unref(self->context);
