@@ -7,6 +7,9 @@
 #include <glib-unix.h>
 #include <gst/gst.h>
 #include <locale.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -28,6 +31,25 @@ nvrd_stop_cb(gpointer user_data)
 	g_message("stopping: finalizing open segments");
 	nvr_daemon_stop(m->daemon);
 	g_main_loop_quit(m->loop);
+	return G_SOURCE_CONTINUE;
+}
+
+/*
+ * Every camera's streaming thread allocates its access units (tens to
+ * hundreds of KiB each) in its own malloc arena, and the main loop and the
+ * store writer free them. glibc keeps what was freed in each arena, so the
+ * resident size grew by about 0.8 MB per 4 Mbit/s camera beyond what is in
+ * use (tests/bench/README.md, bench-record). Giving the free pages back
+ * every few seconds takes 5 to 17 ms of the main loop with 32 cameras.
+ */
+#define NVRD_TRIM_INTERVAL_S 5
+
+static gboolean
+nvrd_trim_cb(gpointer user_data)
+{
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
 	return G_SOURCE_CONTINUE;
 }
 
@@ -132,6 +154,7 @@ main(int argc, char **argv)
 	g_unix_signal_add(SIGINT, nvrd_stop_cb, &m);
 	g_unix_signal_add(SIGTERM, nvrd_stop_cb, &m);
 	g_unix_signal_add(SIGHUP, nvrd_reload_cb, &m);
+	g_timeout_add_seconds(NVRD_TRIM_INTERVAL_S, nvrd_trim_cb, NULL);
 	g_main_loop_run(loop);
 	g_message("stopped");
 	return m.exit_code;
