@@ -23,7 +23,8 @@
  * nvrd RSS at most 40 MB + 3 MB per camera; no frame lost at N=32.
  *
  * usage: bench-record [--seconds 60] [--n 1,4,16,32] [--no-ffmpeg] [--keep]
- *                     [--fakecam P] [--nvrd P] [--nvrctl P] [-- fakecam options]
+ *                     [--set KEY=VALUE ...] [--fakecam P] [--nvrd P] [--nvrctl P]
+ *                     [-- fakecam options]
  */
 #include "config.h"
 
@@ -54,6 +55,7 @@ typedef struct {
 	gchar *nvrctl;
 	gchar *dir;
 	guint seconds;
+	gchar **settings; /* KEY=VALUE lines for nvrd's configuration */
 } Bench;
 
 typedef struct {
@@ -356,9 +358,14 @@ nvrd_prepare(Bench *b, guint n, const gchar *dir)
 			       "--recovery-out", recovery, "--kdf-opslimit", "1", "--kdf-memlimit-mib", "8",
 			       NULL};
 
+	g_autoptr(GString) config = g_string_new(NULL);
+
 	write_file(pass, "bench passphrase\n");
 	/* the defaults, but a watchdog longer than the stall that ends the recording */
-	write_file(conf, "watchdog-seconds = 60\n");
+	g_string_append_printf(config, "watchdog-seconds = %d\n", BENCH_STALL_S + 20);
+	for (guint i = 0; b->settings != NULL && b->settings[i] != NULL; i++)
+		g_string_append_printf(config, "%s\n", b->settings[i]);
+	write_file(conf, config->str);
 	g_free(run_checked(init));
 	for (guint i = 0; i < n; i++) {
 		g_autofree gchar *name = g_strdup_printf("cam%02u", i + 1);
@@ -549,6 +556,8 @@ main(int argc, char **argv)
 	    {"fakecam", 0, 0, G_OPTION_ARG_FILENAME, &fakecam_arg, "nvr-fakecam", "PATH"},
 	    {"nvrd", 0, 0, G_OPTION_ARG_FILENAME, &nvrd_arg, "nvrd", "PATH"},
 	    {"nvrctl", 0, 0, G_OPTION_ARG_FILENAME, &nvrctl_arg, "nvrctl", "PATH"},
+	    {"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &b.settings, "an nvrd setting (repeatable)",
+	     "KEY=VALUE"},
 	    {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &rest, NULL, NULL},
 	    {NULL}};
 
@@ -606,5 +615,6 @@ main(int argc, char **argv)
 	g_free(b.dir);
 	g_free(b.nvrd);
 	g_free(b.nvrctl);
+	g_strfreev(b.settings);
 	return missed > 0 ? 1 : 0;
 }
