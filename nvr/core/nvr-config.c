@@ -16,8 +16,9 @@ static const NvrConfigKey nvr_config_keys[] = {
     {"segment-seconds", NVR_CONFIG_TYPE_UINT, "60", 2, 3600, NVR_CONFIG_NONE,
      "rotate to a new segment at the first key frame after this many seconds"},
     {"sync-window-ms", NVR_CONFIG_TYPE_UINT, "5000", 100, 600000, NVR_CONFIG_NONE,
-     "write out (padding the chunk being filled, up to 64 KiB) and fdatasync open segments "
-     "this often: footage at risk on a crash or power loss versus flash wear and space"},
+     "write out (padding the chunk being filled, sized to about 1/64 of what the stream "
+     "writes in this time, 4 to 64 KiB) and fdatasync open segments this often: footage at "
+     "risk on a crash or power loss versus flash wear and space"},
     {"commit-interval-ms", NVR_CONFIG_TYPE_UINT, "1000", 50, 60000, NVR_CONFIG_NONE,
      "batch index commits of all cameras this often"},
     {"watchdog-seconds", NVR_CONFIG_TYPE_UINT, "10", 2, 600, NVR_CONFIG_NONE,

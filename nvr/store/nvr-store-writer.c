@@ -38,6 +38,18 @@
  *     what a crash loses is the sync window and the GOP being gathered, not
  *     a fragment more. The GOP index counts the padding in the length of
  *     the fragment before it, so its fragments stay contiguous.
+ *   - Chunk size, per segment (nvre-v1.md allows 4 KiB to 1 MiB per file):
+ *     a sync pads C/2 on average (at most once per fragment), and each
+ *     chunk costs a 16-byte tag, an AEAD call and a pwrite. C is the
+ *     largest power of two up to 1/64 of what the stream writes in a sync
+ *     window (from its previous segment's bytes and duration; a default
+ *     rate for its first), 4 KiB to 64 KiB: padding stays under 1/128 of
+ *     the stream above the 4 KiB floor, tags cost 0.4 % at the floor.
+ *     Measured with a 5 s window (46 s segments): 4.9 Mbit/s gets 32 KiB,
+ *     0.5 % padding (64 KiB: 0.9 %); 590 kbit/s 4 KiB, 0.3 % (64 KiB:
+ *     4.7 %). With a 1 s window, 1.2 Mbit/s gets 4 KiB, 1 % (64 KiB:
+ *     7.5 %). A 4 Mbit/s stream still writes 32 KiB at a time, as ffmpeg
+ *     does. Readers take C from each file's header.
  *   - A failed write (ENOSPC) ends that segment only: the writer is dropped,
  *     the file trimmed to its whole chunks exactly as startup recovery
  *     would, the row marked interrupted, and the error reported. The
@@ -54,6 +66,15 @@
 #include "core/nvr-error.h"
 #include "nvr-store-writer.h"
 #include "nvr-store.h"
+
+/* chunks of 4 KiB to 64 KiB, about 1/64 of a sync window's bytes (see the notes) */
+#define STORE_CHUNK_LOG2_MIN 12
+#define STORE_CHUNK_LOG2_MAX 16
+#define STORE_CHUNK_PER_SYNC 64
+/* bytes a second assumed for a stream's first segment: too small costs a few tags, too large
+ * a segment's padding */
+#define STORE_RATE_MAIN_DEFAULT (2000000 / 8)
+#define STORE_RATE_SUB_DEFAULT (256000 / 8)
 
 typedef enum {
 	STORE_OP_BEGIN,
@@ -107,6 +128,7 @@ typedef struct {
 	gboolean dirty;
 	guint64 duration;
 	gint64 frames;
+	guint chunk_log2;	     /* this file's */
 	guint64 padding;	     /* bytes of free boxes written so far */
 	NvrMediaGopEntry last_entry; /* the newest fragment's, until padding or a successor */
 	gboolean have_last_entry;
@@ -482,27 +504,32 @@ store_queued_tail(NvrStoreWriter *self, gint64 camera_id, NvrIndexStream stream)
 	return NULL;
 }
 
-/* the predecessor's state, or %FALSE (no error) when this segment starts a chain */
+/* the stream's chain tail (queued or in the index), NULL when its next segment starts a
+ * chain; @stored: (out) (transfer full): the tail when it came from the index */
+static const NvrIndexSegment *
+store_chain_tail(NvrStoreWriter *self, const StoreOp *op, NvrIndexSegment **stored)
+{
+	const NvrIndexSegment *queued = store_queued_tail(self, op->camera_id, op->stream);
+	g_autoptr(GError) error = NULL;
+
+	if (queued != NULL)
+		return queued;
+	*stored = nvr_index_segment_load_chain_tail(self->index, op->camera_id, op->stream, &error);
+	if (*stored == NULL && !g_error_matches(error, NVR_ERROR, NVR_ERROR_NOT_FOUND))
+		g_warning("camera %" G_GINT64_FORMAT ": chain tail: %s", op->camera_id,
+			  error->message);
+	return *stored;
+}
+
+/* @tail's state, or %FALSE (no error) when this segment starts a chain */
 static gboolean
-store_predecessor(NvrStoreWriter *self, const StoreOp *op, NvrNvreChainState *state,
-		  gint64 *prev_id)
+store_predecessor(NvrStoreWriter *self, const NvrIndexSegment *tail, NvrNvreChainState *state)
 {
 	g_autoptr(GError) error = NULL;
-	g_autoptr(NvrIndexSegment) stored = NULL;
-	const NvrIndexSegment *tail = store_queued_tail(self, op->camera_id, op->stream);
 	g_autofree gchar *path = NULL;
 
-	if (tail == NULL) {
-		stored = nvr_index_segment_load_chain_tail(self->index, op->camera_id, op->stream,
-							   &error);
-		if (stored == NULL) {
-			if (!g_error_matches(error, NVR_ERROR, NVR_ERROR_NOT_FOUND))
-				g_warning("camera %" G_GINT64_FORMAT ": chain tail: %s",
-					  op->camera_id, error->message);
-			return FALSE;
-		}
-		tail = stored;
-	}
+	if (tail == NULL)
+		return FALSE;
 	path = nvr_store_dup_segment_path(self->index, tail, &error);
 	if (path == NULL || !nvr_store_segment_chain_state(tail, path, state, &error)) {
 		/* a chain restarts rather than vouch for a state it cannot read; verify shows it */
@@ -510,8 +537,40 @@ store_predecessor(NvrStoreWriter *self, const StoreOp *op, NvrNvreChainState *st
 			  tail->id, error->message);
 		return FALSE;
 	}
-	*prev_id = tail->id;
 	return TRUE;
+}
+
+/* bytes a second of @tail, else @fallback */
+static guint64
+store_rate_of(const NvrIndexSegment *tail, guint64 fallback)
+{
+	/* startup recovery knows no media duration, only the wall times */
+	gint64 us = tail->media_duration > 0 ? tail->media_duration * 1000 / 90
+					      : tail->end_us - tail->start_us;
+
+	/* a fraction of a GOP (a run cut short) says little about the rate */
+	if (tail->plain_len <= 0 || us < G_USEC_PER_SEC)
+		return fallback;
+	return (guint64)tail->plain_len * G_USEC_PER_SEC / (guint64)us;
+}
+
+/* the chunk size of a new segment (see the notes); @tail: (nullable): the stream's last one */
+static guint
+store_chunk_log2(NvrStoreWriter *self, NvrIndexStream stream, const NvrIndexSegment *tail)
+{
+	guint64 rate = stream == NVR_INDEX_STREAM_SUB ? STORE_RATE_SUB_DEFAULT
+						      : STORE_RATE_MAIN_DEFAULT;
+	guint64 per_chunk;
+	guint log2 = STORE_CHUNK_LOG2_MIN;
+
+	if (self->config.chunk_log2 != 0)
+		return self->config.chunk_log2;
+	if (tail != NULL)
+		rate = store_rate_of(tail, rate);
+	per_chunk = rate * self->config.sync_window_ms / 1000 / STORE_CHUNK_PER_SYNC;
+	while (log2 < STORE_CHUNK_LOG2_MAX && (G_GUINT64_CONSTANT(1) << (log2 + 1)) <= per_chunk)
+		log2++;
+	return log2;
 }
 
 static NvrIndexSegment *
@@ -540,6 +599,22 @@ store_insert_row(NvrStoreWriter *self, const StoreOp *op, const NvrNvreChainStat
 	return g_steal_pointer(&row);
 }
 
+/* Returns: (transfer full): the new segment's row, committed, or %NULL; and what its file
+ * takes from the stream's previous segment: the chunk size and the chain state */
+static NvrIndexSegment *
+store_begin_row(NvrStoreWriter *self, const StoreOp *op, guint *chunk_log2,
+		NvrNvreChainState *pred, gboolean *has_pred, GError **error)
+{
+	g_autoptr(NvrIndexSegment) stored = NULL;
+	const NvrIndexSegment *tail = store_chain_tail(self, op, &stored);
+	gint64 prev_id = tail != NULL ? tail->id : 0;
+
+	*has_pred = store_predecessor(self, tail, pred);
+	*chunk_log2 = store_chunk_log2(self, op->stream, tail);
+	/* a queued @tail is freed by the insert's commit */
+	return store_insert_row(self, op, *has_pred ? pred : NULL, prev_id, error);
+}
+
 static void store_end(NvrStoreWriter *self, gint64 camera_id, NvrIndexStream stream,
 		      gint64 end_us);
 
@@ -562,7 +637,6 @@ store_begin(NvrStoreWriter *self, const StoreOp *op)
 	NvrNvreWriterParams params = {0};
 	NvrNvreChainState pred;
 	gboolean has_pred;
-	gint64 prev_id = 0;
 	GError *error = NULL;
 	StoreOpen *o;
 
@@ -571,9 +645,8 @@ store_begin(NvrStoreWriter *self, const StoreOp *op)
 		store_report_error(self, op->camera_id, op->stream, 0, error);
 		return;
 	}
-	has_pred = store_predecessor(self, op, &pred, &prev_id);
 	o = g_new0(StoreOpen, 1);
-	o->row = store_insert_row(self, op, has_pred ? &pred : NULL, prev_id, &error);
+	o->row = store_begin_row(self, op, &o->chunk_log2, &pred, &has_pred, &error);
 	if (o->row == NULL) {
 		store_open_free(o);
 		store_report_error(self, op->camera_id, op->stream, 0, error);
@@ -581,7 +654,7 @@ store_begin(NvrStoreWriter *self, const StoreOp *op)
 	}
 	o->path = nvr_footage_dup_segment_path(self->footage, op->camera_uuid, o->row->id);
 	nvr_keyring_fill_writer_params(self->keyring, &params);
-	params.chunk_log2 = self->config.chunk_log2;
+	params.chunk_log2 = o->chunk_log2;
 	params.predecessor = has_pred ? &pred : NULL;
 	if (!nvr_nvre_context_set_camera_uuid(&params.context, op->camera_uuid, &error))
 		goto fail_no_file;
@@ -666,7 +739,7 @@ store_fragment(NvrStoreWriter *self, const StoreOp *op)
 static gboolean
 store_pad_chunk(NvrStoreWriter *self, StoreOpen *o, GError **error)
 {
-	guint64 chunk = G_GUINT64_CONSTANT(1) << (self->config.chunk_log2 != 0 ? self->config.chunk_log2 : 16);
+	guint64 chunk = G_GUINT64_CONSTANT(1) << o->chunk_log2;
 	guint64 fill = nvr_nvre_writer_get_plain_len(o->nvre) % chunk;
 	g_autofree guint8 *box = NULL;
 	guint64 len;

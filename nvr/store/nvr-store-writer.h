@@ -26,7 +26,8 @@ G_BEGIN_DECLS
 typedef struct {
 	guint sync_window_ms;	  /* 0: 5000; fdatasync of open segments at most this often */
 	guint commit_interval_ms; /* 0: 1000; finalized rows are committed together */
-	guint chunk_log2;	  /* 0: the NVRE default (64 KiB chunks) */
+	guint chunk_log2;	  /* 0: per segment, from the stream's byte rate and the sync
+				   * window (4 to 64 KiB); else this size for all */
 } NvrStoreWriterConfig;
 
 /* what the recorder knows when a segment starts (a SEGMENT_START chunk and its first fragment) */

@@ -54,8 +54,9 @@
  * the main context may wait on the index) and the writer thread's wake-up, on a loaded machine */
 #define CRASH_DELIVERY_US (500 * 1000)
 #define CRASH_LOSS_BOUND_US (CRASH_SYNC_WINDOW_MS * 1000 + CRASH_GOP_US + CRASH_DELIVERY_US)
-/* nvre-v1: 64 KiB chunks (the writer's default), each with a 16-byte tag */
-#define CRASH_CHUNK_FILE (65536 + 16)
+/* nvre-v1 §5.1: each chunk carries a 16-byte tag; its plaintext size is 2^(header byte 10) */
+#define CRASH_TAG_SIZE 16
+#define CRASH_CHUNK_LOG2_OFFSET 10
 
 static const gchar *const crash_fakecam_args[] = {
     "--persona", "generic", "--clip-seconds", "4", "--resolution", "640x360",
@@ -84,6 +85,29 @@ crash_interrupted_duration(NvrTestNvrd *fx, const gchar *camera, const NvrTestSe
 	g_assert_cmpint(json_object_get_int_member(result, "segments"), ==, 1);
 	g_remove(path);
 	return json_object_get_int_member(result, "duration_us");
+}
+
+/* a whole chunk of segment @id on disk: the writer sizes chunks per segment, from the bit rate */
+static gint64
+crash_chunk_file_size(NvrTestNvrd *fx, gint64 id)
+{
+	g_autofree gchar *footage = g_build_filename(fx->state, "footage", NULL);
+	g_autofree gchar *name = g_strdup_printf("%" G_GINT64_FORMAT ".nvre", id);
+	g_autoptr(GDir) dir = g_dir_open(footage, 0, NULL);
+	const gchar *camera;
+
+	g_assert_nonnull(dir);
+	while ((camera = g_dir_read_name(dir)) != NULL) {
+		g_autofree gchar *path = g_build_filename(footage, camera, name, NULL);
+		g_autofree gchar *data = NULL;
+		gsize len = 0;
+
+		if (!g_file_get_contents(path, &data, &len, NULL))
+			continue;
+		g_assert_cmpuint(len, >, CRASH_CHUNK_LOG2_OFFSET);
+		return ((gint64)1 << (guint8)data[CRASH_CHUNK_LOG2_OFFSET]) + CRASH_TAG_SIZE;
+	}
+	g_assert_not_reached();
 }
 
 /* the run @camera was recording at @kill_us, as recovery left it; NULL if none */
@@ -122,7 +146,8 @@ crash_survived_until(NvrTestNvrd *fx, const gchar *camera, const NvrTestRun *run
 		/* nothing of a killed run stays 'recording' */
 		g_assert_cmpstr(s->status, ==, "interrupted");
 		/* trimmed to its last whole chunk */
-		g_assert_cmpint((s->file_len - s->header_len) % CRASH_CHUNK_FILE, ==, 0);
+		g_assert_cmpint((s->file_len - s->header_len) % crash_chunk_file_size(fx, s->id), ==,
+				0);
 		stats->interrupted++;
 		if (s->file_len == s->header_len) {
 			stats->header_only++;

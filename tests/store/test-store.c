@@ -452,21 +452,31 @@ test_export(Store *st, gconstpointer data)
 	g_assert_cmpint(atoi(stdout_text), ==, 120);
 }
 
-/* the video frames the fragments of a recovered or finalized segment hold */
-static guint64
-store_frames_readable(Store *st, const NvrIndexSegment *s)
+/* Returns: (transfer full): the plaintext of a recovered or finalized segment */
+static GBytes *
+store_read_plain(Store *st, const NvrIndexSegment *s)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(NvrNvreReader) reader = nvr_store_open_reader(
 		st->index, s, st->keys,
 		nvr_nvre_signing_key_get_public(nvr_keyring_get_device_key(st->keyring)), &error);
-	g_autoptr(GBytes) plain = NULL;
-	g_autoptr(NvrMediaSegmentLayout) layout = NULL;
-	guint64 frames = 0;
+	GBytes *plain;
 
 	g_assert_no_error(error);
 	plain = nvr_store_read_all(reader, &error);
 	g_assert_no_error(error);
+	return plain;
+}
+
+/* the video frames the fragments of a recovered or finalized segment hold */
+static guint64
+store_frames_readable(Store *st, const NvrIndexSegment *s)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GBytes) plain = store_read_plain(st, s);
+	g_autoptr(NvrMediaSegmentLayout) layout = NULL;
+	guint64 frames = 0;
+
 	layout = nvr_media_segment_layout_parse(g_bytes_get_data(plain, NULL), g_bytes_get_size(plain),
 						s->status == NVR_INDEX_SEGMENT_INTERRUPTED, &error);
 	g_assert_no_error(error);
@@ -521,6 +531,258 @@ test_crash_recover(Store *st, gconstpointer data)
 	g_assert_cmpuint(deep->n_problems, ==, 0);
 }
 
+/* ---- chunk sizes and padding ---- */
+
+/* 2 s of noise (one GOP), so that x264 spends the bit rate it is given */
+static GPtrArray *
+store_encode_noise(guint width, guint height, guint kbps)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *desc = g_strdup_printf(
+		"videotestsrc num-buffers=30 pattern=snow ! "
+		"video/x-raw,format=I420,width=%u,height=%u,framerate=15/1 ! "
+		"x264enc speed-preset=ultrafast key-int-max=30 bframes=0 threads=1 bitrate=%u "
+		"pass=cbr vbv-buf-capacity=1000 ! h264parse ! "
+		"video/x-h264,stream-format=avc,alignment=au ! appsink name=v sync=false",
+		width, height, kbps);
+	g_autoptr(GstElement) p = gst_parse_launch(desc, &error);
+	g_autoptr(GstElement) sink = NULL;
+	GPtrArray *samples = g_ptr_array_new_with_free_func((GDestroyNotify)gst_sample_unref);
+	GstSample *sample;
+
+	g_assert_no_error(error);
+	sink = gst_bin_get_by_name(GST_BIN(p), "v");
+	gst_element_set_state(p, GST_STATE_PLAYING);
+	while ((sample = gst_app_sink_pull_sample(GST_APP_SINK(sink))) != NULL)
+		g_ptr_array_add(samples, sample);
+	gst_element_set_state(p, GST_STATE_NULL);
+	g_assert_cmpuint(samples->len, ==, 30);
+	return samples;
+}
+
+/* one recorded stream: its clip looped, its segmenter, the init segment awaiting a fragment */
+typedef struct {
+	NvrIndexStream stream;
+	gint64 run_id;
+	GPtrArray *clip;
+	NvrMediaSegmenter *seg;
+	NvrMediaTrackConfig *config;
+	NvrMediaChunk *pending;
+	guint64 clip_bytes;
+} StoreFeed;
+
+static void
+store_feed_init(Store *st, StoreFeed *f, NvrIndexStream stream, GPtrArray *samples)
+{
+	g_autoptr(GError) error = NULL;
+	NvrIndexRun run = {0};
+
+	f->stream = stream;
+	f->clip = samples;
+	run.camera_id = st->camera_id;
+	run.stream = stream;
+	run.start_us = run.wall_anchor_us = T0_US;
+	g_assert_true(nvr_index_run_insert(st->index, &run, &error));
+	f->run_id = run.id;
+	f->seg = nvr_media_segmenter_new(NVR_MEDIA_MODE_STORAGE);
+	f->config = nvr_media_track_config_from_caps(
+		gst_sample_get_caps(g_ptr_array_index(samples, 0)), &error);
+	g_assert_no_error(error);
+	g_assert_true(nvr_media_segmenter_set_track(f->seg, 0, f->config, &error));
+	nvr_media_segmenter_set_rotate_after(f->seg, 90000 * 10);
+	for (guint i = 0; i < samples->len; i++)
+		f->clip_bytes +=
+			gst_buffer_get_size(gst_sample_get_buffer(g_ptr_array_index(samples, i)));
+}
+
+static void
+store_feed_clear(StoreFeed *f)
+{
+	g_clear_pointer(&f->pending, nvr_media_chunk_unref);
+	g_clear_pointer(&f->config, nvr_media_track_config_unref);
+	g_clear_object(&f->seg);
+	g_ptr_array_unref(f->clip);
+}
+
+/* hands what the segmenter made to the writer, as the recorder does */
+static void
+store_feed_drain(Store *st, StoreFeed *f, NvrStoreWriter *w)
+{
+	NvrMediaChunk *c;
+
+	while ((c = nvr_media_segmenter_pop(f->seg)) != NULL) {
+		if (c->kind == NVR_MEDIA_CHUNK_SEGMENT_START) {
+			g_clear_pointer(&f->pending, nvr_media_chunk_unref);
+			f->pending = c;
+			continue;
+		}
+		if (c->kind == NVR_MEDIA_CHUNK_FRAGMENT && f->pending != NULL) {
+			NvrStoreSegmentParams p = {
+				.camera_id = st->camera_id,
+				.camera_uuid = st->camera_uuid,
+				.stream = f->stream,
+				.run_id = f->run_id,
+				.start_us = T0_US + c->fragment.start * 100 / 9,
+				.media_start = c->fragment.start,
+				.init_segment = f->pending->bytes,
+				.codec = f->config->codec_string,
+				.width = f->config->width,
+				.height = f->config->height,
+			};
+			nvr_store_writer_begin_segment(w, &p);
+			g_clear_pointer(&f->pending, nvr_media_chunk_unref);
+		}
+		if (c->kind == NVR_MEDIA_CHUNK_FRAGMENT)
+			nvr_store_writer_append(w, st->camera_id, f->stream, c->bytes, &c->fragment);
+		else
+			nvr_store_writer_end_segment(w, st->camera_id, f->stream, 0);
+		nvr_media_chunk_unref(c);
+	}
+}
+
+/* frame @i of the looped clip, at its time */
+static void
+store_feed_push(StoreFeed *f, guint i)
+{
+	g_autoptr(GError) error = NULL;
+	g_auto(NvrMediaAu) au = {0};
+	GstBuffer *b = gst_sample_get_buffer(g_ptr_array_index(f->clip, i % f->clip->len));
+	GstClockTime base = GST_BUFFER_DTS_OR_PTS(gst_sample_get_buffer(g_ptr_array_index(f->clip, 0)));
+
+	g_assert_true(nvr_media_au_init_from_buffer(&au, b, 0, 90000, base, &error));
+	au.dts += (gint64)(i / f->clip->len) * f->clip->len * 6000;
+	g_assert_true(nvr_media_segmenter_push(f->seg, &au, &error));
+}
+
+static guint
+store_chunk_log2_of(Store *st, const NvrIndexSegment *s)
+{
+	g_autofree gchar *path = store_path(st, s);
+	gint fd = open(path, O_RDONLY);
+	guint8 b = 0;
+
+	g_assert_cmpint(fd, >=, 0);
+	g_assert_cmpint(pread(fd, &b, 1, 10), ==, 1); /* nvre-v1.md §5.1 */
+	close(fd);
+	return b;
+}
+
+/* the bytes of the top-level free boxes of a segment's plaintext: the padding of its syncs */
+static guint64
+store_padding_of(Store *st, const NvrIndexSegment *s)
+{
+	g_autoptr(GBytes) plain = store_read_plain(st, s);
+	gsize len, pos = 0;
+	const guint8 *p = g_bytes_get_data(plain, &len);
+	guint64 padding = 0;
+
+	while (pos < len) {
+		guint64 size = (guint64)p[pos] << 24 | (guint64)p[pos + 1] << 16 |
+			       (guint64)p[pos + 2] << 8 | p[pos + 3];
+
+		g_assert_cmpuint(pos + 8, <=, len);
+		g_assert_cmpuint(size, >=, 8); /* the writer uses no 64-bit sizes */
+		g_assert_cmpuint(pos + size, <=, len);
+		if (memcmp(p + pos + 4, "free", 4) == 0)
+			padding += size;
+		pos += size;
+	}
+	return padding;
+}
+
+/* checks the segments of one stream; Returns: their padding overhead in percent */
+static gdouble
+store_check_stream(Store *st, const StoreFeed *f, const gchar *name, guint first_log2,
+		   guint measured_log2)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) rows = nvr_index_segment_list_span(st->index, st->camera_id, f->stream,
+								 0, G_MAXINT64, &error);
+	guint64 padding = 0, media = 0;
+
+	g_assert_no_error(error);
+	g_assert_cmpuint(rows->len, ==, 3);
+	for (guint i = 0; i < rows->len; i++) {
+		NvrIndexSegment *s = g_ptr_array_index(rows, i);
+		guint log2 = store_chunk_log2_of(st, s);
+		guint64 pad = store_padding_of(st, s);
+
+		g_test_message("%s segment %u: %.1f s, %" G_GINT64_FORMAT " bytes, %u KiB chunks, "
+			       "%" G_GUINT64_FORMAT " bytes of padding (%.2f %%)",
+			       name, i, s->media_duration / 90000.0, s->plain_len, (1u << log2) / 1024,
+			       pad, 100.0 * pad / (gdouble)(s->plain_len - pad));
+		g_assert_cmpint(s->status, ==, NVR_INDEX_SEGMENT_FINALIZED);
+		/* the first from the default byte rate, the next from the one before */
+		g_assert_cmpuint(log2, ==, i == 0 ? first_log2 : measured_log2);
+		padding += pad;
+		media += (guint64)s->plain_len - pad;
+	}
+	return 100.0 * padding / (gdouble)media;
+}
+
+/*
+ * Chunk sizes follow the stream's byte rate (nvr-store-writer.c): a 590
+ * kbit/s sub stream and a 4.9 Mbit/s main stream are written in real time
+ * (21 s) with a 5 s sync window and 10 s segments, each open 8 s (from its
+ * first fragment, a GOP in) and synced, so padded, once. The sub stream's
+ * chunks are 4 KiB, the main stream's 16 KiB (the default rate's) and then
+ * 32 KiB (its own), and the padding costs each less than 3 % (64 KiB
+ * chunks cost the sub stream about 8 %).
+ */
+static void
+test_chunk_size(Store *st, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	NvrStoreWriterConfig wc = {.sync_window_ms = 5000};
+	NvrStoreWriter *w = nvr_store_writer_new(st->index, st->footage, st->footage_dir_id,
+						 st->keyring, &wc, &error);
+	StoreFeed main_feed = {0}, sub_feed = {0};
+	g_autoptr(NvrStoreVerifyReport) deep = NULL;
+	guint n_frames = 21 * 15;
+	gint64 start = g_get_monotonic_time();
+	gdouble main_pct, sub_pct;
+
+	(void)data;
+	g_assert_no_error(error);
+	nvr_store_writer_set_error_func(w, store_on_error, st);
+	store_feed_init(st, &main_feed, NVR_INDEX_STREAM_MAIN, store_encode_noise(1280, 720, 4000));
+	store_feed_init(st, &sub_feed, NVR_INDEX_STREAM_SUB, store_encode_noise(640, 360, 512));
+	/* the premises of the sizes expected: 32 KiB for 3.3 to 6.5 Mbit/s, 4 KiB below 840 kbit/s */
+	g_test_message("clips: main %.0f kbit/s, sub %.0f kbit/s", main_feed.clip_bytes * 8 / 2000.0,
+		       sub_feed.clip_bytes * 8 / 2000.0);
+	g_assert_cmpuint(main_feed.clip_bytes * 8 / 2, >, 3400000);
+	g_assert_cmpuint(main_feed.clip_bytes * 8 / 2, <, 6300000);
+	g_assert_cmpuint(sub_feed.clip_bytes * 8 / 2, <, 800000);
+	for (guint i = 0; i <= n_frames; i++) {
+		gint64 due = start + (gint64)i * G_USEC_PER_SEC / 15;
+
+		if (i < n_frames) {
+			store_feed_push(&main_feed, i);
+			store_feed_push(&sub_feed, i);
+		} else {
+			g_assert_true(nvr_media_segmenter_finish(main_feed.seg, &error));
+			g_assert_true(nvr_media_segmenter_finish(sub_feed.seg, &error));
+		}
+		store_feed_drain(st, &main_feed, w);
+		store_feed_drain(st, &sub_feed, w);
+		if (due > g_get_monotonic_time())
+			g_usleep((gulong)(due - g_get_monotonic_time()));
+	}
+	nvr_store_writer_free(w);
+	while (g_main_context_iteration(NULL, FALSE))
+		;
+	g_assert_cmpuint(st->n_errors, ==, 0);
+	main_pct = store_check_stream(st, &main_feed, "main", 14, 15);
+	sub_pct = store_check_stream(st, &sub_feed, "sub", 12, 12);
+	g_test_message("padding: main %.2f %%, sub %.2f %%", main_pct, sub_pct);
+	g_assert_cmpfloat(main_pct, <, 3.0);
+	g_assert_cmpfloat(sub_pct, <, 3.0);
+	deep = store_verify(st, TRUE);
+	g_assert_cmpuint(deep->n_problems, ==, 0);
+	store_feed_clear(&main_feed);
+	store_feed_clear(&sub_feed);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -536,6 +798,8 @@ main(int argc, char **argv)
 	g_test_add("/nvr/store/export", Store, NULL, store_setup, test_export, store_teardown);
 	g_test_add("/nvr/store/delete", Store, NULL, store_setup, test_delete, store_teardown);
 	g_test_add("/nvr/store/crash-recover", Store, NULL, store_setup, test_crash_recover,
+		   store_teardown);
+	g_test_add("/nvr/store/chunk-size", Store, NULL, store_setup, test_chunk_size,
 		   store_teardown);
 	return g_test_run();
 }
