@@ -3,6 +3,8 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "nvr-test-common.h"
@@ -112,14 +114,28 @@ struct _NvrTestProc {
  * Starts @argv with stdout and stderr merged into one pipe that
  * nvr_test_proc_wait_line() reads.
  */
+/* A test that fails aborts without its cleanup; the processes it started
+ * (nvrd, nvr-fakecam) must not outlive it and keep recording for hours. */
+static void
+nvr_test_proc_die_with_parent(gpointer user_data)
+{
+	pid_t parent = GPOINTER_TO_INT(user_data);
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+		_exit(127);
+}
+
 NvrTestProc *
 nvr_test_proc_spawn(const gchar *const *argv, GError **error)
 {
 	NvrTestProc *proc;
-	GSubprocess *sp = g_subprocess_newv(argv,
-					    G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-						G_SUBPROCESS_FLAGS_STDERR_MERGE,
-					    error);
+	g_autoptr(GSubprocessLauncher) launcher =
+	    g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE);
+	GSubprocess *sp;
+
+	g_subprocess_launcher_set_child_setup(launcher, nvr_test_proc_die_with_parent,
+					      GINT_TO_POINTER(getpid()), NULL);
+	sp = g_subprocess_launcher_spawnv(launcher, argv, error);
 	if (sp == NULL)
 		return NULL;
 	proc = g_new0(NvrTestProc, 1);
