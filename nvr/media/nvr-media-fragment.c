@@ -96,19 +96,17 @@ nvr_media_fragment_data_size(const NvrMediaTrafSpec *trafs, guint n_trafs, guint
 	return TRUE;
 }
 
-GBytes *
-nvr_media_fragment_write(guint32 sequence, const NvrMediaTrafSpec *trafs, guint n_trafs,
-			 GError **error)
+/* moof and the mdat header into @buf; Returns: the size of the mdat payload, or -1 */
+static gint64
+nvr_media_fragment_write_header(GByteArray *buf, guint32 sequence, const NvrMediaTrafSpec *trafs,
+				guint n_trafs, GError **error)
 {
-	g_autoptr(GByteArray) buf = NULL;
 	guint64 sizes[NVR_MEDIA_MAX_TRACKS], total, offset;
 	guint offset_pos[NVR_MEDIA_MAX_TRACKS];
 	NvrMediaBoxWriter w;
 
-	g_return_val_if_fail(n_trafs > 0 && n_trafs <= NVR_MEDIA_MAX_TRACKS, NULL);
 	if (!nvr_media_fragment_data_size(trafs, n_trafs, sizes, &total, error))
-		return NULL;
-	buf = g_byte_array_sized_new(1024 + total);
+		return -1;
 	nvr_media_box_writer_init(&w, buf);
 	nvr_media_box_begin(&w, "moof");
 	nvr_media_box_begin_full(&w, "mfhd", 0, 0);
@@ -125,15 +123,54 @@ nvr_media_fragment_write(guint32 sequence, const NvrMediaTrafSpec *trafs, guint 
 	}
 	nvr_media_box_u32(&w, (guint32)(8 + total));
 	nvr_media_box_fourcc(&w, "mdat");
+	return (gint64)total;
+}
+
+GBytes *
+nvr_media_fragment_write(guint32 sequence, const NvrMediaTrafSpec *trafs, guint n_trafs,
+			 GError **error)
+{
+	g_autoptr(GByteArray) head = g_byte_array_sized_new(1024);
+	g_autoptr(GByteArray) buf = NULL;
+	gint64 total;
+
+	g_return_val_if_fail(n_trafs > 0 && n_trafs <= NVR_MEDIA_MAX_TRACKS, NULL);
+	total = nvr_media_fragment_write_header(head, sequence, trafs, n_trafs, error);
+	if (total < 0)
+		return NULL;
+	buf = g_byte_array_sized_new(head->len + (guint)total);
+	g_byte_array_append(buf, head->data, head->len);
 	for (guint i = 0; i < n_trafs; i++) {
 		for (guint j = 0; j < trafs[i].n_samples; j++) {
 			gsize n;
 			const guint8 *p = g_bytes_get_data(trafs[i].samples[j].data, &n);
 
-			nvr_media_box_bytes(&w, p, n);
+			g_byte_array_append(buf, p, (guint)n);
 		}
 	}
 	return g_byte_array_free_to_bytes(g_steal_pointer(&buf));
+}
+
+GPtrArray *
+nvr_media_fragment_write_parts(guint32 sequence, const NvrMediaTrafSpec *trafs, guint n_trafs,
+			       GError **error)
+{
+	g_autoptr(GByteArray) buf = g_byte_array_sized_new(1024);
+	GPtrArray *parts;
+	guint n = 1;
+
+	g_return_val_if_fail(n_trafs > 0 && n_trafs <= NVR_MEDIA_MAX_TRACKS, NULL);
+	if (nvr_media_fragment_write_header(buf, sequence, trafs, n_trafs, error) < 0)
+		return NULL;
+	for (guint i = 0; i < n_trafs; i++)
+		n += trafs[i].n_samples;
+	parts = g_ptr_array_new_full(n, (GDestroyNotify)g_bytes_unref);
+	g_ptr_array_add(parts, g_byte_array_free_to_bytes(g_steal_pointer(&buf)));
+	for (guint i = 0; i < n_trafs; i++) {
+		for (guint j = 0; j < trafs[i].n_samples; j++)
+			g_ptr_array_add(parts, g_bytes_ref(trafs[i].samples[j].data));
+	}
+	return parts;
 }
 
 /* reading */

@@ -41,6 +41,10 @@ typedef struct {
 
 GBytes *nvr_media_fragment_write(guint32 sequence, const NvrMediaTrafSpec *trafs, guint n_trafs,
 				 GError **error);
+/* the same fragment without copying the samples: moof and the mdat header in
+ * one GBytes, then a reference to each sample's data, in file order */
+GPtrArray *nvr_media_fragment_write_parts(guint32 sequence, const NvrMediaTrafSpec *trafs,
+					  guint n_trafs, GError **error);
 
 typedef struct {
 	guint32 track_id;

@@ -119,6 +119,7 @@ struct _NvrMediaSegmenter {
 	gint64 segment_end; /* end of the last video sample written */
 	NvrMediaGopIndex *index;
 	GQueue chunks; /* NvrMediaChunk, oldest first */
+	gboolean fragment_parts;
 	guint64 dropped;
 };
 
@@ -132,6 +133,7 @@ nvr_media_chunk_clear(gpointer data)
 	NvrMediaChunk *chunk = data;
 
 	g_clear_pointer(&chunk->bytes, g_bytes_unref);
+	g_clear_pointer(&chunk->parts, g_ptr_array_unref);
 	g_clear_pointer(&chunk->mime_type, g_free);
 	g_clear_pointer(&chunk->init_hash, g_free);
 }
@@ -223,6 +225,13 @@ nvr_media_segmenter_set_rotate_after(NvrMediaSegmenter *self, guint64 duration)
 {
 	g_return_if_fail(NVR_MEDIA_IS_SEGMENTER(self));
 	self->rotate_after = duration;
+}
+
+void
+nvr_media_segmenter_set_fragment_parts(NvrMediaSegmenter *self, gboolean parts)
+{
+	g_return_if_fail(NVR_MEDIA_IS_SEGMENTER(self));
+	self->fragment_parts = parts;
 }
 
 void
@@ -465,6 +474,16 @@ nvr_media_segmenter_fragment_info(NvrMediaFragmentInfo *info, guint track,
 	info->keyframe = track == 0 ? first->keyframe : TRUE;
 }
 
+static guint64
+nvr_media_parts_size(GPtrArray *parts)
+{
+	guint64 size = 0;
+
+	for (guint i = 0; i < parts->len; i++)
+		size += g_bytes_get_size(g_ptr_array_index(parts, i));
+	return size;
+}
+
 /* writes pending AUs as one fragment; @video_next_dts: the successor of the
  * last video AU, or -1 when unknown; @final: flush audio completely */
 static gboolean
@@ -476,6 +495,7 @@ nvr_media_segmenter_close_fragment(NvrMediaSegmenter *self, gint64 video_next_dt
 	guint counts[NVR_MEDIA_MAX_TRACKS] = {0}, n_trafs = 0;
 	NvrMediaFragmentInfo info = {0};
 	g_autoptr(GBytes) bytes = NULL;
+	g_autoptr(GPtrArray) parts = NULL;
 	NvrMediaChunk *chunk;
 
 	for (guint i = 0; i < NVR_MEDIA_MAX_TRACKS; i++) {
@@ -505,17 +525,20 @@ nvr_media_segmenter_close_fragment(NvrMediaSegmenter *self, gint64 video_next_dt
 		nvr_media_segmenter_emit_init(self);
 	for (guint i = 0; i < n_trafs; i++)
 		trafs[i].track_id = self->tracks[trafs[i].track_id].track_id;
-	bytes = nvr_media_fragment_write(self->sequence + 1, trafs, n_trafs, error);
+	if (self->fragment_parts)
+		parts = nvr_media_fragment_write_parts(self->sequence + 1, trafs, n_trafs, error);
+	else
+		bytes = nvr_media_fragment_write(self->sequence + 1, trafs, n_trafs, error);
 	for (guint i = 0; i < NVR_MEDIA_MAX_TRACKS; i++) {
 		g_clear_pointer(&samples[i], g_free);
-		if (bytes != NULL)
+		if (bytes != NULL || parts != NULL)
 			nvr_media_segmenter_consume(&self->tracks[i], counts[i]);
 	}
-	if (bytes == NULL)
+	if (bytes == NULL && parts == NULL)
 		return FALSE;
 	info.sequence = ++self->sequence;
 	info.offset = self->segment_bytes;
-	info.length = g_bytes_get_size(bytes);
+	info.length = bytes != NULL ? g_bytes_get_size(bytes) : nvr_media_parts_size(parts);
 	if (!nvr_media_segmenter_index_fragment(self, &info, error))
 		return FALSE;
 	self->segment_bytes += info.length;
@@ -525,6 +548,7 @@ nvr_media_segmenter_close_fragment(NvrMediaSegmenter *self, gint64 video_next_dt
 		self->segment_end = info.start + (gint64)info.duration;
 	}
 	chunk = nvr_media_chunk_new(NVR_MEDIA_CHUNK_FRAGMENT, g_steal_pointer(&bytes));
+	chunk->parts = g_steal_pointer(&parts);
 	chunk->fragment = info;
 	g_queue_push_tail(&self->chunks, chunk);
 	return TRUE;

@@ -51,7 +51,8 @@ typedef struct {
 
 typedef struct {
 	NvrMediaChunkKind kind;
-	GBytes *bytes;
+	GBytes *bytes; /* NULL for a FRAGMENT given as parts */
+	GPtrArray *parts; /* FRAGMENT with set_fragment_parts: GBytes to write in order */
 	NvrMediaSegmentReason reason;  /* SEGMENT_START */
 	gchar *mime_type;	       /* SEGMENT_START: 'video/mp4; codecs="..."' */
 	gchar *init_hash;	       /* SEGMENT_START: nvr_media_init_hash() */
@@ -91,6 +92,9 @@ void nvr_media_segmenter_set_rotate_after(NvrMediaSegmenter *self, guint64 durat
  * key frame) */
 void nvr_media_segmenter_set_limits(NvrMediaSegmenter *self, guint64 max_gap,
 				    guint64 max_fragment_duration, guint64 max_fragment_bytes);
+/* FRAGMENT chunks carry parts (moof + mdat header, then the samples' own
+ * bytes) instead of one copy: a GOP is then in memory once, not twice */
+void nvr_media_segmenter_set_fragment_parts(NvrMediaSegmenter *self, gboolean parts);
 /* Returns: (transfer none) (nullable): the open segment's index (storage mode) */
 const NvrMediaGopIndex *nvr_media_segmenter_get_gop_index(NvrMediaSegmenter *self);
 /* access units dropped while waiting for a key frame or a segment */

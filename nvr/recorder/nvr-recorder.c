@@ -125,8 +125,8 @@ nvr_recorder_handle_chunk(NvrRecorder *self, NvrMediaChunk *chunk)
 			nvr_recorder_begin_segment(self, &chunk->fragment);
 		if (!self->segment_open)
 			break;
-		nvr_store_writer_append(self->writer, self->camera_id, self->stream, chunk->bytes,
-					&chunk->fragment);
+		nvr_store_writer_append_parts(self->writer, self->camera_id, self->stream,
+					      chunk->parts, &chunk->fragment);
 		if (chunk->fragment.track == 0)
 			self->stats.frames_stored += chunk->fragment.frames;
 		break;
@@ -481,6 +481,8 @@ nvr_recorder_new(NvrIndex *index,
 		return NULL;
 	nvr_ingest_add_consumer(self->ingest, &nvr_recorder_consumer, self, NULL);
 	self->segmenter = nvr_media_segmenter_new(NVR_MEDIA_MODE_STORAGE);
+	/* the writer gets the access units themselves, not a copy of each GOP */
+	nvr_media_segmenter_set_fragment_parts(self->segmenter, TRUE);
 	self->segment_ticks = nvr_recorder_rotate_ticks(camera->id,
 							stream,
 							nvr_config_get_uint(config, "segment-seconds"));

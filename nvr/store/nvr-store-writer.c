@@ -103,8 +103,10 @@ typedef struct {
 	gchar *codec;
 	guint width;
 	guint height;
-	/* BEGIN: the init segment; FRAGMENT: moof + mdat */
+	/* BEGIN: the init segment */
 	GBytes *bytes;
+	/* FRAGMENT: moof + mdat, as GBytes written in order */
+	GPtrArray *parts;
 	NvrMediaFragmentInfo info;
 	gint64 end_us;
 	gint64 offset_us; /* SHIFT_RUN */
@@ -179,6 +181,7 @@ store_op_free(StoreOp *op)
 	g_free(op->camera_uuid);
 	g_free(op->codec);
 	g_clear_pointer(&op->bytes, g_bytes_unref);
+	g_clear_pointer(&op->parts, g_ptr_array_unref);
 	g_free(op);
 }
 
@@ -717,10 +720,14 @@ store_fragment(NvrStoreWriter *self, const StoreOp *op)
 		g_atomic_int_inc(&self->dropped);
 		return;
 	}
-	if (!nvr_nvre_writer_write(o->nvre, g_bytes_get_data(op->bytes, NULL),
-				   g_bytes_get_size(op->bytes), &error)) {
-		store_open_fail(self, o, error);
-		return;
+	for (guint i = 0; i < op->parts->len; i++) {
+		GBytes *part = g_ptr_array_index(op->parts, i);
+
+		if (!nvr_nvre_writer_write(o->nvre, g_bytes_get_data(part, NULL),
+					   g_bytes_get_size(part), &error)) {
+			store_open_fail(self, o, error);
+			return;
+		}
 	}
 	o->dirty = TRUE;
 	store_flush_entry(o);
@@ -1043,9 +1050,19 @@ void
 nvr_store_writer_append(NvrStoreWriter *self, gint64 camera_id, NvrIndexStream stream,
 			GBytes *fragment, const NvrMediaFragmentInfo *info)
 {
+	g_autoptr(GPtrArray) parts = g_ptr_array_new_full(1, (GDestroyNotify)g_bytes_unref);
+
+	g_ptr_array_add(parts, g_bytes_ref(fragment));
+	nvr_store_writer_append_parts(self, camera_id, stream, parts, info);
+}
+
+void
+nvr_store_writer_append_parts(NvrStoreWriter *self, gint64 camera_id, NvrIndexStream stream,
+			      GPtrArray *parts, const NvrMediaFragmentInfo *info)
+{
 	StoreOp *op = store_op_new(STORE_OP_FRAGMENT, camera_id, stream);
 
-	op->bytes = g_bytes_ref(fragment);
+	op->parts = g_ptr_array_ref(parts);
 	op->info = *info;
 	g_async_queue_push(self->queue, op);
 }

@@ -74,6 +74,10 @@ nvr_store_writer_begin_segment(NvrStoreWriter *self, const NvrStoreSegmentParams
 void
 nvr_store_writer_append(NvrStoreWriter *self, gint64 camera_id, NvrIndexStream stream,
 			GBytes *fragment, const NvrMediaFragmentInfo *info);
+/* the same, as the GBytes to write in order (nvr_media_segmenter_set_fragment_parts) */
+void
+nvr_store_writer_append_parts(NvrStoreWriter *self, gint64 camera_id, NvrIndexStream stream,
+			      GPtrArray *parts, const NvrMediaFragmentInfo *info);
 /* finalizes the open segment; @end_us 0: start plus the media duration written */
 void
 nvr_store_writer_end_segment(NvrStoreWriter *self, gint64 camera_id, NvrIndexStream stream,

@@ -272,6 +272,21 @@ media_segments_new(void)
 	return g_ptr_array_new_with_free_func((GDestroyNotify)media_segment_free);
 }
 
+/* a fragment given as parts, as it lands in the file */
+static GBytes *
+media_join(GPtrArray *parts)
+{
+	GByteArray *buf = g_byte_array_new();
+
+	for (guint i = 0; i < parts->len; i++) {
+		gsize n;
+		const guint8 *p = g_bytes_get_data(g_ptr_array_index(parts, i), &n);
+
+		g_byte_array_append(buf, p, (guint)n);
+	}
+	return g_byte_array_free_to_bytes(buf);
+}
+
 static void
 media_collect(NvrMediaSegmenter *seg, GPtrArray *segments)
 {
@@ -280,8 +295,9 @@ media_collect(NvrMediaSegmenter *seg, GPtrArray *segments)
 	while ((chunk = nvr_media_segmenter_pop(seg)) != NULL) {
 		MediaSegment *s =
 			segments->len > 0 ? g_ptr_array_index(segments, segments->len - 1) : NULL;
+		g_autoptr(GBytes) joined = chunk->parts != NULL ? media_join(chunk->parts) : NULL;
 		gsize n;
-		const guint8 *p = g_bytes_get_data(chunk->bytes, &n);
+		const guint8 *p = g_bytes_get_data(joined != NULL ? joined : chunk->bytes, &n);
 
 		switch (chunk->kind) {
 		case NVR_MEDIA_CHUNK_SEGMENT_START:
@@ -459,13 +475,14 @@ media_clip_config(MediaClip *clip, gboolean audio)
 
 /* runs a clip through a storage segmenter; Returns: the segments */
 static GPtrArray *
-media_record(MediaClip *clip, guint64 rotate_after)
+media_record_full(MediaClip *clip, guint64 rotate_after, gboolean parts)
 {
 	MediaFeeder f = {.seg = nvr_media_segmenter_new(NVR_MEDIA_MODE_STORAGE)};
 	GPtrArray *segments = media_segments_new();
 	g_autoptr(GError) error = NULL;
 
 	nvr_media_segmenter_set_rotate_after(f.seg, rotate_after);
+	nvr_media_segmenter_set_fragment_parts(f.seg, parts);
 	media_feed(&f, clip);
 	g_assert_true(nvr_media_segmenter_finish(f.seg, &error));
 	g_assert_no_error(error);
@@ -473,6 +490,12 @@ media_record(MediaClip *clip, guint64 rotate_after)
 	g_assert_cmpuint(nvr_media_segmenter_get_dropped(f.seg), ==, 0);
 	media_feeder_clear(&f);
 	return segments;
+}
+
+static GPtrArray *
+media_record(MediaClip *clip, guint64 rotate_after)
+{
+	return media_record_full(clip, rotate_after, FALSE);
 }
 
 /* the segment's own GOP index must say where every fragment is */
@@ -857,6 +880,49 @@ test_media_storage_h264_aac(void)
 	g_autofree gchar *want = g_strdup_printf("h264,320,240,90\naac,%u\n", clip->audio->len);
 
 	media_check_storage(clip, 3, want);
+}
+
+/* the parts of a fragment hold the samples' own GBytes, not copies, and
+ * joined they are the bytes nvr_media_fragment_write copies */
+static void
+test_media_fragment_parts(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GBytes) a = g_bytes_new("key frame", 9);
+	g_autoptr(GBytes) b = g_bytes_new("delta", 5);
+	NvrMediaSample samples[] = {{.data = a, .duration = 3000, .sync = TRUE},
+				    {.data = b, .duration = 3000, .cts_offset = 1500}};
+	NvrMediaTrafSpec traf = {.track_id = 1, .sample_flags = TRUE, .base_decode_time = 90000,
+				 .samples = samples, .n_samples = 2};
+	g_autoptr(GBytes) copied = nvr_media_fragment_write(7, &traf, 1, &error);
+	g_autoptr(GPtrArray) parts = nvr_media_fragment_write_parts(7, &traf, 1, &error);
+	g_autoptr(GBytes) joined = NULL;
+
+	g_assert_no_error(error);
+	g_assert_cmpuint(parts->len, ==, 3);
+	g_assert_true(g_ptr_array_index(parts, 1) == a);
+	g_assert_true(g_ptr_array_index(parts, 2) == b);
+	joined = media_join(parts);
+	g_assert_true(g_bytes_equal(joined, copied));
+}
+
+/* a storage segmenter giving parts (the recorder's way) makes the same segment */
+static void
+test_media_storage_parts(void)
+{
+	g_autoptr(MediaClip) clip = media_clip_encode("x264", 60, 320, 240, 30, 0, MEDIA_AUDIO_AAC);
+	g_autoptr(GPtrArray) copied = media_record_full(clip, 0, FALSE);
+	g_autoptr(GPtrArray) parts = media_record_full(clip, 0, TRUE);
+	MediaSegment *a, *b;
+
+	g_assert_cmpuint(copied->len, ==, 1);
+	g_assert_cmpuint(parts->len, ==, 1);
+	a = g_ptr_array_index(copied, 0);
+	b = g_ptr_array_index(parts, 0);
+	g_assert_cmpuint(b->fragments->len, ==, 2);
+	g_assert_true(g_bytes_equal(a->index, b->index));
+	g_assert_cmpmem(a->data->data, a->data->len, b->data->data, b->data->len);
+	media_assert_index(b);
 }
 
 static void
@@ -1594,6 +1660,8 @@ main(int argc, char **argv)
 	g_test_add_func("/nvr/media/codec/aac-config", test_media_aac_config);
 	g_test_add_func("/nvr/media/init/deterministic", test_media_init_deterministic);
 	g_test_add_func("/nvr/media/storage/h264-aac", test_media_storage_h264_aac);
+	g_test_add_func("/nvr/media/fragment/parts", test_media_fragment_parts);
+	g_test_add_func("/nvr/media/storage/parts", test_media_storage_parts);
 	g_test_add_func("/nvr/media/storage/h264-mulaw", test_media_storage_h264_mulaw);
 	g_test_add_func("/nvr/media/storage/h264-alaw", test_media_storage_h264_alaw);
 	g_test_add_func("/nvr/media/storage/long-gop", test_media_storage_long_gop);
