@@ -50,12 +50,19 @@
 #include "nvr-rtsp-interleaved.h"
 #include "nvr-rtsp-src.h"
 
-#define NVR_RTSP_SRC_READ_SIZE (256 * 1024)
+/* One wakeup reads about 1/15 s of the stream (the low-water mark, below;
+ * 40 KB on average at 4 Mbit/s, up to about 160 KB after a scheduling
+ * delay, which then takes two reads). The buffer must hold the largest item
+ * the splitter accepts, or reading could stop making progress; the pages a
+ * burst touched stay resident, so it is no larger than that needs. */
+#define NVR_RTSP_SRC_READ_SIZE (128 * 1024)
 #define NVR_RTSP_SRC_WAKEUPS_PER_S 15
 /* RTP packets up to this size come from the pool; cameras send about 1400 */
 #define NVR_RTSP_SRC_POOL_SIZE 2048
 #define NVR_RTSP_SRC_MAX_DELAY_MS 100
 #define NVR_RTSP_SRC_MAX_LOWAT (64 * 1024)
+G_STATIC_ASSERT(NVR_RTSP_SRC_READ_SIZE > NVR_RTSP_MAX_HEADER + NVR_RTSP_MAX_BODY);
+G_STATIC_ASSERT(NVR_RTSP_SRC_READ_SIZE >= 2 * NVR_RTSP_SRC_MAX_LOWAT);
 #define NVR_RTSP_SRC_DEFAULT_TIMEOUT_US (10 * G_USEC_PER_SEC)
 #define NVR_RTSP_SRC_USER_AGENT "nvr/" NVR_VERSION_STRING
 
