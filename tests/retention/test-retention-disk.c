@@ -27,14 +27,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libsoup/soup.h>
-#include <sched.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <unistd.h>
 
 #include "nvr-test-nvrd.h"
+#include "nvr-test-tmpfs.h"
 
 #define DISK_MIB 16
 #define FLOOR_MIB 3
@@ -42,71 +41,6 @@
 #define MIB (G_GINT64_CONSTANT(1) << 20)
 
 static gchar *disk_skip_reason; /* set when no mount namespace could be had */
-
-static gboolean
-disk_write_file(const gchar *path, const gchar *text)
-{
-	gint fd = open(path, O_WRONLY | O_CLOEXEC);
-	gssize n;
-
-	if (fd < 0)
-		return FALSE;
-	n = write(fd, text, strlen(text));
-	close(fd);
-	return n == (gssize)strlen(text);
-}
-
-/*
- * Before any thread exists (user namespaces need that): a mount namespace
- * of our own, so the tmpfs is ours alone and vanishes with us. As root
- * that is one unshare(); otherwise a user namespace maps us to root in it.
- */
-static void
-disk_enter_namespace(void)
-{
-	uid_t uid = getuid();
-	gid_t gid = getgid();
-
-	if (uid == 0) {
-		if (unshare(CLONE_NEWNS) != 0) {
-			disk_skip_reason = g_strdup_printf("unshare(CLONE_NEWNS): %s", g_strerror(errno));
-			return;
-		}
-	} else {
-		g_autofree gchar *umap = g_strdup_printf("0 %u 1\n", (guint)uid);
-		g_autofree gchar *gmap = g_strdup_printf("0 %u 1\n", (guint)gid);
-
-		if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) {
-			disk_skip_reason = g_strdup_printf("no user namespace to mount a small tmpfs in: %s",
-							   g_strerror(errno));
-			return;
-		}
-		if (!disk_write_file("/proc/self/setgroups", "deny") ||
-		    !disk_write_file("/proc/self/uid_map", umap) ||
-		    !disk_write_file("/proc/self/gid_map", gmap)) {
-			disk_skip_reason = g_strdup("cannot map our user into the user namespace");
-			return;
-		}
-	}
-	/* nothing mounted here may reach the parent namespace */
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
-		disk_skip_reason = g_strdup_printf("making / private: %s", g_strerror(errno));
-}
-
-static gchar *
-disk_mount_tmpfs(void)
-{
-	gchar *dir = nvr_test_mkdtemp();
-	g_autofree gchar *opts = g_strdup_printf("size=%dm,mode=0700", DISK_MIB);
-
-	if (mount("nvr-test-footage", dir, "tmpfs", MS_NOSUID | MS_NODEV, opts) != 0) {
-		g_test_message("mount tmpfs: %s", g_strerror(errno));
-		nvr_test_rm_rf(dir);
-		g_free(dir);
-		return NULL;
-	}
-	return dir;
-}
 
 /* a watchdog and a fresh tmpfs; Returns: its path, or %NULL when the test was skipped */
 static gchar *
@@ -119,7 +53,7 @@ disk_prepare(void)
 		return NULL;
 	}
 	nvr_test_watchdog_start(NVR_TEST_WATCHDOG_S + 60);
-	disk = disk_mount_tmpfs();
+	disk = nvr_test_tmpfs_mount(DISK_MIB);
 	if (disk == NULL) {
 		g_test_skip("cannot mount a tmpfs in our mount namespace");
 		nvr_test_watchdog_stop();
@@ -130,8 +64,7 @@ disk_prepare(void)
 static void
 disk_release(const gchar *disk)
 {
-	g_assert_cmpint(umount2(disk, MNT_DETACH), ==, 0);
-	nvr_test_rm_rf(disk);
+	nvr_test_tmpfs_release(disk);
 	nvr_test_watchdog_stop();
 }
 
@@ -571,7 +504,7 @@ test_full_of_other_data(void)
 int
 main(int argc, char **argv)
 {
-	disk_enter_namespace();
+	disk_skip_reason = nvr_test_tmpfs_enter_namespace();
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/nvr/retention/full-disk", test_full_disk);
 	g_test_add_func("/nvr/retention/full-of-other-data", test_full_of_other_data);

@@ -7,7 +7,7 @@
 
 #include <fcntl.h>
 #include <glib/gstdio.h>
-#include <gst/app/gstappsink.h>
+#include <gst/gst.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/resource.h>
@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "core/nvr-error.h"
+#include "nvr-test-clip.h"
 #include "nvr-test-common.h"
 #include "store/nvr-store-export.h"
 #include "store/nvr-store-verify.h"
@@ -43,24 +44,10 @@ typedef struct {
 static void
 store_encode_clip(void)
 {
-	g_autoptr(GError) error = NULL;
-	g_autoptr(GstElement) p = gst_parse_launch(
-		"videotestsrc num-buffers=120 pattern=ball ! "
-		"video/x-raw,format=I420,width=160,height=120,framerate=15/1 ! "
-		"x264enc speed-preset=ultrafast key-int-max=15 bframes=0 threads=1 ! h264parse ! "
-		"video/x-h264,stream-format=avc,alignment=au ! appsink name=v sync=false",
-		&error);
-	g_autoptr(GstElement) sink = NULL;
-	GstSample *s;
+	const NvrTestClip c = {.pattern = "ball", .width = 160, .height = 120, .frames = 120,
+			       .gop = 15};
 
-	g_assert_no_error(error);
-	sink = gst_bin_get_by_name(GST_BIN(p), "v");
-	clip = g_ptr_array_new_with_free_func((GDestroyNotify)gst_sample_unref);
-	gst_element_set_state(p, GST_STATE_PLAYING);
-	while ((s = gst_app_sink_pull_sample(GST_APP_SINK(sink))) != NULL)
-		g_ptr_array_add(clip, s);
-	gst_element_set_state(p, GST_STATE_NULL);
-	g_assert_cmpuint(clip->len, ==, 120);
+	clip = nvr_test_clip_encode(&c);
 }
 
 static void
@@ -537,27 +524,10 @@ test_crash_recover(Store *st, gconstpointer data)
 static GPtrArray *
 store_encode_noise(guint width, guint height, guint kbps)
 {
-	g_autoptr(GError) error = NULL;
-	g_autofree gchar *desc = g_strdup_printf(
-		"videotestsrc num-buffers=30 pattern=snow ! "
-		"video/x-raw,format=I420,width=%u,height=%u,framerate=15/1 ! "
-		"x264enc speed-preset=ultrafast key-int-max=30 bframes=0 threads=1 bitrate=%u "
-		"pass=cbr vbv-buf-capacity=1000 ! h264parse ! "
-		"video/x-h264,stream-format=avc,alignment=au ! appsink name=v sync=false",
-		width, height, kbps);
-	g_autoptr(GstElement) p = gst_parse_launch(desc, &error);
-	g_autoptr(GstElement) sink = NULL;
-	GPtrArray *samples = g_ptr_array_new_with_free_func((GDestroyNotify)gst_sample_unref);
-	GstSample *sample;
+	const NvrTestClip c = {.pattern = "snow", .width = width, .height = height, .frames = 30,
+			       .gop = 30, .kbps = kbps};
 
-	g_assert_no_error(error);
-	sink = gst_bin_get_by_name(GST_BIN(p), "v");
-	gst_element_set_state(p, GST_STATE_PLAYING);
-	while ((sample = gst_app_sink_pull_sample(GST_APP_SINK(sink))) != NULL)
-		g_ptr_array_add(samples, sample);
-	gst_element_set_state(p, GST_STATE_NULL);
-	g_assert_cmpuint(samples->len, ==, 30);
-	return samples;
+	return nvr_test_clip_encode(&c);
 }
 
 /* one recorded stream: its clip looped, its segmenter, the init segment awaiting a fragment */
