@@ -298,6 +298,23 @@ nvr_test_proc_free(NvrTestProc *proc)
 	g_free(proc);
 }
 
+/**
+ * nvr_test_line_field:
+ *
+ * Returns: the value of " @key=" in @line (as in nvr-fakecam's ready
+ * lines), up to the next space; fails the test when it is missing
+ */
+gchar *
+nvr_test_line_field(const gchar *line, const gchar *key)
+{
+	g_autofree gchar *k = g_strconcat(" ", key, "=", NULL);
+	const gchar *p = strstr(line, k);
+
+	g_assert_nonnull(p);
+	p += strlen(k);
+	return g_strndup(p, strcspn(p, " "));
+}
+
 /* runs @argv to completion; @status is the wait status as exit code */
 gboolean
 nvr_test_run(const gchar *const *argv, gchar **out, gchar **err, gint *status, GError **error)

@@ -39,6 +39,9 @@ void
 nvr_test_proc_free(NvrTestProc *proc);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NvrTestProc, nvr_test_proc_free)
 
+gchar *
+nvr_test_line_field(const gchar *line, const gchar *key);
+
 gboolean
 nvr_test_run(const gchar *const *argv, gchar **out, gchar **err, gint *status, GError **error);
 

@@ -75,17 +75,6 @@ nvr_test_nvrd_iso(gint64 us)
 	return g_strdup_printf("%s.%06" G_GINT64_FORMAT "Z", secs, us % G_USEC_PER_SEC);
 }
 
-static gchar *
-nvr_test_nvrd_field(const gchar *line, const gchar *key)
-{
-	g_autofree gchar *k = g_strconcat(" ", key, "=", NULL);
-	const gchar *p = strstr(line, k);
-
-	g_assert_nonnull(p);
-	p += strlen(k);
-	return g_strndup(p, strcspn(p, " "));
-}
-
 static void
 nvr_test_nvrd_write(NvrTestNvrd *fx, const gchar *name, const gchar *text, gchar **path)
 {
@@ -127,7 +116,7 @@ nvr_test_nvrd_fakecam_field(NvrTestNvrd *fx, guint n, const gchar *key)
 	for (guint i = 0; i < lines->len; i++) {
 		const gchar *line = g_ptr_array_index(lines, i);
 		if (g_str_has_prefix(line, prefix))
-			return nvr_test_nvrd_field(line, key);
+			return nvr_test_line_field(line, key);
 	}
 	g_assert_not_reached();
 }

@@ -57,17 +57,6 @@ parse_object(const gchar *text)
 	return json_object_ref(json_node_get_object(json_parser_get_root(p)));
 }
 
-static gchar *
-url_of(const gchar *line, const gchar *key)
-{
-	g_autofree gchar *k = g_strconcat(" ", key, "=", NULL);
-	const gchar *p = strstr(line, k);
-
-	g_assert_nonnull(p);
-	p += strlen(k);
-	return g_strndup(p, strcspn(p, " "));
-}
-
 static void
 test_record_verify_export(void)
 {
@@ -105,8 +94,8 @@ test_record_verify_export(void)
 	g_assert_no_error(error);
 	ready = nvr_test_proc_wait_line(fakecam, "ready", 30, &error);
 	g_assert_no_error(error);
-	cam1 = url_of(l1, "rtsp");
-	cam2 = url_of(l2, "rtsp");
+	cam1 = nvr_test_line_field(l1, "rtsp");
+	cam2 = nvr_test_line_field(l2, "rtsp");
 
 	g_assert_cmpint(run(NULL, nvrctl(), "--state-dir", r.state, "init", "--passphrase-file", r.pass,
 			    "--recovery-out", conf, "--kdf-opslimit", "1", "--kdf-memlimit-mib", "8", NULL),

@@ -307,17 +307,6 @@ dv_write_atomic(const gchar *path, const gchar *text)
 
 /* ---- setup ---- */
 
-static gchar *
-dv_field(const gchar *line, const gchar *key)
-{
-	g_autofree gchar *k = g_strconcat(" ", key, "=", NULL);
-	const gchar *p = strstr(line, k);
-
-	g_assert_nonnull(p);
-	p += strlen(k);
-	return g_strndup(p, strcspn(p, " "));
-}
-
 static void
 dv_start_fakecam(guint i, const gchar *clip)
 {
@@ -342,7 +331,7 @@ dv_wait_fakecam(guint i)
 	g_autofree gchar *ready = NULL;
 
 	g_assert_no_error(error);
-	dv.rtsp[i] = dv_field(line, "rtsp");
+	dv.rtsp[i] = nvr_test_line_field(line, "rtsp");
 	ready = nvr_test_proc_wait_line(dv.fakecams[i], "ready", 30, &error);
 	g_assert_no_error(error);
 }
