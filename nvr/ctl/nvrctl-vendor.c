@@ -9,6 +9,7 @@
 #include "nvrctl-vendor.h"
 #include "vendor/nvr-device-index.h"
 #include "vendor/nvr-vendor-collect.h"
+#include "core/nvr-json.h"
 #include "vendor/nvr-vendor.h"
 
 #define NVRCTL_VENDOR_WSD_PORT 3702
@@ -357,7 +358,7 @@ nvrctl_vendor_discover(const gchar *state_dir, gint argc, gchar **argv, gboolean
 static const gchar *
 nvrctl_vendor_member_string(JsonObject *o, const gchar *name, const gchar *fallback)
 {
-	const gchar *s = json_object_get_string_member_with_default(o, name, NULL);
+	const gchar *s = nvr_json_get_string(o, name);
 
 	return s != NULL ? s : fallback;
 }
@@ -365,16 +366,16 @@ nvrctl_vendor_member_string(JsonObject *o, const gchar *name, const gchar *fallb
 static void
 nvrctl_vendor_print_listings(JsonObject *d)
 {
-	JsonArray *listings = json_object_get_array_member(d, "listings");
+	JsonArray *listings = nvr_json_get_array(d, "listings");
 
 	for (guint i = 0; i < json_array_get_length(listings); i++) {
 		JsonObject *l = json_array_get_object_element(listings, i);
 		const gchar *page = nvrctl_vendor_member_string(l, "page_citation", NULL);
 		printf("  listed:     %s since %s: %s%s%s%s%s\n", nvrctl_vendor_member_string(l, "name", "?"),
 		       nvrctl_vendor_member_string(l, "date", "?"), nvrctl_vendor_member_string(l, "citation", "?"),
-		       json_object_get_boolean_member_with_default(l, "verified", FALSE) ? "" : " [unverified]",
+		       nvr_json_get_bool(l, "verified", FALSE) ? "" : " [unverified]",
 		       page != NULL ? "; " : "", page != NULL ? page : "",
-		       json_object_get_boolean_member_with_default(l, "warn", TRUE) ? "" : " (informational only)");
+		       nvr_json_get_bool(l, "warn", TRUE) ? "" : " (informational only)");
 	}
 }
 
@@ -383,16 +384,16 @@ nvrctl_vendor_print_device(JsonObject *d)
 {
 	JsonNode *cam_node = json_object_get_member(d, "camera");
 	JsonObject *cam = cam_node != NULL && JSON_NODE_HOLDS_OBJECT(cam_node) ? json_node_get_object(cam_node) : NULL;
-	JsonArray *advice = json_object_get_array_member(d, "advice");
+	JsonArray *advice = nvr_json_get_array(d, "advice");
 	const gchar *brand = nvrctl_vendor_member_string(d, "brand_name", NULL);
 	const gchar *warning = nvrctl_vendor_member_string(d, "warning", "none");
 
 	printf("device %" G_GINT64_FORMAT " %s:%" G_GINT64_FORMAT " (rtsp %" G_GINT64_FORMAT "), camera %s%s\n",
-	       json_object_get_int_member(d, "id"), nvrctl_vendor_member_string(d, "host", "?"),
-	       json_object_get_int_member(d, "http_port"), json_object_get_int_member(d, "rtsp_port"),
+	       nvr_json_get_int(d, "id", 0), nvrctl_vendor_member_string(d, "host", "?"),
+	       nvr_json_get_int(d, "http_port", 0), nvr_json_get_int(d, "rtsp_port", 0),
 	       cam != NULL ? nvrctl_vendor_member_string(cam, "name", "?") : "none",
-	       cam != NULL && json_object_get_boolean_member(cam, "removed") ? " (removed)" : "");
-	if (!json_object_get_boolean_member(d, "identified")) {
+	       cam != NULL && nvr_json_get_bool(cam, "removed", FALSE) ? " (removed)" : "");
+	if (!nvr_json_get_bool(d, "identified", FALSE)) {
 		printf("  not identified yet\n");
 		return;
 	}
@@ -400,14 +401,14 @@ nvrctl_vendor_print_device(JsonObject *d)
 	printf("  vendor:     %s (%s)\n", nvrctl_vendor_member_string(d, "vendor_name", "unknown"),
 	       nvrctl_vendor_member_string(d, "confidence", "unknown"));
 	if (brand != NULL)
-		printf("  brand:      %s%s\n", brand, json_object_get_boolean_member(d, "oem") ? " (OEM)" : "");
+		printf("  brand:      %s%s\n", brand, nvr_json_get_bool(d, "oem", FALSE) ? " (OEM)" : "");
 	printf("  model:      %s\n", nvrctl_vendor_member_string(d, "model", "unknown"));
 	printf("  firmware:   %s\n", nvrctl_vendor_member_string(d, "firmware", "unknown"));
-	printf("  restricted: %s\n", json_object_get_boolean_member(d, "restricted")  ? "yes"
+	printf("  restricted: %s\n", nvr_json_get_bool(d, "restricted", FALSE)  ? "yes"
 				  : g_strcmp0(warning, "possible") == 0 ? "possibly"
 									 : "no");
 	nvrctl_vendor_print_listings(d);
-	printf("  evidence:   %" G_GINT64_FORMAT " items\n", json_object_get_int_member(d, "evidence_count"));
+	printf("  evidence:   %" G_GINT64_FORMAT " items\n", nvr_json_get_int(d, "evidence_count", 0));
 	for (guint i = 0; i < json_array_get_length(advice); i++)
 		printf("  advice:     %s\n", json_array_get_string_element(advice, i));
 	printf("  registry:   %s\n", nvrctl_vendor_member_string(d, "registry_version", "?"));
@@ -436,7 +437,7 @@ nvrctl_vendor_devices(const gchar *state_dir, gint argc, gchar **argv, gboolean 
 		nvrctl_print_json_node(node);
 		return 0;
 	}
-	devices = json_object_get_array_member(json_node_get_object(node), "devices");
+	devices = nvr_json_get_array(json_node_get_object(node), "devices");
 	for (guint i = 0; i < json_array_get_length(devices); i++)
 		nvrctl_vendor_print_device(json_array_get_object_element(devices, i));
 	if (json_array_get_length(devices) == 0)

@@ -3,9 +3,9 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "core/nvr-json.h"
 #include "fakecam/nvr-fakecam-vendor.h"
 
-#define NVR_FAKECAM_JSON_MAX_DEPTH 32
 #define NVR_FAKECAM_REOLINK_LEASE_S 3600
 #define NVR_FAKECAM_REOLINK_MAX_TOKENS 64
 
@@ -115,48 +115,11 @@ nvr_fakecam_reply_jpeg(NvrFakecamVendor *self, NvrFakecamReply *reply)
 	reply->body = g_bytes_ref(self->jpeg);
 }
 
-/**
- * nvr_fakecam_json_depth_ok:
- *
- * json-glib recurses once per nesting level; this bounds the depth of an
- * untrusted document before it is parsed.
- */
-gboolean
-nvr_fakecam_json_depth_ok(const gchar *data, gsize len, guint max_depth)
-{
-	gboolean in_string = FALSE;
-	guint depth = 0;
-
-	for (gsize i = 0; i < len; i++) {
-		gchar c = data[i];
-		if (in_string) {
-			if (c == '\\')
-				i++;
-			else if (c == '"')
-				in_string = FALSE;
-		} else if (c == '"') {
-			in_string = TRUE;
-		} else if (c == '[' || c == '{') {
-			if (++depth > max_depth)
-				return FALSE;
-		} else if ((c == ']' || c == '}') && depth > 0) {
-			depth--;
-		}
-	}
-	return TRUE;
-}
-
 /* Returns: (transfer full) (nullable): the parsed body, if it is sane JSON */
 static JsonNode *
 nvr_fakecam_json_parse(const gchar *body, gsize len)
 {
-	g_autoptr(JsonParser) parser = json_parser_new_immutable();
-
-	if (body == NULL || len == 0 || len > NVR_FAKECAM_VENDOR_MAX_BODY ||
-	    !nvr_fakecam_json_depth_ok(body, len, NVR_FAKECAM_JSON_MAX_DEPTH) ||
-	    !json_parser_load_from_data(parser, body, (gssize)len, NULL))
-		return NULL;
-	return json_parser_steal_root(parser);
+	return nvr_json_parse(body, len, NVR_FAKECAM_VENDOR_MAX_BODY, NULL);
 }
 
 /* ---- Hikvision ISAPI ---------------------------------------------------- */
@@ -380,7 +343,7 @@ nvr_fakecam_axis_basic_device_info(NvrFakecamVendor *self, const gchar *body, gs
 	g_autoptr(JsonBuilder) b = json_builder_new();
 	JsonObject *req = root != NULL && JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root)
 									: NULL;
-	const gchar *method = req != NULL ? json_object_get_string_member_with_default(req, "method", NULL)
+	const gchar *method = req != NULL ? nvr_json_get_string(req, "method")
 					  : NULL;
 
 	json_builder_begin_object(b);
@@ -588,8 +551,8 @@ nvr_fakecam_reolink_login(NvrFakecamVendor *self, const gchar *body, gsize len,
 	}
 	if (!nvr_fakecam_reolink_credentials_ok(
 		self->dev,
-		json_object_get_string_member_with_default(user, "userName", NULL),
-		json_object_get_string_member_with_default(user, "password", NULL))) {
+		nvr_json_get_string(user, "userName"),
+		nvr_json_get_string(user, "password"))) {
 		nvr_fakecam_reolink_error(reply, "Login", -7, "login failed");
 		return;
 	}

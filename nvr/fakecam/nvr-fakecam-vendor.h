@@ -39,7 +39,5 @@ nvr_fakecam_vendor_handle(NvrFakecamVendor *self,
 			  const gchar *body,
 			  gsize len,
 			  NvrFakecamReply *reply);
-gboolean
-nvr_fakecam_json_depth_ok(const gchar *data, gsize len, guint max_depth);
 
 G_END_DECLS

@@ -5,6 +5,7 @@
 #include "core/nvr-error.h"
 #include "discovery/nvr-discovery-text.h"
 #include "vendor/nvr-evidence.h"
+#include "core/nvr-json.h"
 
 struct _NvrEvidenceSet {
 	GObject parent_instance;
@@ -302,10 +303,10 @@ nvr_evidence_from_json(JsonNode *node, GError **error)
 		return NULL;
 	}
 	self->note = nvr_evidence_json_dup(obj, "note", NVR_VENDOR_STRING_MAX);
-	if (json_object_get_boolean_member_with_default(obj, "firmware_level", FALSE))
+	if (nvr_json_get_bool(obj, "firmware_level", FALSE))
 		self->flags |= NVR_EVIDENCE_FLAG_FIRMWARE;
 	self->confidence =
-		(guint)CLAMP(json_object_get_int_member_with_default(obj, "confidence", 0), 0, 100);
+		(guint)CLAMP(nvr_json_get_int(obj, "confidence", 0), 0, 100);
 	return g_steal_pointer(&self);
 }
 
@@ -521,10 +522,10 @@ nvr_evidence_set_from_json(JsonNode *node, GError **error)
 		return NULL;
 	}
 	obj = json_node_get_object(node);
-	self = nvr_evidence_set_new(json_object_get_string_member_with_default(obj, "host", NULL));
+	self = nvr_evidence_set_new(nvr_json_get_string(obj, "host"));
 	nvr_evidence_set_set_ports(
-		self, (guint)CLAMP(json_object_get_int_member_with_default(obj, "http_port", 0), 0, 65535),
-		(guint)CLAMP(json_object_get_int_member_with_default(obj, "rtsp_port", 0), 0, 65535));
+		self, (guint)CLAMP(nvr_json_get_int(obj, "http_port", 0), 0, 65535),
+		(guint)CLAMP(nvr_json_get_int(obj, "rtsp_port", 0), 0, 65535));
 	items = json_object_get_member(obj, "items");
 	if (items == NULL)
 		return g_steal_pointer(&self);

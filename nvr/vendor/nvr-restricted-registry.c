@@ -6,7 +6,7 @@
 #include "vendor/nvr-evidence.h"
 #include "vendor/nvr-restricted-registry.h"
 #include "vendor/nvr-vendor-data.h"
-#include "vendor/nvr-vendor-json.h"
+#include "core/nvr-json.h"
 
 struct _NvrRestrictedRegistry {
 	GObject parent_instance;
@@ -138,7 +138,7 @@ static gchar *
 nvr_restricted_dup(JsonObject *obj, const gchar *name, gboolean required, const gchar *where,
 		   GError **error)
 {
-	const gchar *s = nvr_vendor_json_get_string(obj, name);
+	const gchar *s = nvr_json_get_string(obj, name);
 
 	if (s == NULL || s[0] == '\0') {
 		if (required) {
@@ -232,8 +232,8 @@ nvr_restricted_parse_list(NvrRestrictedRegistry *self, JsonNode *node, guint i, 
 	if (l->meaning == NULL)
 		return FALSE;
 	l->effect = nvr_restricted_dup(obj, "effect", FALSE, where, error);
-	l->verified = nvr_vendor_json_get_bool(obj, "verified", FALSE);
-	l->warn = nvr_vendor_json_get_bool(obj, "warn", FALSE);
+	l->verified = nvr_json_get_bool(obj, "verified", FALSE);
+	l->warn = nvr_json_get_bool(obj, "warn", FALSE);
 	if (nvr_restricted_registry_lookup_list(self, l->id) != l)
 		return nvr_restricted_fail(error, where, "duplicate list id");
 	return TRUE;
@@ -267,9 +267,9 @@ nvr_restricted_parse_listing(NvrRestrictedRegistry *self, NvrRestrictedManufactu
 		return nvr_restricted_fail(error, where, "date is not YYYY[-MM[-DD]]");
 	if (!json_object_has_member(obj, "verified"))
 		return nvr_restricted_fail(error, where, "missing \"verified\"");
-	l->verified = nvr_vendor_json_get_bool(obj, "verified", FALSE);
+	l->verified = nvr_json_get_bool(obj, "verified", FALSE);
 	l->page_citation = nvr_restricted_dup(obj, "page_citation", FALSE, where, error);
-	l->page_citation_verified = nvr_vendor_json_get_bool(obj, "page_citation_verified", FALSE);
+	l->page_citation_verified = nvr_json_get_bool(obj, "page_citation_verified", FALSE);
 	l->note = nvr_restricted_dup(obj, "note", FALSE, where, error);
 	return TRUE;
 }
@@ -305,8 +305,8 @@ nvr_restricted_parse_related(NvrRestrictedRegistry *self, NvrRestrictedManufactu
 		return nvr_restricted_fail(error, where, "key related to two manufacturers");
 	r->legal_name = nvr_restricted_dup(obj, "legal_name", FALSE, where, error);
 	r->note = nvr_restricted_dup(obj, "note", FALSE, where, error);
-	r->verified = nvr_vendor_json_get_bool(obj, "verified", FALSE);
-	lists = nvr_vendor_json_get_array(obj, "lists");
+	r->verified = nvr_json_get_bool(obj, "verified", FALSE);
+	lists = nvr_json_get_array(obj, "lists");
 	for (guint i = 0; lists != NULL && i < json_array_get_length(lists); i++) {
 		const gchar *id = json_array_get_string_element(lists, i);
 		if (id == NULL || nvr_restricted_registry_lookup_list(self, id) == NULL)
@@ -332,7 +332,7 @@ nvr_restricted_parse_names(NvrRestrictedManufacturer *m, JsonArray *names, const
 		n->name = nvr_restricted_dup(json_node_get_object(node), "name", TRUE, where, error);
 		if (n->name == NULL)
 			return FALSE;
-		n->verified = nvr_vendor_json_get_bool(json_node_get_object(node), "verified", FALSE);
+		n->verified = nvr_json_get_bool(json_node_get_object(node), "verified", FALSE);
 		n->note = nvr_restricted_dup(json_node_get_object(node), "note", FALSE, where, error);
 	}
 	if (m->legal_names->len == 0)
@@ -383,15 +383,15 @@ nvr_restricted_parse_manufacturer(NvrRestrictedRegistry *self, JsonNode *node, g
 		return nvr_restricted_fail(error, where, "kind is not camera, telecom or drone");
 	if (nvr_restricted_registry_lookup_manufacturer(self, m->key) != m)
 		return nvr_restricted_fail(error, where, "duplicate key");
-	m->network_gear = nvr_vendor_json_get_bool(obj, "network_gear", FALSE);
+	m->network_gear = nvr_json_get_bool(obj, "network_gear", FALSE);
 	m->camera_note = nvr_restricted_dup(obj, "camera_note", FALSE, where, error);
 	m->history = nvr_restricted_dup(obj, "history", FALSE, where, error);
-	if (!nvr_restricted_parse_names(m, nvr_vendor_json_get_array(obj, "legal_names"), where,
+	if (!nvr_restricted_parse_names(m, nvr_json_get_array(obj, "legal_names"), where,
 					error))
 		return FALSE;
-	if (!nvr_restricted_parse_each(self, m, nvr_vendor_json_get_array(obj, "listings"),
+	if (!nvr_restricted_parse_each(self, m, nvr_json_get_array(obj, "listings"),
 				       "listings", where, error) ||
-	    !nvr_restricted_parse_each(self, m, nvr_vendor_json_get_array(obj, "related"),
+	    !nvr_restricted_parse_each(self, m, nvr_json_get_array(obj, "related"),
 				       "related", where, error))
 		return FALSE;
 	if (m->listings->len == 0)
@@ -405,7 +405,7 @@ nvr_restricted_parse_advice(NvrRestrictedRegistry *self, JsonObject *advice, GEr
 	static const gchar *const kinds[] = {"camera", "telecom", "drone", "possible", NULL};
 
 	for (guint i = 0; kinds[i] != NULL; i++) {
-		JsonArray *arr = nvr_vendor_json_get_array(advice, kinds[i]);
+		JsonArray *arr = nvr_json_get_array(advice, kinds[i]);
 		g_autoptr(GStrvBuilder) b = g_strv_builder_new();
 		if (arr == NULL || json_array_get_length(arr) == 0)
 			return nvr_restricted_fail(error, "advice", "needs camera, telecom, drone and possible");
@@ -423,7 +423,7 @@ nvr_restricted_parse_advice(NvrRestrictedRegistry *self, JsonObject *advice, GEr
 static gboolean
 nvr_restricted_parse_header(NvrRestrictedRegistry *self, JsonObject *root, GError **error)
 {
-	if (json_object_get_int_member_with_default(root, "format", 0) != NVR_RESTRICTED_REGISTRY_FORMAT) {
+	if (nvr_json_get_int(root, "format", 0) != NVR_RESTRICTED_REGISTRY_FORMAT) {
 		g_set_error(error, NVR_ERROR, NVR_ERROR_VERSION, "format is not %d",
 			    NVR_RESTRICTED_REGISTRY_FORMAT);
 		return FALSE;
@@ -449,29 +449,29 @@ nvr_restricted_parse_root(NvrRestrictedRegistry *self, JsonObject *root, GError 
 
 	if (!nvr_restricted_parse_header(self, root, error))
 		return FALSE;
-	arr = nvr_vendor_json_get_array(root, "lists");
+	arr = nvr_json_get_array(root, "lists");
 	for (guint i = 0; arr != NULL && i < json_array_get_length(arr); i++) {
 		if (!nvr_restricted_parse_list(self, json_array_get_element(arr, i), i, error))
 			return FALSE;
 	}
-	arr = nvr_vendor_json_get_array(root, "manufacturers");
+	arr = nvr_json_get_array(root, "manufacturers");
 	if (arr == NULL || json_array_get_length(arr) == 0)
 		return nvr_restricted_fail(error, "registry", "no manufacturers");
 	for (guint i = 0; i < json_array_get_length(arr); i++) {
 		if (!nvr_restricted_parse_manufacturer(self, json_array_get_element(arr, i), i, error))
 			return FALSE;
 	}
-	arr = nvr_vendor_json_get_array(root, "not_listed");
+	arr = nvr_json_get_array(root, "not_listed");
 	for (guint i = 0; arr != NULL && i < json_array_get_length(arr); i++) {
 		JsonNode *n = json_array_get_element(arr, i);
 		const gchar *key = JSON_NODE_HOLDS_OBJECT(n)
-				       ? nvr_vendor_json_get_string(json_node_get_object(n), "key")
+				       ? nvr_json_get_string(json_node_get_object(n), "key")
 				       : NULL;
 		if (!nvr_vendor_key_is_valid(key))
 			return nvr_restricted_fail(error, "not_listed", "entry without a vendor key");
 		g_hash_table_add(self->not_listed, g_strdup(key));
 	}
-	return nvr_restricted_parse_advice(self, nvr_vendor_json_get_object(root, "advice"), error);
+	return nvr_restricted_parse_advice(self, nvr_json_get_object(root, "advice"), error);
 }
 
 /**
@@ -487,7 +487,7 @@ nvr_restricted_registry_new_from_data(const gchar *data, gsize len, const gchar 
 	g_autoptr(NvrRestrictedRegistry) self = g_object_new(NVR_TYPE_RESTRICTED_REGISTRY, NULL);
 
 	self->source = g_strdup(source);
-	self->root = nvr_vendor_json_parse(data, len, NVR_RESTRICTED_REGISTRY_MAX_BYTES, error);
+	self->root = nvr_json_parse(data, len, NVR_RESTRICTED_REGISTRY_MAX_BYTES, error);
 	if (self->root == NULL || !JSON_NODE_HOLDS_OBJECT(self->root)) {
 		if (self->root != NULL)
 			g_set_error_literal(error, NVR_ERROR, NVR_ERROR_PARSE, "not a JSON object");

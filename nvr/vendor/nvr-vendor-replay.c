@@ -6,7 +6,7 @@
 #include "discovery/nvr-discovery-text.h"
 #include "vendor/nvr-vendor-data.h"
 #include "vendor/nvr-vendor-facts.h"
-#include "vendor/nvr-vendor-json.h"
+#include "core/nvr-json.h"
 #include "vendor/nvr-vendor-replay.h"
 
 #define NVR_VENDOR_REPLAY_REPEAT_MAX 1000000
@@ -70,14 +70,14 @@ nvr_vendor_replay_load(NvrVendorReplay *self, const gchar *name, GError **error)
 static JsonObject *
 nvr_vendor_replay_find(NvrVendorReplay *self, const gchar *method, const gchar *path)
 {
-	JsonArray *http = nvr_vendor_json_get_array(nvr_vendor_replay_root(self), "http");
+	JsonArray *http = nvr_json_get_array(nvr_vendor_replay_root(self), "http");
 
 	for (guint i = 0; http != NULL && i < json_array_get_length(http); i++) {
 		JsonNode *n = json_array_get_element(http, i);
 		JsonObject *o = JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
-		const gchar *m = nvr_vendor_json_get_string(o, "method");
+		const gchar *m = nvr_json_get_string(o, "method");
 		if (o != NULL && g_strcmp0(m != NULL ? m : "GET", method) == 0 &&
-		    g_strcmp0(nvr_vendor_json_get_string(o, "path"), path) == 0)
+		    g_strcmp0(nvr_json_get_string(o, "path"), path) == 0)
 			return o;
 	}
 	return NULL;
@@ -101,9 +101,9 @@ static gboolean
 nvr_vendor_replay_body(NvrVendorReplay *self, JsonObject *o, gsize max_body, NvrVendorHttpReply *reply,
 		       GError **error)
 {
-	const gchar *file = nvr_vendor_json_get_string(o, "file");
-	const gchar *inline_body = nvr_vendor_json_get_string(o, "body");
-	gint64 repeat = json_object_get_int_member_with_default(o, "repeat", 1);
+	const gchar *file = nvr_json_get_string(o, "file");
+	const gchar *inline_body = nvr_json_get_string(o, "body");
+	gint64 repeat = nvr_json_get_int(o, "repeat", 1);
 	g_autoptr(GBytes) bytes = NULL;
 	gsize len = 0;
 	const gchar *data;
@@ -137,8 +137,8 @@ nvr_vendor_replay_request(NvrVendorTransport *transport, const NvrVendorTranspor
 {
 	NvrVendorReplay *self = NVR_VENDOR_REPLAY(transport);
 	JsonObject *o = nvr_vendor_replay_find(self, req->method, req->path);
-	const gchar *fail = o != NULL ? nvr_vendor_json_get_string(o, "fail") : NULL;
-	gint64 status = o != NULL ? json_object_get_int_member_with_default(o, "status", 200) : 404;
+	const gchar *fail = o != NULL ? nvr_json_get_string(o, "fail") : NULL;
+	gint64 status = o != NULL ? nvr_json_get_int(o, "status", 200) : 404;
 	g_autoptr(GError) error_local = NULL;
 
 	if (g_cancellable_set_error_if_cancelled(cancellable, error))
@@ -146,7 +146,7 @@ nvr_vendor_replay_request(NvrVendorTransport *transport, const NvrVendorTranspor
 	if (fail != NULL)
 		return nvr_vendor_replay_fail(self, req, fail, error);
 	/* a recorded 401: the device wanted credentials the plugin did not ask the host to give */
-	if (o != NULL && nvr_vendor_json_get_bool(o, "auth", FALSE) && !req->auth)
+	if (o != NULL && nvr_json_get_bool(o, "auth", FALSE) && !req->auth)
 		status = 401;
 	if (o == NULL || status == 401) {
 		reply->status = (guint)status;
@@ -160,7 +160,7 @@ nvr_vendor_replay_request(NvrVendorTransport *transport, const NvrVendorTranspor
 		return FALSE;
 	}
 	reply->status = (guint)CLAMP(status, 100, 599);
-	reply->content_type = g_strdup(nvr_vendor_json_get_string(o, "content_type"));
+	reply->content_type = g_strdup(nvr_json_get_string(o, "content_type"));
 	nvr_vendor_replay_log(self, "%s %s -> %u (%" G_GSIZE_FORMAT " bytes)", req->method, req->path,
 			      reply->status, reply->body_len);
 	return TRUE;
@@ -218,7 +218,7 @@ nvr_vendor_replay_new(const gchar *dir, GError **error)
 	bytes = nvr_vendor_replay_load(self, NVR_VENDOR_REPLAY_MANIFEST, error);
 	if (bytes == NULL)
 		return NULL;
-	self->manifest = nvr_vendor_json_parse(g_bytes_get_data(bytes, NULL), g_bytes_get_size(bytes),
+	self->manifest = nvr_json_parse(g_bytes_get_data(bytes, NULL), g_bytes_get_size(bytes),
 					       NVR_VENDOR_REPLAY_FILE_MAX, error);
 	if (self->manifest == NULL || !JSON_NODE_HOLDS_OBJECT(self->manifest)) {
 		if (self->manifest != NULL)
@@ -227,13 +227,13 @@ nvr_vendor_replay_new(const gchar *dir, GError **error)
 		return NULL;
 	}
 	root = nvr_vendor_replay_root(self);
-	self->description = nvr_discovery_text_clean(nvr_vendor_json_get_string(root, "description"),
+	self->description = nvr_discovery_text_clean(nvr_json_get_string(root, "description"),
 						     -1, 1024);
-	self->host = nvr_discovery_text_clean(nvr_vendor_json_get_string(root, "host"), -1, 256);
+	self->host = nvr_discovery_text_clean(nvr_json_get_string(root, "host"), -1, 256);
 	if (self->host == NULL)
 		self->host = g_strdup("192.0.2.10");
-	self->http_port = (guint)CLAMP(json_object_get_int_member_with_default(root, "http_port", 80), 0, 65535);
-	self->rtsp_port = (guint)CLAMP(json_object_get_int_member_with_default(root, "rtsp_port", 554), 0, 65535);
+	self->http_port = (guint)CLAMP(nvr_json_get_int(root, "http_port", 80), 0, 65535);
+	self->rtsp_port = (guint)CLAMP(nvr_json_get_int(root, "rtsp_port", 554), 0, 65535);
 	return g_steal_pointer(&self);
 }
 
@@ -310,7 +310,7 @@ nvr_vendor_replay_http_root(NvrVendorReplay *self, NvrVendor *vendor, NvrEvidenc
 {
 	g_autoptr(NvrHttpBanner) banner = nvr_vendor_facts_parse_http_head(data, len, error);
 	const gchar *subject =
-		nvr_vendor_json_get_string(nvr_vendor_replay_root(self), "tls_subject");
+		nvr_json_get_string(nvr_vendor_replay_root(self), "tls_subject");
 
 	if (banner == NULL)
 		return;
@@ -346,7 +346,7 @@ static const struct {
 static void
 nvr_vendor_replay_capture(NvrVendorReplay *self, NvrVendor *vendor, NvrEvidenceSet *set, guint i)
 {
-	const gchar *name = nvr_vendor_json_get_string(nvr_vendor_replay_root(self),
+	const gchar *name = nvr_json_get_string(nvr_vendor_replay_root(self),
 						       nvr_vendor_replay_captures[i].member);
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GBytes) bytes = NULL;
@@ -367,7 +367,7 @@ nvr_vendor_replay_capture(NvrVendorReplay *self, NvrVendor *vendor, NvrEvidenceS
 static gboolean
 nvr_vendor_replay_extra_items(NvrVendorReplay *self, NvrEvidenceSet *set, GError **error)
 {
-	JsonArray *items = nvr_vendor_json_get_array(nvr_vendor_replay_root(self), "evidence");
+	JsonArray *items = nvr_json_get_array(nvr_vendor_replay_root(self), "evidence");
 
 	for (guint i = 0; items != NULL && i < json_array_get_length(items); i++) {
 		NvrEvidence *e = nvr_evidence_from_json(json_array_get_element(items, i), error);
@@ -389,7 +389,7 @@ nvr_vendor_replay_dup_evidence(NvrVendorReplay *self, NvrVendor *vendor, GError 
 {
 	g_autoptr(NvrEvidenceSet) set = nvr_evidence_set_new(self->host);
 	JsonObject *root = nvr_vendor_replay_root(self);
-	const gchar *mac = nvr_vendor_json_get_string(root, "mac");
+	const gchar *mac = nvr_json_get_string(root, "mac");
 
 	nvr_evidence_set_set_ports(set, self->http_port, self->rtsp_port);
 	if (mac != NULL)
@@ -406,7 +406,7 @@ nvr_vendor_replay_dup_evidence(NvrVendorReplay *self, NvrVendor *vendor, GError 
 gboolean
 nvr_vendor_replay_has_expectations(NvrVendorReplay *self)
 {
-	return nvr_vendor_json_get_object(nvr_vendor_replay_root(self), "expect") != NULL;
+	return nvr_json_get_object(nvr_vendor_replay_root(self), "expect") != NULL;
 }
 
 static void
@@ -418,7 +418,7 @@ nvr_vendor_replay_expect_string(GPtrArray *out, JsonObject *expect, const gchar 
 
 	if (node == NULL)
 		return;
-	want = JSON_NODE_HOLDS_NULL(node) ? NULL : nvr_vendor_json_get_string(expect, name);
+	want = JSON_NODE_HOLDS_NULL(node) ? NULL : nvr_json_get_string(expect, name);
 	if (g_strcmp0(want, actual) != 0)
 		g_ptr_array_add(out, g_strdup_printf("%s: expected %s, got %s", name,
 						     want != NULL ? want : "null",
@@ -431,7 +431,7 @@ nvr_vendor_replay_expect_bool(GPtrArray *out, JsonObject *expect, const gchar *n
 {
 	if (!json_object_has_member(expect, name))
 		return;
-	if (nvr_vendor_json_get_bool(expect, name, !actual) != actual)
+	if (nvr_json_get_bool(expect, name, !actual) != actual)
 		g_ptr_array_add(out, g_strdup_printf("%s: expected %s, got %s", name,
 						     actual ? "false" : "true", actual ? "true" : "false"));
 }
@@ -450,9 +450,9 @@ static void
 nvr_vendor_replay_expect_levels(GPtrArray *out, JsonObject *expect, const NvrVerdict *v)
 {
 	NvrVerdictConfidence min;
-	gint64 min_independent = json_object_get_int_member_with_default(expect, "min_independent", 0);
+	gint64 min_independent = nvr_json_get_int(expect, "min_independent", 0);
 
-	if (nvr_verdict_confidence_from_string(nvr_vendor_json_get_string(expect, "min_confidence"),
+	if (nvr_verdict_confidence_from_string(nvr_json_get_string(expect, "min_confidence"),
 					       &min) &&
 	    v->confidence < min)
 		g_ptr_array_add(out, g_strdup_printf("confidence: expected at least %s, got %s",
@@ -476,7 +476,7 @@ nvr_vendor_replay_check(NvrVendorReplay *self, const NvrVerdict *verdict, GPtrAr
 			GPtrArray *sub_urls)
 {
 	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
-	JsonObject *expect = nvr_vendor_json_get_object(nvr_vendor_replay_root(self), "expect");
+	JsonObject *expect = nvr_json_get_object(nvr_vendor_replay_root(self), "expect");
 	const gchar *contains;
 
 	if (expect == NULL)
@@ -497,7 +497,7 @@ nvr_vendor_replay_check(NvrVendorReplay *self, const NvrVerdict *verdict, GPtrAr
 	nvr_vendor_replay_expect_levels(out, expect, verdict);
 	nvr_vendor_replay_expect_url(out, expect, "stream_main", main_urls);
 	nvr_vendor_replay_expect_url(out, expect, "stream_sub", sub_urls);
-	contains = nvr_vendor_json_get_string(expect, "summary_contains");
+	contains = nvr_json_get_string(expect, "summary_contains");
 	if (contains != NULL && strstr(verdict->summary, contains) == NULL)
 		g_ptr_array_add(out, g_strdup_printf("summary: expected to contain '%s'", contains));
 	return out;

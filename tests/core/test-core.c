@@ -7,6 +7,7 @@
 #include "core/nvr-config.h"
 #include "core/nvr-error.h"
 #include "core/nvr-file.h"
+#include "core/nvr-json.h"
 #include "core/nvr-log.h"
 #include "core/nvr-url.h"
 #include "nvr-test-common.h"
@@ -287,6 +288,59 @@ test_url_invalid(void)
 	}
 }
 
+static void
+test_json_depth(void)
+{
+	g_autofree gchar *deep = g_strnfill(100, '[');
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonNode) node = NULL;
+
+	g_assert_true(nvr_json_depth_ok("[{\"a\":[1]}]", 11, 32));
+	g_assert_true(nvr_json_depth_ok("[\"[[[[[[\"]", 10, 2));
+	g_assert_false(nvr_json_depth_ok(deep, strlen(deep), 32));
+	node = nvr_json_parse(deep, strlen(deep), 1024, &error);
+	g_assert_null(node);
+	g_assert_error(error, NVR_ERROR, NVR_ERROR_PARSE);
+	g_clear_error(&error);
+	node = nvr_json_parse("{\"a\": 1}", 8, 4, &error);
+	g_assert_null(node);
+	g_assert_error(error, NVR_ERROR, NVR_ERROR_PARSE);
+}
+
+/* a member of the wrong kind reads as missing, without a g_critical
+ * (fatal in tests): what fuzz-evidence found with {"host": []} */
+static void
+test_json_typed_members(void)
+{
+	static const gchar doc[] = "{\"s\": \"x\", \"i\": 7, \"b\": true, \"a\": [1], \"o\": {},"
+				   " \"n\": null, \"d\": 1.5}";
+	g_autoptr(JsonNode) node = nvr_json_parse(doc, sizeof(doc) - 1, 1024, NULL);
+	JsonObject *o;
+
+	g_assert_nonnull(node);
+	o = json_node_get_object(node);
+	g_assert_cmpstr(nvr_json_get_string(o, "s"), ==, "x");
+	g_assert_cmpint(nvr_json_get_int(o, "i", -1), ==, 7);
+	g_assert_true(nvr_json_get_bool(o, "b", FALSE));
+	g_assert_nonnull(nvr_json_get_array(o, "a"));
+	g_assert_nonnull(nvr_json_get_object(o, "o"));
+	for (guint i = 0; i < 7; i++) {
+		const gchar *name = (const gchar *[]){"s", "i", "b", "a", "o", "n", "d"}[i];
+		if (i != 0)
+			g_assert_null(nvr_json_get_string(o, name));
+		if (i != 1)
+			g_assert_cmpint(nvr_json_get_int(o, name, -1), ==, -1);
+		if (i != 2)
+			g_assert_true(nvr_json_get_bool(o, name, TRUE));
+		if (i != 3)
+			g_assert_null(nvr_json_get_array(o, name));
+		if (i != 4)
+			g_assert_null(nvr_json_get_object(o, name));
+	}
+	g_assert_null(nvr_json_get_string(NULL, "s"));
+	g_assert_cmpint(nvr_json_get_int(o, "missing", 3), ==, 3);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -305,5 +359,7 @@ main(int argc, char **argv)
 	g_test_add_func("/nvr/core/error/names", test_error_names);
 	g_test_add_func("/nvr/core/url/valid", test_url_valid);
 	g_test_add_func("/nvr/core/url/invalid", test_url_invalid);
+	g_test_add_func("/nvr/core/json/depth", test_json_depth);
+	g_test_add_func("/nvr/core/json/typed-members", test_json_typed_members);
 	return g_test_run();
 }

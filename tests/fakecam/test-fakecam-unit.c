@@ -342,16 +342,6 @@ test_encode_repeatable(void)
 	g_assert_true(g_bytes_equal(bytes_a, bytes_b));
 }
 
-static void
-test_json_depth(void)
-{
-	g_autofree gchar *deep = g_strnfill(100, '[');
-
-	g_assert_true(nvr_fakecam_json_depth_ok("[{\"a\":[1]}]", 11, 32));
-	g_assert_true(nvr_fakecam_json_depth_ok("[\"[[[[[[\"]", 10, 2));
-	g_assert_false(nvr_fakecam_json_depth_ok(deep, strlen(deep), 32));
-}
-
 int
 main(int argc, char **argv)
 {
@@ -365,7 +355,6 @@ main(int argc, char **argv)
 	g_test_add_func("/nvr/fakecam/unit/onvif-faults", test_onvif_faults);
 	g_test_add_func("/nvr/fakecam/unit/wsd-match", test_wsd_match);
 	g_test_add_func("/nvr/fakecam/unit/clip-file", test_clip_file);
-	g_test_add_func("/nvr/fakecam/unit/json-depth", test_json_depth);
 	g_test_add_func("/nvr/fakecam/unit/encode-repeatable", test_encode_repeatable);
 	return g_test_run();
 }

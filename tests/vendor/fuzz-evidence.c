@@ -4,7 +4,7 @@
 #include <stdint.h>
 
 #include "vendor/nvr-vendor-interpret.h"
-#include "vendor/nvr-vendor-json.h"
+#include "core/nvr-json.h"
 #include "vendor/nvr-verdict.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -15,7 +15,7 @@ static NvrRestrictedRegistry *fuzz_registry;
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	g_autoptr(JsonNode) node = nvr_vendor_json_parse((const gchar *)data, size, 1024 * 1024, NULL);
+	g_autoptr(JsonNode) node = nvr_json_parse((const gchar *)data, size, 1024 * 1024, NULL);
 	g_autoptr(NvrEvidenceSet) set = NULL;
 	g_autoptr(GPtrArray) items = NULL;
 	g_autoptr(GPtrArray) ids = NULL;

@@ -1,11 +1,11 @@
 #include "config.h"
 
 #include "core/nvr-error.h"
-#include "vendor/nvr-vendor-json.h"
+#include "core/nvr-json.h"
 
 /* counts brackets outside strings; an unbalanced document fails later, in the parser */
 gboolean
-nvr_vendor_json_depth_ok(const gchar *data, gsize len, guint max_depth)
+nvr_json_depth_ok(const gchar *data, gsize len, guint max_depth)
 {
 	gboolean in_string = FALSE;
 	guint depth = 0;
@@ -31,7 +31,7 @@ nvr_vendor_json_depth_ok(const gchar *data, gsize len, guint max_depth)
 
 /* Returns: (transfer full): the root node */
 JsonNode *
-nvr_vendor_json_parse(const gchar *data, gsize len, gsize max_bytes, GError **error)
+nvr_json_parse(const gchar *data, gsize len, gsize max_bytes, GError **error)
 {
 	g_autoptr(JsonParser) parser = json_parser_new_immutable();
 	g_autoptr(GError) error_local = NULL;
@@ -45,9 +45,9 @@ nvr_vendor_json_parse(const gchar *data, gsize len, gsize max_bytes, GError **er
 			    max_bytes);
 		return NULL;
 	}
-	if (!nvr_vendor_json_depth_ok(data, len, NVR_VENDOR_JSON_MAX_DEPTH)) {
+	if (!nvr_json_depth_ok(data, len, NVR_JSON_MAX_DEPTH)) {
 		g_set_error(error, NVR_ERROR, NVR_ERROR_PARSE, "JSON nested deeper than %d",
-			    NVR_VENDOR_JSON_MAX_DEPTH);
+			    NVR_JSON_MAX_DEPTH);
 		return NULL;
 	}
 	if (!json_parser_load_from_data(parser, data, (gssize)len, &error_local)) {
@@ -59,7 +59,7 @@ nvr_vendor_json_parse(const gchar *data, gsize len, gsize max_bytes, GError **er
 
 /* Returns: (transfer none) (nullable): the member if it is a string */
 const gchar *
-nvr_vendor_json_get_string(JsonObject *obj, const gchar *name)
+nvr_json_get_string(JsonObject *obj, const gchar *name)
 {
 	JsonNode *node = obj != NULL ? json_object_get_member(obj, name) : NULL;
 
@@ -70,7 +70,7 @@ nvr_vendor_json_get_string(JsonObject *obj, const gchar *name)
 }
 
 gboolean
-nvr_vendor_json_get_bool(JsonObject *obj, const gchar *name, gboolean fallback)
+nvr_json_get_bool(JsonObject *obj, const gchar *name, gboolean fallback)
 {
 	JsonNode *node = obj != NULL ? json_object_get_member(obj, name) : NULL;
 
@@ -80,8 +80,22 @@ nvr_vendor_json_get_bool(JsonObject *obj, const gchar *name, gboolean fallback)
 	return json_node_get_boolean(node);
 }
 
+/* json-glib's *_member_with_default() only accept a value node (anything
+ * else is a g_critical) and read a string as 0: a hostile or damaged
+ * document must give the fallback instead */
+gint64
+nvr_json_get_int(JsonObject *obj, const gchar *name, gint64 fallback)
+{
+	JsonNode *node = obj != NULL ? json_object_get_member(obj, name) : NULL;
+
+	if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) ||
+	    json_node_get_value_type(node) != G_TYPE_INT64)
+		return fallback;
+	return json_node_get_int(node);
+}
+
 JsonArray *
-nvr_vendor_json_get_array(JsonObject *obj, const gchar *name)
+nvr_json_get_array(JsonObject *obj, const gchar *name)
 {
 	JsonNode *node = obj != NULL ? json_object_get_member(obj, name) : NULL;
 
@@ -89,7 +103,7 @@ nvr_vendor_json_get_array(JsonObject *obj, const gchar *name)
 }
 
 JsonObject *
-nvr_vendor_json_get_object(JsonObject *obj, const gchar *name)
+nvr_json_get_object(JsonObject *obj, const gchar *name)
 {
 	JsonNode *node = obj != NULL ? json_object_get_member(obj, name) : NULL;
 
