@@ -117,6 +117,21 @@ nvr_http_route_match(const gchar *pattern, const gchar *path, GHashTable *params
 	return TRUE;
 }
 
+/*
+ * Until sign-in exists, what needs a session (camera addresses, verdicts) is
+ * served only to loopback peers, even when NVR_ALLOW_PLAIN_HTTP let the
+ * server listen on another address.
+ */
+static gboolean
+nvr_http_peer_is_local(SoupServerMessage *msg)
+{
+	GSocketAddress *peer = soup_server_message_get_remote_address(msg);
+
+	return G_IS_INET_SOCKET_ADDRESS(peer) &&
+	       g_inet_address_get_is_loopback(
+		   g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(peer)));
+}
+
 static void
 nvr_http_dispatch_cb(SoupServer *server,
 		     SoupServerMessage *msg,
@@ -138,6 +153,12 @@ nvr_http_dispatch_cb(SoupServer *server,
 		path_known = TRUE;
 		if (g_strcmp0(r->method, method) != 0)
 			continue;
+		if (r->role != NVR_HTTP_ROLE_NONE && !nvr_http_peer_is_local(msg)) {
+			nvr_http_reply_error(msg, SOUP_STATUS_FORBIDDEN, "local-only",
+					     "accounts are not available yet: this resource is "
+					     "served only to clients on this machine");
+			return;
+		}
 		r->handler(self, msg, params);
 		return;
 	}
