@@ -1,6 +1,9 @@
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
@@ -331,4 +334,37 @@ nvr_test_run(const gchar *const *argv, gchar **out, gchar **err, gint *status, G
 	if (status != NULL)
 		*status = g_subprocess_get_if_exited(sp) ? g_subprocess_get_exit_status(sp) : 128;
 	return TRUE;
+}
+
+static gboolean
+nvr_test_write_proc_file(const gchar *path, const gchar *text)
+{
+	gint fd = open(path, O_WRONLY | O_CLOEXEC);
+	gssize n;
+
+	if (fd < 0)
+		return FALSE;
+	n = write(fd, text, strlen(text));
+	close(fd);
+	return n == (gssize)strlen(text);
+}
+
+gchar *
+nvr_test_enter_namespaces(gint clone_flags)
+{
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+	g_autofree gchar *umap = g_strdup_printf("0 %u 1\n", (guint)uid);
+	g_autofree gchar *gmap = g_strdup_printf("0 %u 1\n", (guint)gid);
+
+	if (uid == 0)
+		return unshare(clone_flags) == 0 ? NULL
+						 : g_strdup_printf("unshare: %s", g_strerror(errno));
+	if (unshare(CLONE_NEWUSER | clone_flags) != 0)
+		return g_strdup_printf("no user namespace: %s", g_strerror(errno));
+	if (!nvr_test_write_proc_file("/proc/self/setgroups", "deny") ||
+	    !nvr_test_write_proc_file("/proc/self/uid_map", umap) ||
+	    !nvr_test_write_proc_file("/proc/self/gid_map", gmap))
+		return g_strdup("cannot map our user into the user namespace");
+	return NULL;
 }

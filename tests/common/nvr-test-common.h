@@ -42,6 +42,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(NvrTestProc, nvr_test_proc_free)
 gchar *
 nvr_test_line_field(const gchar *line, const gchar *key);
 
+/* unshare(@clone_flags) (CLONE_NEWNS, CLONE_NEWNET), inside a user namespace
+ * mapping us to root when not root; call first in main(), before any thread.
+ * Returns: (nullable): why not (the tests that need it then skip) */
+gchar *
+nvr_test_enter_namespaces(gint clone_flags);
+
 gboolean
 nvr_test_run(const gchar *const *argv, gchar **out, gchar **err, gint *status, GError **error);
 

@@ -7,14 +7,12 @@
  */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <sched.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/nvr-error.h"
 #include "http/nvr-http-server.h"
+#include "nvr-test-common.h"
 
 typedef struct {
 	GMainLoop *loop;
@@ -113,39 +111,6 @@ test_http_listen_refuses_plain_lan(void)
 }
 
 static gboolean
-write_file(const gchar *path, const gchar *text)
-{
-	gint fd = open(path, O_WRONLY | O_CLOEXEC);
-	gssize n;
-
-	if (fd < 0)
-		return FALSE;
-	n = write(fd, text, strlen(text));
-	close(fd);
-	return n == (gssize)strlen(text);
-}
-
-/* a network namespace of our own (through a user namespace unless root),
- * entered before any thread exists; Returns: NULL or why not */
-static gchar *
-enter_network_namespace(void)
-{
-	uid_t uid = getuid();
-	gid_t gid = getgid();
-	g_autofree gchar *umap = g_strdup_printf("0 %u 1\n", (guint)uid);
-	g_autofree gchar *gmap = g_strdup_printf("0 %u 1\n", (guint)gid);
-
-	if (uid == 0)
-		return unshare(CLONE_NEWNET) == 0 ? NULL : g_strdup(g_strerror(errno));
-	if (unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0)
-		return g_strdup(g_strerror(errno));
-	if (!write_file("/proc/self/setgroups", "deny") || !write_file("/proc/self/uid_map", umap) ||
-	    !write_file("/proc/self/gid_map", gmap))
-		return g_strdup("cannot map our user into the user namespace");
-	return NULL;
-}
-
-static gboolean
 run_ip(const gchar *args)
 {
 	g_autofree gchar *cmd = g_strconcat("ip ", args, NULL);
@@ -195,7 +160,7 @@ int
 main(int argc, char **argv)
 {
 	/* before g_test_init(): no thread may exist when a user namespace is made */
-	netns_skip_reason = enter_network_namespace();
+	netns_skip_reason = nvr_test_enter_namespaces(CLONE_NEWNET);
 	g_test_init(&argc, &argv, NULL);
 	if (netns_skip_reason == NULL && !run_ip("link set lo up"))
 		netns_skip_reason = g_strdup("ip link set lo up failed");

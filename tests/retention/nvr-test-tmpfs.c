@@ -6,26 +6,12 @@
 #include "nvr-test-tmpfs.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
 #include "nvr-test-common.h"
-
-static gboolean
-tmpfs_write_file(const gchar *path, const gchar *text)
-{
-	gint fd = open(path, O_WRONLY | O_CLOEXEC);
-	gssize n;
-
-	if (fd < 0)
-		return FALSE;
-	n = write(fd, text, strlen(text));
-	close(fd);
-	return n == (gssize)strlen(text);
-}
 
 /*
  * Before any thread exists (user namespaces need that): a mount namespace
@@ -35,24 +21,10 @@ tmpfs_write_file(const gchar *path, const gchar *text)
 gchar *
 nvr_test_tmpfs_enter_namespace(void)
 {
-	uid_t uid = getuid();
-	gid_t gid = getgid();
+	gchar *why_not = nvr_test_enter_namespaces(CLONE_NEWNS);
 
-	if (uid == 0) {
-		if (unshare(CLONE_NEWNS) != 0)
-			return g_strdup_printf("unshare(CLONE_NEWNS): %s", g_strerror(errno));
-	} else {
-		g_autofree gchar *umap = g_strdup_printf("0 %u 1\n", (guint)uid);
-		g_autofree gchar *gmap = g_strdup_printf("0 %u 1\n", (guint)gid);
-
-		if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0)
-			return g_strdup_printf("no user namespace to mount a small tmpfs in: %s",
-					       g_strerror(errno));
-		if (!tmpfs_write_file("/proc/self/setgroups", "deny") ||
-		    !tmpfs_write_file("/proc/self/uid_map", umap) ||
-		    !tmpfs_write_file("/proc/self/gid_map", gmap))
-			return g_strdup("cannot map our user into the user namespace");
-	}
+	if (why_not != NULL)
+		return why_not;
 	/* nothing mounted here may reach the parent namespace */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
 		return g_strdup_printf("making / private: %s", g_strerror(errno));
