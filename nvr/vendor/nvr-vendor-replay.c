@@ -7,6 +7,7 @@
 #include "vendor/nvr-vendor-data.h"
 #include "vendor/nvr-vendor-facts.h"
 #include "core/nvr-json.h"
+#include "vendor/nvr-vendor-raw.h"
 #include "vendor/nvr-vendor-replay.h"
 
 #define NVR_VENDOR_REPLAY_REPEAT_MAX 1000000
@@ -131,6 +132,48 @@ nvr_vendor_replay_body(NvrVendorReplay *self, JsonObject *o, gsize max_body, Nvr
 	return TRUE;
 }
 
+/*
+ * "raw": the reply as captured, head and all: its status and media type, and
+ * its body with the transfer coding undone, as libsoup gives them; a body cut
+ * short (before its Content-Length, inside a chunk) fails as it does live
+ */
+static gboolean
+nvr_vendor_replay_raw(NvrVendorReplay *self, const NvrVendorTransportRequest *req, const gchar *file,
+		      gint64 *status, NvrVendorHttpReply *reply, GError **error)
+{
+	g_autoptr(GBytes) bytes = nvr_vendor_replay_load(self, file, error);
+	g_autoptr(NvrVendorRawReply) raw = NULL;
+	gsize len = 0;
+	const gchar *data;
+
+	if (bytes == NULL)
+		return FALSE;
+	raw = nvr_vendor_raw_reply_parse(g_bytes_get_data(bytes, NULL), g_bytes_get_size(bytes), error);
+	if (raw == NULL) {
+		g_prefix_error(error, "%s: ", file);
+		return FALSE;
+	}
+	if (!raw->complete) {
+		g_set_error_literal(error, NVR_ERROR, NVR_ERROR_IO,
+				    "connection closed before the end of the body (recorded)");
+		return FALSE;
+	}
+	data = g_bytes_get_data(raw->body, &len);
+	if (len > req->max_body) {
+		g_set_error(error, NVR_ERROR, NVR_ERROR_PARSE, "reply larger than %" G_GSIZE_FORMAT " bytes",
+			    req->max_body);
+		return FALSE;
+	}
+	*status = raw->status;
+	reply->body = g_malloc(len + 1);
+	if (len > 0)
+		memcpy(reply->body, data, len);
+	reply->body[len] = '\0';
+	reply->body_len = len;
+	reply->content_type = g_steal_pointer(&raw->content_type);
+	return TRUE;
+}
+
 static gboolean
 nvr_vendor_replay_request(NvrVendorTransport *transport, const NvrVendorTransportRequest *req,
 			  NvrVendorHttpReply *reply, GCancellable *cancellable, GError **error)
@@ -138,6 +181,7 @@ nvr_vendor_replay_request(NvrVendorTransport *transport, const NvrVendorTranspor
 	NvrVendorReplay *self = NVR_VENDOR_REPLAY(transport);
 	JsonObject *o = nvr_vendor_replay_find(self, req->method, req->path);
 	const gchar *fail = o != NULL ? nvr_json_get_string(o, "fail") : NULL;
+	const gchar *raw = o != NULL ? nvr_json_get_string(o, "raw") : NULL;
 	gint64 status = o != NULL ? nvr_json_get_int(o, "status", 200) : 404;
 	g_autoptr(GError) error_local = NULL;
 
@@ -145,6 +189,18 @@ nvr_vendor_replay_request(NvrVendorTransport *transport, const NvrVendorTranspor
 		return FALSE;
 	if (fail != NULL)
 		return nvr_vendor_replay_fail(self, req, fail, error);
+	if (raw != NULL && (req->auth || !nvr_json_get_bool(o, "auth", FALSE))) {
+		if (!nvr_vendor_replay_raw(self, req, raw, &status, reply, &error_local)) {
+			nvr_vendor_replay_log(self, "%s %s -> %s", req->method, req->path,
+					      error_local->message);
+			g_propagate_error(error, g_steal_pointer(&error_local));
+			return FALSE;
+		}
+		reply->status = (guint)status;
+		nvr_vendor_replay_log(self, "%s %s -> %u (%" G_GSIZE_FORMAT " bytes, raw)", req->method,
+				      req->path, reply->status, reply->body_len);
+		return TRUE;
+	}
 	/* a recorded 401: the device wanted credentials the plugin did not ask the host to give */
 	if (o != NULL && nvr_json_get_bool(o, "auth", FALSE) && !req->auth)
 		status = 401;
@@ -332,15 +388,36 @@ static const struct {
 	const gchar *member;
 	const gchar *what; /* as the live collector names its source */
 	NvrVendorReplayFactsFunc func;
+	gboolean with_head; /* the parser reads the head itself */
 } nvr_vendor_replay_captures[] = {
-	{"onvif_device_information", "ONVIF GetDeviceInformation", nvr_vendor_replay_device_info},
-	{"onvif_network_interfaces", "ONVIF GetNetworkInterfaces", nvr_vendor_replay_interfaces},
-	{"onvif_stream_uri_main", "ONVIF GetStreamUri (main)", nvr_vendor_replay_stream_main},
-	{"onvif_stream_uri_sub", "ONVIF GetStreamUri (sub)", nvr_vendor_replay_stream_sub},
-	{"wsd_probe_matches", "WS-Discovery ProbeMatches", nvr_vendor_replay_wsd},
-	{"http_root", "HTTP GET /", nvr_vendor_replay_http_root},
-	{"rtsp_options", "RTSP OPTIONS", nvr_vendor_replay_rtsp},
+	{"onvif_device_information", "ONVIF GetDeviceInformation", nvr_vendor_replay_device_info, FALSE},
+	{"onvif_network_interfaces", "ONVIF GetNetworkInterfaces", nvr_vendor_replay_interfaces, FALSE},
+	{"onvif_stream_uri_main", "ONVIF GetStreamUri (main)", nvr_vendor_replay_stream_main, FALSE},
+	{"onvif_stream_uri_sub", "ONVIF GetStreamUri (sub)", nvr_vendor_replay_stream_sub, FALSE},
+	{"wsd_probe_matches", "WS-Discovery ProbeMatches", nvr_vendor_replay_wsd, FALSE},
+	{"http_root", "HTTP GET /", nvr_vendor_replay_http_root, TRUE},
+	{"rtsp_options", "RTSP OPTIONS", nvr_vendor_replay_rtsp, TRUE},
 };
+
+/* a SOAP reply captured with its HTTP head: the body, decoded, as the ONVIF client sees it */
+static GBytes *
+nvr_vendor_replay_body_of(GBytes *bytes, GError **error)
+{
+	g_autoptr(NvrVendorRawReply) raw = NULL;
+	g_autoptr(GBytes) owned = bytes;
+
+	if (!nvr_vendor_raw_reply_is_raw(g_bytes_get_data(bytes, NULL), g_bytes_get_size(bytes)))
+		return g_steal_pointer(&owned);
+	raw = nvr_vendor_raw_reply_parse(g_bytes_get_data(bytes, NULL), g_bytes_get_size(bytes), error);
+	if (raw == NULL)
+		return NULL;
+	if (!raw->complete) {
+		g_set_error_literal(error, NVR_ERROR, NVR_ERROR_IO,
+				    "connection closed before the end of the body");
+		return NULL;
+	}
+	return g_bytes_ref(raw->body);
+}
 
 /* a capture that does not parse is a finding, not a failure: it is logged and gives no evidence */
 static void
@@ -356,6 +433,8 @@ nvr_vendor_replay_capture(NvrVendorReplay *self, NvrVendor *vendor, NvrEvidenceS
 		return;
 	bytes = nvr_vendor_replay_load(self, name, &error);
 	source = g_strdup_printf("%s, recorded in %s", nvr_vendor_replay_captures[i].what, name);
+	if (bytes != NULL && !nvr_vendor_replay_captures[i].with_head)
+		bytes = nvr_vendor_replay_body_of(bytes, &error);
 	if (bytes != NULL)
 		nvr_vendor_replay_captures[i].func(self, vendor, set, g_bytes_get_data(bytes, NULL),
 						   g_bytes_get_size(bytes), source, &error);
@@ -463,6 +542,48 @@ nvr_vendor_replay_expect_levels(GPtrArray *out, JsonObject *expect, const NvrVer
 						     ", got %u", min_independent, v->independent));
 }
 
+/* the value of the first evidence item with @key, and whether there is one */
+static gboolean
+nvr_vendor_replay_evidence_value(const NvrVerdict *v, const gchar *key, const gchar **value)
+{
+	for (guint i = 0; v->evidence != NULL && i < v->evidence->len; i++) {
+		const NvrEvidence *e = g_ptr_array_index(v->evidence, i);
+		if (g_strcmp0(e->key, key) == 0) {
+			*value = e->value;
+			return TRUE;
+		}
+	}
+	return FALSE;
+}
+
+/*
+ * "evidence": {"isapi.namespace": "hikvision.com/ver10", "magicbox.vendor": true,
+ * "onvif.manufacturer": null}: an item with that value, any item with the key,
+ * no item with the key. The verdict alone cannot show which parser read what.
+ */
+static void
+nvr_vendor_replay_expect_evidence(GPtrArray *out, JsonObject *expect, const NvrVerdict *v)
+{
+	JsonObject *want = nvr_json_get_object(expect, "evidence");
+	g_autoptr(GList) keys = want != NULL ? json_object_get_members(want) : NULL;
+
+	for (GList *l = keys; l != NULL; l = l->next) {
+		const gchar *key = l->data;
+		JsonNode *node = json_object_get_member(want, key);
+		const gchar *got = NULL;
+		gboolean present = nvr_vendor_replay_evidence_value(v, key, &got);
+		const gchar *value = nvr_json_get_string(want, key);
+
+		if (JSON_NODE_HOLDS_NULL(node) && present)
+			g_ptr_array_add(out, g_strdup_printf("evidence %s: expected none, got %s", key, got));
+		else if (!JSON_NODE_HOLDS_NULL(node) && !present)
+			g_ptr_array_add(out, g_strdup_printf("evidence %s: expected an item, got none", key));
+		else if (value != NULL && g_strcmp0(value, got) != 0)
+			g_ptr_array_add(out, g_strdup_printf("evidence %s: expected %s, got %s", key, value,
+							     got != NULL ? got : "null"));
+	}
+}
+
 /**
  * nvr_vendor_replay_check:
  * @main_urls: (element-type NvrVendorStreamUrl) (nullable)
@@ -495,6 +616,7 @@ nvr_vendor_replay_check(NvrVendorReplay *self, const NvrVerdict *verdict, GPtrAr
 	nvr_vendor_replay_expect_bool(out, expect, "oem", verdict->oem);
 	nvr_vendor_replay_expect_bool(out, expect, "not_listed", verdict->not_listed);
 	nvr_vendor_replay_expect_levels(out, expect, verdict);
+	nvr_vendor_replay_expect_evidence(out, expect, verdict);
 	nvr_vendor_replay_expect_url(out, expect, "stream_main", main_urls);
 	nvr_vendor_replay_expect_url(out, expect, "stream_sub", sub_urls);
 	contains = nvr_json_get_string(expect, "summary_contains");
