@@ -18,6 +18,9 @@ static const struct {
 	{NVR_HIKVISION_NS_ISAPI, "http://www.isapi.org/ver20/XMLSchema", "isapi.org/ver20"},
 	{NVR_HIKVISION_NS_STD_CGI, "http://www.std-cgi.com/ver20/XMLSchema", "std-cgi.com/ver20"},
 	{NVR_HIKVISION_NS_PSIA, "urn:psialliance-org", "psialliance-org"},
+	/* ISAPI 1.0, on firmware before the ver20 schema (V5.3 and older cameras, NVRs of the time) */
+	{NVR_HIKVISION_NS_HIKVISION, "http://www.hikvision.com/ver10/XMLSchema", "hikvision.com/ver10"},
+	{NVR_HIKVISION_NS_STD_CGI, "http://www.std-cgi.com/ver10/XMLSchema", "std-cgi.com/ver10"},
 };
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
@@ -41,16 +44,6 @@ nvr_hikvision_device_info_free(NvrHikvisionDeviceInfo *self)
 	g_free(self->system_contact);
 	g_free(self->device_id);
 	g_free(self);
-}
-
-const gchar *
-nvr_hikvision_namespace_name(NvrHikvisionNamespace ns)
-{
-	for (guint i = 0; i < G_N_ELEMENTS(nvr_hikvision_namespaces); i++) {
-		if (nvr_hikvision_namespaces[i].ns == ns)
-			return nvr_hikvision_namespaces[i].name;
-	}
-	return "unknown";
 }
 
 static gboolean
@@ -77,14 +70,25 @@ nvr_hikvision_child_text(xmlNode *root, const gchar *name)
 	return NULL;
 }
 
+/* namespace names are exact in XML, but firmware is not: case and a trailing slash vary */
+static gboolean
+nvr_hikvision_uri_equal(const gchar *uri, const gchar *known)
+{
+	gsize len = strlen(known);
+
+	return g_ascii_strncasecmp(uri, known, len) == 0 &&
+	       (uri[len] == '\0' || (uri[len] == '/' && uri[len + 1] == '\0'));
+}
+
 static gboolean
 nvr_hikvision_namespace(xmlNode *root, NvrHikvisionDeviceInfo *info, GError **error)
 {
 	const gchar *uri = root->ns != NULL ? (const gchar *)root->ns->href : NULL;
 
 	for (guint i = 0; uri != NULL && i < G_N_ELEMENTS(nvr_hikvision_namespaces); i++) {
-		if (g_strcmp0(uri, nvr_hikvision_namespaces[i].uri) == 0) {
+		if (nvr_hikvision_uri_equal(uri, nvr_hikvision_namespaces[i].uri)) {
 			info->ns = nvr_hikvision_namespaces[i].ns;
+			info->ns_name = nvr_hikvision_namespaces[i].name;
 			info->ns_uri = g_strdup(uri);
 			return TRUE;
 		}

@@ -3,7 +3,8 @@
  * (and the older /PSIA/System/deviceInfo). The root element's namespace
  * names the firmware family (identification-signals.md §3.1):
  * hikvision.com/ver20 (Hikvision-branded), isapi.org/ver20 (newer firmware,
- * NVRs), std-cgi.com/ver20 (brand-neutral OEM firmware). Untrusted input:
+ * NVRs), std-cgi.com/ver20 (brand-neutral OEM firmware); ver10 of the
+ * hikvision.com and std-cgi.com schemas on older firmware. Untrusted input:
  * a size cap, no DTD (so no entities), no network, bounded strings.
  */
 #pragma once
@@ -23,6 +24,7 @@ typedef enum {
 
 typedef struct {
 	NvrHikvisionNamespace ns;
+	const gchar *ns_name; /* "hikvision.com/ver10": the family and the schema version */
 	gchar *ns_uri;
 	gchar *device_name;
 	gchar *model;
@@ -42,7 +44,6 @@ void nvr_hikvision_device_info_free(NvrHikvisionDeviceInfo *self);
 NvrHikvisionDeviceInfo *nvr_hikvision_parse_device_info(const gchar *data, gsize len,
 							GError **error) G_GNUC_WARN_UNUSED_RESULT;
 gboolean nvr_hikvision_device_info_is_oem(const NvrHikvisionDeviceInfo *self);
-const gchar *nvr_hikvision_namespace_name(NvrHikvisionNamespace ns);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NvrHikvisionDeviceInfo, nvr_hikvision_device_info_free)
 
 G_END_DECLS

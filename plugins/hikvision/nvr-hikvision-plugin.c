@@ -22,7 +22,7 @@ nvr_hikvision_add_info(NvrPluginData *self, NvrVendorCall *call,
 	g_autofree gchar *brand = NULL;
 	g_autofree gchar *firmware = NULL;
 	gboolean psia = info->ns == NVR_HIKVISION_NS_PSIA;
-	const gchar *ns = nvr_hikvision_namespace_name(info->ns);
+	const gchar *ns = info->ns_name;
 
 	if (nvr_hikvision_device_info_is_oem(info) && info->manufacturer != NULL)
 		brand = nvr_plugin_vendor_key(info->manufacturer);

@@ -12,6 +12,19 @@
 #include "nvr-hikvision-parse.h"
 #include "nvr-reolink-parse.h"
 
+/* what older and OEM firmware sends: ISAPI 1.0 schemas, a namespace in another case */
+static const struct {
+	const gchar *xml;
+	const gchar *ns_name;
+} nvr_isapi_older[] = {
+	{"<DeviceInfo version=\"1.0\" xmlns=\"http://www.hikvision.com/ver10/XMLSchema\">"
+	 "<model>DS-2CD2032-I</model></DeviceInfo>", "hikvision.com/ver10"},
+	{"<DeviceInfo version=\"1.0\" xmlns=\"http://www.std-cgi.com/ver10/XMLSchema\">"
+	 "<model>DS-2CD2032-I</model></DeviceInfo>", "std-cgi.com/ver10"},
+	{"<DeviceInfo xmlns=\"http://www.Hikvision.com/ver20/XMLSchema/\">"
+	 "<model>DS-2CD2032-I</model></DeviceInfo>", "hikvision.com/ver20"},
+};
+
 static void
 test_isapi(void)
 {
@@ -42,6 +55,13 @@ test_isapi(void)
 		g_assert_nonnull(error);
 		g_test_message("%u: %s", i, error->message);
 		g_clear_error(&error);
+	}
+	for (guint i = 0; i < G_N_ELEMENTS(nvr_isapi_older); i++) {
+		g_autoptr(NvrHikvisionDeviceInfo) o =
+			nvr_hikvision_parse_device_info(nvr_isapi_older[i].xml, strlen(nvr_isapi_older[i].xml), &error);
+		g_assert_no_error(error);
+		g_assert_cmpstr(o->ns_name, ==, nvr_isapi_older[i].ns_name);
+		g_assert_cmpstr(o->model, ==, "DS-2CD2032-I");
 	}
 	{
 		g_autofree gchar *huge = g_strnfill(NVR_HIKVISION_DEVICE_INFO_MAX + 1, ' ');
