@@ -113,6 +113,23 @@ nvr_hikvision_read_fields(xmlNode *root, NvrHikvisionDeviceInfo *info)
 	info->device_id = nvr_hikvision_child_text(root, "deviceID");
 }
 
+/*
+ * The declared encoding is libxml2's to honour. Firmware that puts a user's
+ * Latin-1 text (a device name with accents) into a reply that declares UTF-8
+ * or nothing is read again as ISO-8859-1, which every byte string is.
+ */
+static xmlDoc *
+nvr_hikvision_read(const gchar *data, gsize len)
+{
+	/* no XML_PARSE_NOENT, no DTD loading, no network */
+	const int options = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA;
+	xmlDoc *doc = xmlReadMemory(data, (int)len, "deviceInfo.xml", NULL, options);
+
+	if (doc == NULL && !g_utf8_validate_len(data, len, NULL))
+		doc = xmlReadMemory(data, (int)len, "deviceInfo.xml", "ISO-8859-1", options);
+	return doc;
+}
+
 /**
  * nvr_hikvision_parse_device_info:
  *
@@ -130,9 +147,13 @@ nvr_hikvision_parse_device_info(const gchar *data, gsize len, GError **error)
 		nvr_hikvision_fail(error, "empty or larger than 256 KiB");
 		return NULL;
 	}
-	/* no XML_PARSE_NOENT, no DTD loading, no network; a DOCTYPE at all is refused below */
-	doc = xmlReadMemory(data, (int)len, "deviceInfo.xml", NULL,
-			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
+	/* ISAPI has no DTD: one is refused before libxml2 reads it, so no entity is ever declared */
+	if (g_strstr_len(data, (gssize)len, "<!DOCTYPE") != NULL ||
+	    g_strstr_len(data, (gssize)len, "<!ENTITY") != NULL) {
+		nvr_hikvision_fail(error, "a DTD is not accepted");
+		return NULL;
+	}
+	doc = nvr_hikvision_read(data, len);
 	if (doc == NULL) {
 		nvr_hikvision_fail(error, "malformed XML");
 		return NULL;

@@ -63,6 +63,14 @@ test_isapi(void)
 		g_assert_cmpstr(o->ns_name, ==, nvr_isapi_older[i].ns_name);
 		g_assert_cmpstr(o->model, ==, "DS-2CD2032-I");
 	}
+	{ /* Latin-1 bytes in a reply that declares UTF-8 */
+		const gchar *latin1 = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+				      "<DeviceInfo xmlns=\"http://www.hikvision.com/ver20/XMLSchema\">"
+				      "<deviceName>Cam\xe9ra</deviceName><model>DS-2CD2032-I</model></DeviceInfo>";
+		g_autoptr(NvrHikvisionDeviceInfo) l = nvr_hikvision_parse_device_info(latin1, strlen(latin1), &error);
+		g_assert_no_error(error);
+		g_assert_cmpstr(l->device_name, ==, "Cam\xc3\xa9ra");
+	}
 	{
 		g_autofree gchar *huge = g_strnfill(NVR_HIKVISION_DEVICE_INFO_MAX + 1, ' ');
 		g_autoptr(NvrHikvisionDeviceInfo) b = nvr_hikvision_parse_device_info(huge, strlen(huge), &error);
