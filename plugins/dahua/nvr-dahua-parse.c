@@ -62,6 +62,11 @@ nvr_dahua_parse_kv(const gchar *data, gsize len, GError **error)
 		nvr_dahua_fail(error, "empty, larger than 64 KiB, or binary");
 		return NULL;
 	}
+	/* Dahua's web server starts its replies with a UTF-8 BOM (identification-signals.md §3.2) */
+	if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0) {
+		data += 3;
+		len -= 3;
+	}
 	text = g_strndup(data, len);
 	lines = g_strsplit(text, "\n", NVR_DAHUA_LINES_MAX + 1);
 	for (guint i = 0; lines[i] != NULL; i++) {

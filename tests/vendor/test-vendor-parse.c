@@ -93,6 +93,13 @@ test_magicbox(void)
 	g_assert_cmpstr(info->device_type, ==, "31");
 	g_assert_cmpstr(info->update_serial, ==, "DHI-NVR4108HS-8P-4KS2");
 	g_assert_cmpstr(vendor, ==, "Amcrest");
+	{ /* a BOM first, trailing spaces */
+		const gchar *bom = "\xef\xbb\xbf" "deviceType=IPC-HDW2431T-AS-S2  \r\nupdateSerial=IPC-HDW2431T-AS-S2 \r\n";
+		g_autoptr(NvrDahuaSystemInfo) b = nvr_dahua_parse_system_info(bom, strlen(bom), &error);
+		g_assert_no_error(error);
+		g_assert_cmpstr(b->device_type, ==, "IPC-HDW2431T-AS-S2");
+		g_assert_cmpstr(b->update_serial, ==, "IPC-HDW2431T-AS-S2");
+	}
 	for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
 		g_autoptr(NvrDahuaSystemInfo) b = nvr_dahua_parse_system_info(bad[i], strlen(bad[i]), &error);
 		g_assert_null(b);
