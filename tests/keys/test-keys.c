@@ -127,6 +127,7 @@ main(int argc, char **argv)
 	test_keys_vectors_register();
 	test_keys_nvre_register();
 	test_keys_mutation_register();
+	test_keys_rules_register();
 	test_keys_keyring_register();
 	test_keys_ctl_register();
 	return g_test_run();

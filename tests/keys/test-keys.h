@@ -36,6 +36,8 @@ test_keys_nvre_register(void);
 void
 test_keys_mutation_register(void);
 void
+test_keys_rules_register(void);
+void
 test_keys_keyring_register(void);
 void
 test_keys_ctl_register(void);
