@@ -121,7 +121,10 @@ nvr_soap_ns_matches(xmlNode *node, NvrSoapNs ns)
 	case NVR_SOAP_NS_ENVELOPE:
 		return nvr_soap_ns_in(href, nvr_soap_ns_envelope);
 	case NVR_SOAP_NS_ONVIF:
-		return g_str_has_prefix(href, "http://www.onvif.org/");
+		/* ONVIF elements written unprefixed under a foreign default namespace (the
+		 * envelope's, declared as xmlns="…soap-envelope") are still ONVIF's: only a
+		 * prefixed element bound to another namespace is not */
+		return g_str_has_prefix(href, "http://www.onvif.org/") || node->ns->prefix == NULL;
 	case NVR_SOAP_NS_ADDRESSING:
 		return nvr_soap_ns_in(href, nvr_soap_ns_addressing);
 	case NVR_SOAP_NS_DISCOVERY:

@@ -213,6 +213,12 @@ test_onvif_parse_device_info(void)
 		{"onvif/reolink/GetDeviceInformation.xml", "Reolink", "RLC-510A",
 		 "v3.0.0.136_20121102", "IPC_523128M5MP"},
 		{"onvif/bad/control-chars.xml", "Evil Corp xoBevil", "M 1", NULL, NULL},
+		/* unprefixed children under the envelope's default namespace */
+		{"onvif/hikvision/GetDeviceInformation-default-ns.xml", "Hikvision", "DS-2CD1043G0-I",
+		 "V5.5.800 build 210628", "88"},
+		/* no prefix anywhere: the response itself is in the envelope's namespace */
+		{"onvif/hikvision/GetDeviceInformation-no-prefix.xml", "HIKVISION", "DS-2CD2T47G2-L",
+		 "V5.7.0 build 220218", "88"},
 	};
 
 	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
