@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <json-glib/json-glib.h>
+#include <string.h>
 
 #include "nvr-plugin-util.h"
 #include "nvr-reolink-parse.h"
@@ -75,18 +76,12 @@ nvr_reolink_result(JsonParser *parser, GError **error)
 	return json_node_get_object(first);
 }
 
-/**
- * nvr_reolink_parse_dev_info:
- * @rsp_code: (out) (optional): the device's error code when code is not 0
- *
- * Returns: (transfer full)
- */
-NvrReolinkDevInfo *
-nvr_reolink_parse_dev_info(const gchar *data, gsize len, gint *rsp_code, GError **error)
+/* the first result, refused unless its code is 0; @rsp_code gets the device's error code */
+static JsonObject *
+nvr_reolink_result_ok(JsonParser *parser, const gchar *data, gsize len, gint *rsp_code,
+		      GError **error)
 {
-	g_autoptr(JsonParser) parser = json_parser_new_immutable();
-	g_autoptr(NvrReolinkDevInfo) info = NULL;
-	JsonObject *result, *dev;
+	JsonObject *result;
 
 	if (rsp_code != NULL)
 		*rsp_code = 0;
@@ -104,6 +99,57 @@ nvr_reolink_parse_dev_info(const gchar *data, gsize len, gint *rsp_code, GError 
 						G_MININT, G_MAXINT);
 		return nvr_reolink_fail(error, "the device answered with an error");
 	}
+	return result;
+}
+
+/**
+ * nvr_reolink_parse_login_token:
+ *
+ * [{"cmd":"Login","code":0,"value":{"Token":{"leaseTime":3600,"name":"…"}}}].
+ * The token goes back to the device in a query string: only letters and
+ * digits are accepted.
+ *
+ * Returns: (transfer full): the token
+ */
+gchar *
+nvr_reolink_parse_login_token(const gchar *data, gsize len, gint *rsp_code, GError **error)
+{
+	g_autoptr(JsonParser) parser = json_parser_new_immutable();
+	JsonObject *result = nvr_reolink_result_ok(parser, data, len, rsp_code, error);
+	JsonObject *token = nvr_reolink_object(nvr_reolink_object(result, "value"), "Token");
+	JsonNode *name = token != NULL ? json_object_get_member(token, "name") : NULL;
+	const gchar *text;
+
+	if (result == NULL)
+		return NULL;
+	if (name == NULL || !JSON_NODE_HOLDS_VALUE(name) || json_node_get_value_type(name) != G_TYPE_STRING)
+		return nvr_reolink_fail(error, "no value.Token.name");
+	text = json_node_get_string(name);
+	if (text[0] == '\0' || strlen(text) > NVR_REOLINK_TOKEN_MAX)
+		return nvr_reolink_fail(error, "a token that is empty or too long");
+	for (const gchar *p = text; *p != '\0'; p++) {
+		if (!g_ascii_isalnum(*p))
+			return nvr_reolink_fail(error, "a token that is not letters and digits");
+	}
+	return g_strdup(text);
+}
+
+/**
+ * nvr_reolink_parse_dev_info:
+ * @rsp_code: (out) (optional): the device's error code when code is not 0
+ *
+ * Returns: (transfer full)
+ */
+NvrReolinkDevInfo *
+nvr_reolink_parse_dev_info(const gchar *data, gsize len, gint *rsp_code, GError **error)
+{
+	g_autoptr(JsonParser) parser = json_parser_new_immutable();
+	g_autoptr(NvrReolinkDevInfo) info = NULL;
+	JsonObject *result = nvr_reolink_result_ok(parser, data, len, rsp_code, error);
+	JsonObject *dev;
+
+	if (result == NULL)
+		return NULL;
 	dev = nvr_reolink_object(nvr_reolink_object(result, "value"), "DevInfo");
 	if (dev == NULL)
 		return nvr_reolink_fail(error, "no value.DevInfo");

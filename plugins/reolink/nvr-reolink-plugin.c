@@ -2,6 +2,7 @@
  * the Reolink plugin: the HTTP API's GetDevInfo, with the credentials
  * passed as query parameters that the host fills in ({user}, {password}):
  * the plugin never sees them, and the log shows only the placeholders.
+ * Firmware that wants a session gets one: Login, the token, Logout.
  * Battery and Wi-Fi models that speak only Baichuan (TCP 9000) are out of
  * reach of an HTTP probe.
  */
@@ -11,6 +12,11 @@
 #include "nvr-reolink-parse.h"
 
 #define NVR_REOLINK_PATH "/api.cgi?cmd=GetDevInfo&user={user}&password={password}"
+#define NVR_REOLINK_GET_DEV_INFO "[{\"cmd\":\"GetDevInfo\",\"action\":0,\"param\":{}}]"
+#define NVR_REOLINK_LOGIN                                                                          \
+	"[{\"cmd\":\"Login\",\"action\":0,\"param\":{\"User\":{\"Version\":\"0\","                \
+	"\"userName\":\"{user}\",\"password\":\"{password}\"}}}]"
+#define NVR_REOLINK_LOGOUT "[{\"cmd\":\"Logout\",\"action\":0,\"param\":{}}]"
 
 static void
 nvr_reolink_add_info(NvrPluginData *self, NvrVendorCall *call, const NvrReolinkDevInfo *info)
@@ -31,29 +37,86 @@ nvr_reolink_add_info(NvrPluginData *self, NvrVendorCall *call, const NvrReolinkD
 				source);
 }
 
+/* Returns: (transfer full) (nullable): the body of a 200 reply to a JSON POST */
+static gchar *
+nvr_reolink_post(NvrPluginData *self, NvrVendorCall *call, const gchar *path, const gchar *body,
+		 guint32 flags, gsize *len)
+{
+	NvrVendorHttpReply reply = {.struct_size = sizeof(NvrVendorHttpReply)};
+	g_autoptr(GError) error = NULL;
+	gchar *out = NULL;
+
+	if (!nvr_plugin_http(self->host, call, "POST", path, "application/json", body, flags, &reply,
+			     &error)) {
+		nvr_plugin_log(self->host, G_LOG_LEVEL_INFO, "%.24s: %s", path, error->message);
+		return NULL;
+	}
+	if (reply.status == 200) {
+		*len = reply.body_len;
+		out = g_steal_pointer(&reply.body);
+	}
+	nvr_vendor_http_reply_clear(&reply);
+	return out;
+}
+
+static NvrReolinkDevInfo *
+nvr_reolink_ask(NvrPluginData *self, NvrVendorCall *call, const gchar *path, guint32 flags,
+		gint *rsp_code)
+{
+	gsize len = 0;
+	g_autofree gchar *body = nvr_reolink_post(self, call, path, NVR_REOLINK_GET_DEV_INFO, flags, &len);
+
+	*rsp_code = 0;
+	return body != NULL ? nvr_reolink_parse_dev_info(body, len, rsp_code, NULL) : NULL;
+}
+
+/*
+ * Firmware that answers credentials in the query with "please login first"
+ * wants a session: Login (credentials in the JSON body, filled in by the
+ * host), GetDevInfo with the token, then Logout at once, because the camera
+ * allows only a few sessions and a token must not outlive the probe (it is
+ * in the request line, which logs show).
+ */
+static NvrReolinkDevInfo *
+nvr_reolink_ask_session(NvrPluginData *self, NvrVendorCall *call)
+{
+	gsize len = 0;
+	gint rsp_code = 0;
+	g_autofree gchar *body = nvr_reolink_post(self, call, "/api.cgi?cmd=Login", NVR_REOLINK_LOGIN,
+						  NVR_VENDOR_HTTP_FLAG_CREDENTIALS, &len);
+	g_autofree gchar *token = body != NULL ? nvr_reolink_parse_login_token(body, len, &rsp_code, NULL) : NULL;
+	g_autofree gchar *path = NULL;
+	g_autofree gchar *bye = NULL;
+	NvrReolinkDevInfo *info;
+
+	if (token == NULL) {
+		nvr_plugin_log(self->host, G_LOG_LEVEL_INFO, "Login: no session (%d)", rsp_code);
+		return NULL;
+	}
+	path = g_strdup_printf("/api.cgi?cmd=GetDevInfo&token=%s", token);
+	info = nvr_reolink_ask(self, call, path, 0, &rsp_code);
+	g_free(path);
+	path = g_strdup_printf("/api.cgi?cmd=Logout&token=%s", token);
+	bye = nvr_reolink_post(self, call, path, NVR_REOLINK_LOGOUT, 0, &len);
+	return info;
+}
+
 static gboolean
 nvr_reolink_probe(gpointer plugin_data, NvrVendorCall *call, const NvrVendorEvidence *ev,
 		  GError **error)
 {
 	NvrPluginData *self = plugin_data;
-	NvrVendorHttpReply reply = {.struct_size = sizeof(NvrVendorHttpReply)};
-	g_autoptr(GError) error_local = NULL;
-	g_autoptr(NvrReolinkDevInfo) info = NULL;
 	gint rsp_code = 0;
+	g_autoptr(NvrReolinkDevInfo) info =
+		nvr_reolink_ask(self, call, NVR_REOLINK_PATH, NVR_VENDOR_HTTP_FLAG_CREDENTIALS, &rsp_code);
 
-	if (!nvr_plugin_http(self->host, call, "POST", NVR_REOLINK_PATH, "application/json",
-			     "[{\"cmd\":\"GetDevInfo\",\"action\":0,\"param\":{}}]",
-			     NVR_VENDOR_HTTP_FLAG_CREDENTIALS, &reply, &error_local)) {
-		nvr_plugin_log(self->host, G_LOG_LEVEL_INFO, "GetDevInfo: %s", error_local->message);
-		return TRUE;
-	}
-	if (reply.status == 200)
-		info = nvr_reolink_parse_dev_info(reply.body, reply.body_len, &rsp_code, &error_local);
-	nvr_vendor_http_reply_clear(&reply);
+	/* "login failed" is a wrong password: asking again would only count towards a lockout */
+	if (info == NULL && rsp_code == NVR_REOLINK_RSP_LOGIN_FIRST)
+		info = nvr_reolink_ask_session(self, call);
+	else if (info == NULL && rsp_code == NVR_REOLINK_RSP_LOGIN_FAILED)
+		nvr_plugin_log(self->host, G_LOG_LEVEL_INFO, "GetDevInfo: the camera refused the credentials");
 	if (info != NULL)
 		nvr_reolink_add_info(self, call, info);
-	else if (rsp_code == -6 || rsp_code == -7)
-		nvr_plugin_log(self->host, G_LOG_LEVEL_INFO, "GetDevInfo: the camera refused the credentials");
 	return TRUE;
 }
 

@@ -153,6 +153,21 @@ test_reolink(void)
 	g_assert_null(none);
 	g_assert_cmpint(rsp, ==, -6);
 	g_assert_cmpstr(error->message, ==, "GetDevInfo: the device answered with an error");
+	g_clear_error(&error);
+	{ /* Login: a token of letters and digits only, since it goes into a request line */
+		const gchar *login = "[{\"cmd\":\"Login\",\"code\":0,\"value\":{\"Token\":{\"leaseTime\":3600,"
+				     "\"name\":\"8f2a3c4d5e6f7081\"}}}]";
+		const gchar *bad = "[{\"cmd\":\"Login\",\"code\":0,\"value\":{\"Token\":{\"name\":\"a&cmd=Reboot\"}}}]";
+		const gchar *refused = "[{\"cmd\":\"Login\",\"code\":1,\"error\":{\"rspCode\":-7}}]";
+		g_autofree gchar *token = nvr_reolink_parse_login_token(login, strlen(login), &rsp, &error);
+		g_autofree gchar *none1 = nvr_reolink_parse_login_token(bad, strlen(bad), &rsp, NULL);
+		g_autofree gchar *none2 = nvr_reolink_parse_login_token(refused, strlen(refused), &rsp, NULL);
+		g_assert_no_error(error);
+		g_assert_cmpstr(token, ==, "8f2a3c4d5e6f7081");
+		g_assert_null(none1);
+		g_assert_null(none2);
+		g_assert_cmpint(rsp, ==, -7);
+	}
 }
 
 int
