@@ -888,6 +888,11 @@ nvr_keyring_unlock(NvrKeyring *self, const gchar *user, const guint8 *passphrase
 		nvr_keyring_fail(error, NVR_ERROR_NOT_FOUND, "no user '%s' in the keyring", user);
 		return NULL;
 	}
+	/* set_user never wraps one (a slot of another implementation may, §14) */
+	if (passphrase_len == 0) {
+		nvr_keyring_fail(error, NVR_ERROR_INVALID_ARGUMENT, "a passphrase must not be empty");
+		return NULL;
+	}
 	g = nvr_keyring_find_generation(self, u->key_id);
 	g_assert(g >= 0); /* checked when parsed or set */
 	pair = nvr_nvre_slot_unwrap(u->slot, sizeof(u->slot), passphrase, passphrase_len,
@@ -944,6 +949,10 @@ nvr_keyring_set_user(NvrKeyring *self, const gchar *user, NvrNvreKeyPair *househ
 	if (nvr_keyring_find_generation(self, household->key_id) < 0)
 		return nvr_keyring_fail(error, NVR_ERROR_INVALID_ARGUMENT,
 					"not a household key of this keyring");
+	/* the format allows an empty passphrase (§14); a household key behind one is not kept */
+	if (passphrase_len == 0)
+		return nvr_keyring_fail(error, NVR_ERROR_INVALID_ARGUMENT,
+					"a passphrase must not be empty");
 	u = nvr_keyring_find_user(self, user);
 	if (u == NULL && self->users->len == NVR_KEYRING_MAX_USERS)
 		return nvr_keyring_fail(error, NVR_ERROR_NO_SPACE,

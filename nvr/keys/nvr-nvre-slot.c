@@ -60,13 +60,15 @@ nvr_nvre_slot_get_cost(const guint8 *slot, gsize slot_len, guint64 *opslimit, gu
 	return TRUE;
 }
 
+/* §14: the exact bytes, no normalisation; only NUL is forbidden (a C string would silently cut
+ * the passphrase there). An empty one is a valid slot: refusing it at set-up is policy, the
+ * keyring's, so that a slot from another implementation still opens. */
 static gboolean
 nvr_nvre_slot_check_passphrase(const guint8 *passphrase, gsize len, GError **error)
 {
-	/* the format forbids NUL: a C string would silently cut the passphrase there */
-	if (len == 0 || memchr(passphrase, '\0', len) != NULL)
+	if ((passphrase == NULL && len > 0) || (len > 0 && memchr(passphrase, '\0', len) != NULL))
 		return nvr_nvre_fail(error, NVR_NVRE_ERROR_INVALID_ARGUMENT,
-				     "a passphrase must be non-empty and hold no NUL byte");
+				     "a passphrase must hold no NUL byte");
 	return TRUE;
 }
 
@@ -87,7 +89,8 @@ static gboolean
 nvr_nvre_slot_kek(const guint8 *slot, const guint8 *passphrase, gsize len, guint64 ops, guint64 mem,
 		  guint8 *kek, GError **error)
 {
-	if (crypto_pwhash(kek, NVR_NVRE_KEY_SIZE, (const gchar *)passphrase, len, slot,
+	if (crypto_pwhash(kek, NVR_NVRE_KEY_SIZE,
+			  passphrase != NULL ? (const gchar *)passphrase : "", len, slot,
 			  (unsigned long long)ops, (gsize)mem, crypto_pwhash_ALG_ARGON2ID13) != 0)
 		return nvr_nvre_fail(error, NVR_NVRE_ERROR_KDF, "Argon2id failed (out of memory?)");
 	return TRUE;

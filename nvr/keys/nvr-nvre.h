@@ -335,7 +335,8 @@ nvr_nvre_rewrap(const gchar *path, const NvrNvreContext *context, const NvrNvreR
 
 /* ---- passphrase key slots (§14) ---- */
 
-/* wraps @household's secret under @passphrase (no NUL bytes), with a fresh salt and nonce */
+/* wraps @household's secret under @passphrase (no NUL bytes; empty is allowed by the format,
+ * the keyring refuses it), with a fresh salt and nonce */
 gboolean
 nvr_nvre_slot_wrap(NvrNvreKeyPair *household, const guint8 *passphrase, gsize passphrase_len,
 		   guint64 opslimit, guint64 memlimit, guint8 slot[NVR_NVRE_SLOT_SIZE],

@@ -201,6 +201,11 @@ test_keyring_passwd(KrFixture *fx, gconstpointer data)
 	g_assert_no_error(error);
 	g_assert_true(nvr_keyring_set_user(fx->keyring, "alice", g_ptr_array_index(pairs, 0),
 					   (const guint8 *)"alice pw", 8, KR_OPS, KR_MEM, &error));
+	/* a slot may hold an empty passphrase (nvre-v1.md §14); the keyring does not make one */
+	g_assert_false(nvr_keyring_set_user(fx->keyring, "bob", g_ptr_array_index(pairs, 0),
+					    (const guint8 *)"", 0, KR_OPS, KR_MEM, &error));
+	g_assert_error(error, NVR_ERROR, NVR_ERROR_INVALID_ARGUMENT);
+	g_clear_error(&error);
 	g_assert_true(nvr_keyring_save(fx->keyring, &error));
 	others_before = kr_lines_except(fx, "owner");
 

@@ -597,7 +597,7 @@ test_rules_chain(RuleFixture *fx, gconstpointer data)
 }
 
 /* §14 / R23: slot lengths other than 104 and 64-bit bounds, before Argon2id; the largest
- * allowed opslimit still unwraps, the largest memlimit passes the bounds */
+ * allowed opslimit still unwraps, the largest memlimit passes the bounds; an empty passphrase */
 static void
 test_rules_slot(void)
 {
@@ -636,6 +636,27 @@ test_rules_slot(void)
 		g_assert_null(nvr_nvre_slot_unwrap(bad, sizeof(bad), pass, 4,
 						   nvr_nvre_key_pair_get_public(pair), &error));
 		g_assert_cmpstr(test_keys_outcome(error), ==, "param");
+		g_clear_error(&error);
+	}
+	/* §14 forbids only NUL: an empty passphrase is a passphrase like any other */
+	{
+		guint8 empty[NVR_NVRE_SLOT_SIZE];
+		g_autoptr(NvrNvreKeyPair) opened = NULL;
+
+		g_assert_true(nvr_nvre_slot_wrap(pair, NULL, 0, 1, 8 << 20, empty, &error));
+		g_assert_no_error(error);
+		opened = nvr_nvre_slot_unwrap(empty, sizeof(empty), (const guint8 *)"", 0,
+					      nvr_nvre_key_pair_get_public(pair), &error);
+		g_assert_no_error(error);
+		g_assert_true(nvr_secret_equal(nvr_nvre_key_pair_get_secret(opened),
+					       nvr_nvre_key_pair_get_secret(pair)));
+		g_assert_null(nvr_nvre_slot_unwrap(empty, sizeof(empty), pass, 4,
+						   nvr_nvre_key_pair_get_public(pair), &error));
+		g_assert_cmpstr(test_keys_outcome(error), ==, "nokey");
+		g_clear_error(&error);
+		g_assert_null(nvr_nvre_slot_unwrap(slot, NVR_NVRE_SLOT_SIZE, NULL, 0,
+						   nvr_nvre_key_pair_get_public(pair), &error));
+		g_assert_cmpstr(test_keys_outcome(error), ==, "nokey");
 		g_clear_error(&error);
 	}
 	rule_put_be64(slot + 24, G_GUINT64_CONSTANT(1) << 30);
