@@ -339,6 +339,26 @@ nvr_soap_check_bytes(const gchar *data, gsize len, GError **error)
 	return TRUE;
 }
 
+/*
+ * XML allows nothing before its declaration, but some camera web servers
+ * print a line end (after a BOM, if any) before the envelope, and libxml2
+ * then refuses the whole reply; what it skips is whitespace, so no content
+ * is lost and nothing can hide in it
+ */
+static void
+nvr_soap_skip_leading_space(const gchar **data, gsize *len)
+{
+	gsize i = *len >= 3 && memcmp(*data, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+	gsize start = i;
+
+	while (i < *len && g_ascii_isspace((*data)[i]))
+		i++;
+	if (i == start || i == *len)
+		return;
+	*data += i;
+	*len -= i;
+}
+
 static xmlDoc *
 nvr_soap_read_xml(const gchar *data, gsize len, GError **error)
 {
@@ -460,6 +480,7 @@ nvr_soap_doc_parse(const gchar *data, gsize len, GError **error)
 
 	if (!nvr_soap_check_bytes(data, len, error))
 		return NULL;
+	nvr_soap_skip_leading_space(&data, &len);
 	self = g_new0(NvrSoapDoc, 1);
 	self->doc = nvr_soap_read_xml(data, len, error);
 	if (self->doc == NULL)

@@ -216,6 +216,9 @@ test_onvif_parse_device_info(void)
 		/* unprefixed children under the envelope's default namespace */
 		{"onvif/hikvision/GetDeviceInformation-default-ns.xml", "Hikvision", "DS-2CD1043G0-I",
 		 "V5.5.800 build 210628", "88"},
+		/* a BOM and a line end before the XML declaration */
+		{"onvif/hikvision/GetDeviceInformation-bom-newline.xml", "HIKVISION", "DS-2CD2143G2-I",
+		 "V5.7.15 build 230315", "88"},
 		/* no prefix anywhere: the response itself is in the envelope's namespace */
 		{"onvif/hikvision/GetDeviceInformation-no-prefix.xml", "HIKVISION", "DS-2CD2T47G2-L",
 		 "V5.7.0 build 220218", "88"},
