@@ -153,6 +153,15 @@ nvr_hikvision_parse_device_info(const gchar *data, gsize len, GError **error)
 		nvr_hikvision_fail(error, "a DTD is not accepted");
 		return NULL;
 	}
+	/* nothing may come before the XML declaration, but a BOM and a line end do */
+	if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0) {
+		data += 3;
+		len -= 3;
+	}
+	while (len > 1 && g_ascii_isspace(*data)) {
+		data++;
+		len--;
+	}
 	doc = nvr_hikvision_read(data, len);
 	if (doc == NULL) {
 		nvr_hikvision_fail(error, "malformed XML");

@@ -23,6 +23,9 @@ static const struct {
 	 "<model>DS-2CD2032-I</model></DeviceInfo>", "std-cgi.com/ver10"},
 	{"<DeviceInfo xmlns=\"http://www.Hikvision.com/ver20/XMLSchema/\">"
 	 "<model>DS-2CD2032-I</model></DeviceInfo>", "hikvision.com/ver20"},
+	{"\xef\xbb\xbf\r\n<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n<DeviceInfo "
+	 "xmlns=\"http://www.hikvision.com/ver20/XMLSchema\"><model>DS-2CD2032-I</model></DeviceInfo>",
+	 "hikvision.com/ver20"},
 };
 
 static void
