@@ -5,6 +5,7 @@
 #include "core/nvr-error.h"
 #include "discovery/nvr-discovery-text.h"
 #include "vendor/nvr-vendor-facts.h"
+#include "vendor/nvr-vendor-raw.h"
 
 /* an identifying fact that only a quirk can attribute: strength of its class */
 static NvrEvidence *
@@ -158,8 +159,12 @@ nvr_vendor_facts_parse_http_head(const gchar *data, gsize len, GError **error)
 	g_autoptr(NvrHttpBanner) banner = g_new0(NvrHttpBanner, 1);
 	g_autofree gchar *head = NULL;
 	g_auto(GStrv) lines = NULL;
-	const gchar *end = g_strstr_len(data, (gssize)MIN(len, 64 * 1024), "\r\n\r\n");
-	gsize head_len = end != NULL ? (gsize)(end - data) : MIN(len, 64 * 1024);
+	gsize body_at = 0;
+	gsize head_len = MIN(len, NVR_VENDOR_RAW_HEAD_MAX);
+
+	/* bare LF line ends (servers, and captures saved so) hid the title and read the body as headers */
+	if (!nvr_vendor_raw_split_head(data, len, &head_len, &body_at))
+		body_at = 0;
 
 	banner->challenges = g_ptr_array_new_with_free_func((GDestroyNotify)nvr_http_challenge_free);
 	if (memchr(data, '\0', head_len) != NULL) {
@@ -174,7 +179,7 @@ nvr_vendor_facts_parse_http_head(const gchar *data, gsize len, GError **error)
 	}
 	for (guint i = 1; lines[i] != NULL; i++)
 		nvr_vendor_facts_header(g_strchomp(lines[i]), banner);
-	if (end != NULL)
-		banner->title = nvr_http_title_parse(end + 4, len - head_len - 4);
+	if (body_at > 0)
+		banner->title = nvr_http_title_parse(data + body_at, len - body_at);
 	return g_steal_pointer(&banner);
 }

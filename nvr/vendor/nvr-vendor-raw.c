@@ -6,8 +6,6 @@
 #include "discovery/nvr-discovery-text.h"
 #include "vendor/nvr-vendor-raw.h"
 
-/* a head longer than this is not an HTTP head (libsoup refuses far less) */
-#define NVR_VENDOR_RAW_HEAD_MAX (64 * 1024)
 #define NVR_VENDOR_RAW_HEADERS_MAX 128
 
 void
@@ -27,10 +25,19 @@ nvr_vendor_raw_reply_is_raw(const gchar *data, gsize len)
 	return data != NULL && len >= 12 && memcmp(data, "HTTP/1.", 7) == 0;
 }
 
-/* where the head ends and the body starts: CRLF CRLF, or LF LF from servers (and editors)
- * that end lines with LF alone */
-static gboolean
-nvr_vendor_raw_split(const gchar *data, gsize len, gsize *head_len, gsize *body_at)
+/**
+ * nvr_vendor_raw_split_head:
+ * @head_len: (out): up to the last header line's LF (its CR, if any, included)
+ * @body_at: (out): where the body starts
+ *
+ * Where the head ends: at CRLF CRLF, or LF LF from servers (and editors)
+ * that end lines with LF alone.
+ *
+ * Returns: FALSE if there is no empty line in the first
+ * NVR_VENDOR_RAW_HEAD_MAX bytes
+ */
+gboolean
+nvr_vendor_raw_split_head(const gchar *data, gsize len, gsize *head_len, gsize *body_at)
 {
 	gsize scan = MIN(len, (gsize)NVR_VENDOR_RAW_HEAD_MAX);
 
@@ -154,7 +161,7 @@ nvr_vendor_raw_reply_parse(const gchar *data, gsize len, GError **error)
 	g_auto(GStrv) lines = NULL;
 
 	if (!nvr_vendor_raw_reply_is_raw(data, len) ||
-	    !nvr_vendor_raw_split(data, len, &head_len, &body_at) ||
+	    !nvr_vendor_raw_split_head(data, len, &head_len, &body_at) ||
 	    memchr(data, '\0', head_len) != NULL) {
 		g_set_error_literal(error, NVR_ERROR, NVR_ERROR_PARSE,
 				    "not a raw HTTP reply (status line, headers, blank line)");

@@ -14,6 +14,9 @@
 
 G_BEGIN_DECLS
 
+/* a head longer than this is not an HTTP head (libsoup refuses far less) */
+#define NVR_VENDOR_RAW_HEAD_MAX (64 * 1024)
+
 typedef struct {
 	guint status;
 	gchar *content_type; /* nullable: "application/xml", parameters dropped */
@@ -22,6 +25,7 @@ typedef struct {
 } NvrVendorRawReply;
 
 gboolean nvr_vendor_raw_reply_is_raw(const gchar *data, gsize len);
+gboolean nvr_vendor_raw_split_head(const gchar *data, gsize len, gsize *head_len, gsize *body_at);
 NvrVendorRawReply *nvr_vendor_raw_reply_parse(const gchar *data, gsize len,
 					      GError **error) G_GNUC_WARN_UNUSED_RESULT;
 void nvr_vendor_raw_reply_free(NvrVendorRawReply *self);
