@@ -16,6 +16,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	g_autoptr(NvrEvidenceSet) set = nvr_evidence_set_new("192.0.2.1");
 	g_autoptr(NvrVendorRawReply) raw = nvr_vendor_raw_reply_parse((const gchar *)data, size, NULL);
 
+	/* a decoded body is never longer than what came */
+	if (raw != NULL)
+		g_assert(g_bytes_get_size(raw->body) <= size);
 	if (banner != NULL)
 		nvr_vendor_facts_http_banner(set, banner, "fuzz");
 	return 0;
