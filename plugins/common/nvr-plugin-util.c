@@ -88,6 +88,30 @@ nvr_plugin_vendor_key(const gchar *name)
 	return g_steal_pointer(&key);
 }
 
+/**
+ * nvr_plugin_brand_key:
+ * @label: a brand as a vendor API reports it (magicBox getVendor, ISAPI manufacturer)
+ *
+ * The same label is what ONVIF reports as Manufacturer, and the quirk files
+ * already map that to a brand key: [ONVIF\MFR_IC REALTIME] Brand = icrealtime.
+ * A label no quirk knows becomes a key by itself ("Amcrest" -> "amcrest").
+ *
+ * Returns: (transfer full) (nullable)
+ */
+gchar *
+nvr_plugin_brand_key(const NvrVendorHost *host, const gchar *label)
+{
+	g_autofree gchar *id = NULL;
+	gchar *brand = NULL;
+
+	if (label == NULL)
+		return NULL;
+	id = g_strconcat("ONVIF\\MFR_", label, NULL);
+	if (host != NULL && host->quirk_dup != NULL)
+		brand = host->quirk_dup(host->host_data, id, "Brand");
+	return brand != NULL ? brand : nvr_plugin_vendor_key(label);
+}
+
 /* json-glib recurses per nesting level: bound it before parsing a device's JSON */
 gboolean
 nvr_plugin_json_depth_ok(const gchar *data, gsize len, guint max_depth)

@@ -26,6 +26,7 @@ void nvr_plugin_data_finalize(gpointer plugin_data);
 /* device strings shown to people: valid UTF-8, no control characters, trimmed, bounded */
 gchar *nvr_plugin_text_clean(const gchar *raw, gssize len, gsize max) G_GNUC_WARN_UNUSED_RESULT;
 gchar *nvr_plugin_vendor_key(const gchar *name) G_GNUC_WARN_UNUSED_RESULT;
+gchar *nvr_plugin_brand_key(const NvrVendorHost *host, const gchar *label) G_GNUC_WARN_UNUSED_RESULT;
 gboolean nvr_plugin_json_depth_ok(const gchar *data, gsize len, guint max_depth);
 
 void nvr_plugin_log(const NvrVendorHost *host, GLogLevelFlags level, const gchar *format, ...)

@@ -74,11 +74,11 @@ nvr_dahua_add_system_info(NvrPluginData *self, NvrVendorCall *call, const NvrDah
 /* white-label builds answer getVendor with "General" (and ONVIF Manufacturer likewise): a
  * label that names no brand, not a brand called general */
 static gchar *
-nvr_dahua_brand_key(const gchar *vendor)
+nvr_dahua_brand_key(NvrPluginData *self, const gchar *vendor)
 {
 	if (vendor == NULL || g_ascii_strcasecmp(vendor, "General") == 0)
 		return NULL;
-	return nvr_plugin_vendor_key(vendor);
+	return nvr_plugin_brand_key(self->host, vendor);
 }
 
 static void
@@ -93,7 +93,7 @@ nvr_dahua_probe_vendor(NvrPluginData *self, NvrVendorCall *call)
 
 	body = nvr_dahua_action(self, call, "getVendor", &status, &len);
 	vendor = body != NULL ? nvr_dahua_parse_value(body, len, "vendor", NULL) : NULL;
-	brand = nvr_dahua_brand_key(vendor);
+	brand = nvr_dahua_brand_key(self, vendor);
 	/* an OEM build names its own brand; Dahua's names Dahua */
 	nvr_plugin_evidence_add(self->host, call, NVR_EVIDENCE_CLASS_VENDOR_API,
 				NVR_EVIDENCE_STRENGTH_NONE, 0, "magicbox.vendor", vendor, NULL, brand,

@@ -25,7 +25,7 @@ nvr_hikvision_add_info(NvrPluginData *self, NvrVendorCall *call,
 	const gchar *ns = info->ns_name;
 
 	if (nvr_hikvision_device_info_is_oem(info) && info->manufacturer != NULL)
-		brand = nvr_plugin_vendor_key(info->manufacturer);
+		brand = nvr_plugin_brand_key(self->host, info->manufacturer);
 	/* PSIA is a standard other makers used too: medium, not proof of the firmware family */
 	nvr_plugin_evidence_add(self->host, call, NVR_EVIDENCE_CLASS_VENDOR_API,
 				psia ? NVR_EVIDENCE_STRENGTH_MEDIUM : NVR_EVIDENCE_STRENGTH_STRONG,
