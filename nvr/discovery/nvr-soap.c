@@ -324,9 +324,10 @@ nvr_soap_check_bytes(const gchar *data, gsize len, GError **error)
 			    (guint)NVR_SOAP_MAX_BYTES);
 		return FALSE;
 	}
-	/* also refuses NUL bytes; forcing UTF-8 below then leaves no other encoding to hide in */
-	if (!g_utf8_validate_len(data, len, NULL)) {
-		g_set_error_literal(error, NVR_ERROR, NVR_ERROR_PARSE, "reply is not valid UTF-8");
+	/* NUL bytes are UTF-16 or binary; with them gone and UTF-8 forced below (Latin-1 converted
+	 * to it first) there is no other encoding for markup to hide in */
+	if (memchr(data, '\0', len) != NULL) {
+		g_set_error_literal(error, NVR_ERROR, NVR_ERROR_PARSE, "reply contains NUL bytes");
 		return FALSE;
 	}
 	/* SOAP forbids a DTD; without one there are no entities to expand and nothing to fetch */
@@ -357,6 +358,23 @@ nvr_soap_skip_leading_space(const gchar **data, gsize *len)
 		return;
 	*data += i;
 	*len -= i;
+}
+
+/*
+ * SOAP is UTF-8, but firmware that puts Latin-1 text (a user-set name or
+ * location) into a reply, declared as ISO-8859-1 or not declared, lost the
+ * whole reply to one accented letter. Such a reply is read as ISO-8859-1,
+ * which every byte string is, and converted, so libxml2 still reads UTF-8
+ * only; markup is ASCII and stays what the checks above saw.
+ *
+ * Returns: (transfer full) (nullable): the converted reply, NULL if it was UTF-8
+ */
+static gchar *
+nvr_soap_latin1_to_utf8(const gchar *data, gsize len, gsize *out_len)
+{
+	if (g_utf8_validate_len(data, len, NULL))
+		return NULL;
+	return g_convert(data, (gssize)len, "UTF-8", "ISO-8859-1", NULL, out_len, NULL);
 }
 
 static xmlDoc *
@@ -477,9 +495,16 @@ nvr_soap_doc_parse(const gchar *data, gsize len, GError **error)
 	g_autoptr(NvrSoapDoc) self = NULL;
 	xmlNode *root;
 	xmlNode *fault;
+	g_autofree gchar *utf8 = NULL;
+	gsize utf8_len = 0;
 
 	if (!nvr_soap_check_bytes(data, len, error))
 		return NULL;
+	utf8 = nvr_soap_latin1_to_utf8(data, len, &utf8_len);
+	if (utf8 != NULL) {
+		data = utf8;
+		len = utf8_len;
+	}
 	nvr_soap_skip_leading_space(&data, &len);
 	self = g_new0(NvrSoapDoc, 1);
 	self->doc = nvr_soap_read_xml(data, len, error);
