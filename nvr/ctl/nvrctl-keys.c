@@ -4,8 +4,20 @@
  *   init --passphrase-file F [--user NAME] [--recovery-out F]
  *   passwd [--user NAME] --passphrase-file OLD --new-passphrase-file NEW
  *   recovery --recovery-file F --new-passphrase-file NEW [--user NAME]
- *   decrypt FILE -o OUT (--passphrase-file F [--user NAME] | --recovery-file F)
+ *   decrypt FILE -o OUT (--passphrase-file F [--user NAME] | --recovery-file F |
+ *                         --key-file F... [--device-pk HEX] [--allow-unsigned])
  *           --camera-id UUID --segment-id N --start-us N --content-type N [--interrupted]
+ *           [--predecessor P --predecessor-context UUID,N,N,N [--predecessor-interrupted] |
+ *            --no-predecessor]
+ *
+ * decrypt opens FILE as nvre-v1.md §11 says, with the context the index would give (any
+ * u64 segment id, any content type byte), decrypts every chunk, runs the chain check (§8.4)
+ * when a predecessor is named or declared missing, and only then writes OUT. With
+ * --key-file it needs no keyring: each file holds one X25519 secret key as 64 hex digits,
+ * tried in the order given, and the device key is pinned with --device-pk; that is how a
+ * conformance vector (tests/data/nvre-v1) is checked by hand. A format failure prints
+ * "nvrctl: FILE: CLASS: ..." with the class of spec §15 (with --json also
+ * {"error": CLASS, "message": ...} on stdout).
  *
  * Passphrase files hold the exact bytes of the passphrase; one trailing
  * newline ("\n") is stripped, so `echo pw > f` works, and nothing else is: a
@@ -40,10 +52,17 @@ typedef struct {
 	gchar *recovery_out;
 	gchar *output;
 	gchar *camera_id;
-	gint64 segment_id;
-	gint64 start_us;
-	gint content_type;
+	gchar *segment_id;
+	gchar *start_us;
+	gchar *content_type;
 	gboolean interrupted;
+	gchar **key_files;
+	gchar *device_pk;
+	gboolean allow_unsigned;
+	gchar *predecessor;
+	gchar *predecessor_context;
+	gboolean predecessor_interrupted;
+	gboolean no_predecessor;
 	gint64 kdf_opslimit;
 	gint64 kdf_memlimit_mib;
 	gchar **rest;
@@ -59,6 +78,13 @@ nvrctl_keys_options_clear(NvrctlKeysOptions *o)
 	g_free(o->recovery_out);
 	g_free(o->output);
 	g_free(o->camera_id);
+	g_free(o->segment_id);
+	g_free(o->start_us);
+	g_free(o->content_type);
+	g_strfreev(o->key_files);
+	g_free(o->device_pk);
+	g_free(o->predecessor);
+	g_free(o->predecessor_context);
 	g_strfreev(o->rest);
 }
 
@@ -347,22 +373,41 @@ nvrctl_keys_reslot(const gchar *state_dir, const gchar *command, const NvrctlKey
 	return 0;
 }
 
+/* the whole string as one integer in [min, max] */
 static gboolean
-nvrctl_keys_decrypt_context(const NvrctlKeysOptions *o, NvrNvreContext *ctx, GError **error)
+nvrctl_keys_parse_number(const gchar *text, gboolean is_signed, gint64 min, guint64 max,
+			 guint64 *out, GError **error)
 {
+	if (text == NULL)
+		return FALSE;
+	if (is_signed)
+		return g_ascii_string_to_signed(text, 10, min, (gint64)max, (gint64 *)out, error);
+	return g_ascii_string_to_unsigned(text, 10, 0, max, out, error);
+}
+
+/* the expected context (§11), as the index would give it: nothing is checked against a
+ * range of our own, the reader compares */
+static gboolean
+nvrctl_keys_context(const gchar *camera, const gchar *segment, const gchar *start,
+		    const gchar *type, NvrNvreContext *ctx, GError **error)
+{
+	guint64 segment_id = 0, start_us = 0, content_type = 0;
+
 	memset(ctx, 0, sizeof(*ctx));
-	if (o->camera_id == NULL || o->segment_id <= 0 || o->content_type <= 0 ||
-	    o->content_type > 255) {
+	if (camera == NULL || segment == NULL || start == NULL || type == NULL) {
 		g_set_error_literal(error, NVR_ERROR, NVR_ERROR_INVALID_ARGUMENT,
-				    "decrypt needs --camera-id UUID --segment-id N (>= 1) "
-				    "--start-us N --content-type N");
+				    "decrypt needs --camera-id UUID --segment-id N --start-us N "
+				    "--content-type N");
 		return FALSE;
 	}
-	if (!nvr_nvre_context_set_camera_uuid(ctx, o->camera_id, error))
+	if (!nvr_nvre_context_set_camera_uuid(ctx, camera, error) ||
+	    !nvrctl_keys_parse_number(segment, FALSE, 0, G_MAXUINT64, &segment_id, error) ||
+	    !nvrctl_keys_parse_number(start, TRUE, G_MININT64, G_MAXINT64, &start_us, error) ||
+	    !nvrctl_keys_parse_number(type, FALSE, 0, 255, &content_type, error))
 		return FALSE;
-	ctx->segment_id = (guint64)o->segment_id;
-	ctx->start_us = o->start_us;
-	ctx->content_type = (guint8)o->content_type;
+	ctx->segment_id = segment_id;
+	ctx->start_us = (gint64)start_us;
+	ctx->content_type = (guint8)content_type;
 	return TRUE;
 }
 
@@ -392,6 +437,151 @@ nvrctl_keys_decrypt_to(NvrNvreReader *reader, const gchar *out, GError **error)
 	return ok;
 }
 
+/* --key-file: one X25519 secret key per file, 64 hex digits, tried in the order given */
+static GPtrArray *
+nvrctl_keys_pairs_from_files(gchar **paths, GError **error)
+{
+	g_autoptr(GPtrArray) pairs =
+		g_ptr_array_new_with_free_func((GDestroyNotify)nvr_nvre_key_pair_unref);
+
+	for (guint i = 0; paths[i] != NULL; i++) {
+		g_autoptr(NvrSecret) hex =
+			nvrctl_keys_read_secret_file(paths[i], "key file", error);
+		g_autoptr(NvrSecret) sk = NULL;
+		const gchar *h;
+		guint8 *k;
+		NvrNvreKeyPair *pair = NULL;
+
+		if (hex == NULL || (sk = nvr_secret_new(NVR_NVRE_KEY_SIZE, error)) == NULL ||
+		    (h = (const gchar *)nvr_secret_acquire(hex, error)) == NULL)
+			return NULL;
+		if ((k = nvr_secret_acquire(sk, error)) == NULL) {
+			nvr_secret_release(hex);
+			return NULL;
+		}
+		if (nvr_keys_hex2bin(k, NVR_NVRE_KEY_SIZE, h, nvr_secret_get_size(hex)))
+			pair = nvr_nvre_key_pair_new_from_secret(k, error);
+		else
+			g_set_error(error, NVR_ERROR, NVR_ERROR_INVALID_ARGUMENT,
+				    "key file %s does not hold 64 hex digits", paths[i]);
+		nvr_secret_release(sk);
+		nvr_secret_release(hex);
+		if (pair == NULL)
+			return NULL;
+		g_ptr_array_add(pairs, pair);
+	}
+	return g_steal_pointer(&pairs);
+}
+
+/* the reader's keys, device key and policy: from --key-file and --device-pk, or from the
+ * keyring (which signs every header and requires it, DESIGN.md §6) */
+static GPtrArray *
+nvrctl_keys_reader_keys(const gchar *state_dir, const NvrctlKeysOptions *o, NvrKeyring **keyring,
+			NvrNvreReadParams *rp, guint8 device_pk[NVR_NVRE_KEY_SIZE], GError **error)
+{
+	GPtrArray *pairs;
+
+	if (o->key_files != NULL) {
+		rp->require_signature = !o->allow_unsigned;
+		if (o->device_pk != NULL) {
+			if (!nvr_keys_hex2bin(device_pk, NVR_NVRE_KEY_SIZE, o->device_pk,
+					      strlen(o->device_pk))) {
+				g_set_error_literal(error, NVR_ERROR, NVR_ERROR_INVALID_ARGUMENT,
+						    "--device-pk takes 64 hex digits");
+				return NULL;
+			}
+			rp->device_pk = device_pk;
+		}
+		return nvrctl_keys_pairs_from_files(o->key_files, error);
+	}
+	*keyring = nvr_keyring_load(state_dir, error);
+	if (*keyring == NULL)
+		return NULL;
+	if (o->recovery_file != NULL)
+		pairs = nvrctl_keys_unlock_recovery_file(*keyring, o->recovery_file, error);
+	else
+		pairs = nvrctl_keys_unlock_with_file(*keyring, o->user != NULL ? o->user : "owner",
+						     o->passphrase_file, error);
+	rp->device_pk = nvr_nvre_signing_key_get_public(nvr_keyring_get_device_key(*keyring));
+	rp->require_signature = TRUE;
+	return pairs;
+}
+
+/* §8.4 with the predecessor opened as its own index row says (README of the vectors, step 5) */
+static gboolean
+nvrctl_keys_check_chain(NvrNvreReader *reader, const NvrctlKeysOptions *o,
+			const NvrNvreReadParams *rp, GError **error)
+{
+	g_auto(GStrv) parts = NULL;
+	g_autoptr(NvrNvreReader) pred = NULL;
+	NvrNvreReadParams pp = *rp;
+	NvrNvreChainState state;
+
+	if (o->no_predecessor)
+		return nvr_nvre_reader_check_chain(reader, NULL, error);
+	if (o->predecessor == NULL)
+		return TRUE;
+	parts = g_strsplit(o->predecessor_context != NULL ? o->predecessor_context : "", ",", 0);
+	if (g_strv_length(parts) != 4) {
+		g_set_error_literal(
+			error, NVR_ERROR, NVR_ERROR_INVALID_ARGUMENT,
+			"--predecessor needs --predecessor-context UUID,SEGMENT,START,TYPE");
+		return FALSE;
+	}
+	if (!nvrctl_keys_context(parts[0], parts[1], parts[2], parts[3], &pp.context, error))
+		return FALSE;
+	pp.mode = o->predecessor_interrupted ? NVR_NVRE_MODE_INTERRUPTED : NVR_NVRE_MODE_STRICT;
+	pred = nvr_nvre_reader_open(o->predecessor, &pp, error);
+	if (pred == NULL) {
+		g_prefix_error(error, "predecessor %s: ", o->predecessor);
+		return FALSE;
+	}
+	nvr_nvre_reader_get_chain_state(pred, &state);
+	return nvr_nvre_reader_check_chain(reader, &state, error);
+}
+
+static gint
+nvrctl_keys_decrypt_fail(const gchar *file, GError *error, gboolean json)
+{
+	g_prefix_error(&error, "%s: ", file);
+	if (json && error->domain == NVR_NVRE_ERROR) {
+		g_autoptr(JsonBuilder) b = json_builder_new();
+		json_builder_begin_object(b);
+		json_builder_set_member_name(b, "error");
+		json_builder_add_string_value(b, nvr_nvre_error_class_name(error->code));
+		json_builder_set_member_name(b, "message");
+		json_builder_add_string_value(b, error->message);
+		json_builder_end_object(b);
+		nvrctl_keys_print_json(b);
+	}
+	return nvrctl_keys_fail(error);
+}
+
+static void
+nvrctl_keys_decrypt_report(NvrNvreReader *reader, const gchar *file, const gchar *out,
+			   gboolean json)
+{
+	g_autoptr(JsonBuilder) b = NULL;
+
+	if (!json) {
+		printf("%s: %" G_GUINT64_FORMAT " bytes verified and written to %s\n", file,
+		       nvr_nvre_reader_get_plain_len(reader), out);
+		return;
+	}
+	b = json_builder_new();
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "output");
+	json_builder_add_string_value(b, out);
+	json_builder_set_member_name(b, "plain_len");
+	json_builder_add_int_value(b, (gint64)nvr_nvre_reader_get_plain_len(reader));
+	json_builder_set_member_name(b, "status");
+	json_builder_add_string_value(
+		b, nvr_nvre_reader_get_status(reader) == NVR_NVRE_STATUS_FINALIZED ? "finalized"
+										   : "interrupted");
+	json_builder_end_object(b);
+	nvrctl_keys_print_json(b);
+}
+
 static gint
 nvrctl_keys_decrypt(const gchar *state_dir, const NvrctlKeysOptions *o, gboolean json)
 {
@@ -400,53 +590,38 @@ nvrctl_keys_decrypt(const gchar *state_dir, const NvrctlKeysOptions *o, gboolean
 	g_autoptr(GPtrArray) pairs = NULL;
 	g_autoptr(NvrNvreReader) reader = NULL;
 	NvrNvreReadParams rp = {0};
+	guint8 device_pk[NVR_NVRE_KEY_SIZE];
 	const gchar *file = o->rest != NULL ? o->rest[0] : NULL;
+	guint n_sources =
+		(o->passphrase_file != NULL) + (o->recovery_file != NULL) + (o->key_files != NULL);
 
 	if (file == NULL || (o->rest[1] != NULL) || o->output == NULL)
 		return nvrctl_keys_usage("decrypt needs one FILE and -o OUT");
-	if ((o->passphrase_file == NULL) == (o->recovery_file == NULL))
-		return nvrctl_keys_usage("decrypt needs --passphrase-file F or --recovery-file F");
-	if (!nvrctl_keys_decrypt_context(o, &rp.context, &error))
+	if (n_sources != 1)
+		return nvrctl_keys_usage(
+			"decrypt needs --passphrase-file F, --recovery-file F or --key-file F");
+	if (o->key_files == NULL && (o->device_pk != NULL || o->allow_unsigned))
+		return nvrctl_keys_usage("--device-pk and --allow-unsigned go with --key-file");
+	if (o->key_files == NULL && state_dir == NULL)
+		return nvrctl_keys_usage("decrypt with a keyring needs --state-dir DIR");
+	if (o->no_predecessor && o->predecessor != NULL)
+		return nvrctl_keys_usage("--predecessor and --no-predecessor exclude each other");
+	if (!nvrctl_keys_context(o->camera_id, o->segment_id, o->start_us, o->content_type,
+				 &rp.context, &error))
 		return nvrctl_keys_usage(error->message);
-	keyring = nvr_keyring_load(state_dir, &error);
-	if (keyring == NULL)
-		return nvrctl_keys_fail(error);
-	if (o->recovery_file != NULL)
-		pairs = nvrctl_keys_unlock_recovery_file(keyring, o->recovery_file, &error);
-	else
-		pairs = nvrctl_keys_unlock_with_file(keyring, o->user != NULL ? o->user : "owner",
-						     o->passphrase_file, &error);
+	pairs = nvrctl_keys_reader_keys(state_dir, o, &keyring, &rp, device_pk, &error);
 	if (pairs == NULL)
 		return nvrctl_keys_fail(error);
 	rp.keys = (NvrNvreKeyPair *const *)pairs->pdata;
 	rp.n_keys = pairs->len;
-	/* the product signs every header and requires it (DESIGN.md §6) */
-	rp.device_pk = nvr_nvre_signing_key_get_public(nvr_keyring_get_device_key(keyring));
-	rp.require_signature = TRUE;
 	rp.mode = o->interrupted ? NVR_NVRE_MODE_INTERRUPTED : NVR_NVRE_MODE_STRICT;
+	/* the order of the vectors' README: open, verify-all, chain, then the bytes go out */
 	reader = nvr_nvre_reader_open(file, &rp, &error);
-	if (reader == NULL || !nvrctl_keys_decrypt_to(reader, o->output, &error)) {
-		g_prefix_error(&error, "%s: ", file);
-		return nvrctl_keys_fail(error);
-	}
-	if (json) {
-		g_autoptr(JsonBuilder) b = json_builder_new();
-		json_builder_begin_object(b);
-		json_builder_set_member_name(b, "output");
-		json_builder_add_string_value(b, o->output);
-		json_builder_set_member_name(b, "plain_len");
-		json_builder_add_int_value(b, (gint64)nvr_nvre_reader_get_plain_len(reader));
-		json_builder_set_member_name(b, "status");
-		json_builder_add_string_value(b, nvr_nvre_reader_get_status(reader) ==
-								 NVR_NVRE_STATUS_FINALIZED
-							 ? "finalized"
-							 : "interrupted");
-		json_builder_end_object(b);
-		nvrctl_keys_print_json(b);
-	} else {
-		printf("%s: %" G_GUINT64_FORMAT " bytes verified and written to %s\n", file,
-		       nvr_nvre_reader_get_plain_len(reader), o->output);
-	}
+	if (reader == NULL || !nvr_nvre_reader_verify_all(reader, &error) ||
+	    !nvrctl_keys_check_chain(reader, o, &rp, &error) ||
+	    !nvrctl_keys_decrypt_to(reader, o->output, &error))
+		return nvrctl_keys_decrypt_fail(file, g_steal_pointer(&error), json);
+	nvrctl_keys_decrypt_report(reader, file, o->output, json);
 	return 0;
 }
 
@@ -461,8 +636,10 @@ nvrctl_keys_command_options(const gchar *command)
 	if (g_strcmp0(command, "recovery") == 0)
 		return " user recovery-file new-passphrase-file kdf-opslimit kdf-memlimit-mib ";
 	if (g_strcmp0(command, "decrypt") == 0)
-		return " user passphrase-file recovery-file output camera-id segment-id start-us "
-		       "content-type interrupted " G_OPTION_REMAINING " ";
+		return " user passphrase-file recovery-file key-file device-pk allow-unsigned "
+		       "output camera-id segment-id start-us content-type interrupted predecessor "
+		       "predecessor-context predecessor-interrupted "
+		       "no-predecessor " G_OPTION_REMAINING " ";
 	return NULL;
 }
 
@@ -484,13 +661,27 @@ nvrctl_keys_parse(const gchar *command, gint argc, gchar **argv, NvrctlKeysOptio
 		 "Decrypted output (a new file)", "OUT"},
 		{"camera-id", 0, 0, G_OPTION_ARG_STRING, &o->camera_id,
 		 "Camera UUID the segment must belong to", "UUID"},
-		{"segment-id", 0, 0, G_OPTION_ARG_INT64, &o->segment_id, "Segment id", "N"},
-		{"start-us", 0, 0, G_OPTION_ARG_INT64, &o->start_us,
+		{"segment-id", 0, 0, G_OPTION_ARG_STRING, &o->segment_id, "Segment id", "N"},
+		{"start-us", 0, 0, G_OPTION_ARG_STRING, &o->start_us,
 		 "Start time in the header, UTC microseconds", "N"},
-		{"content-type", 0, 0, G_OPTION_ARG_INT, &o->content_type,
+		{"content-type", 0, 0, G_OPTION_ARG_STRING, &o->content_type,
 		 "1 fMP4, 2 JPEG, 3 event", "N"},
 		{"interrupted", 0, 0, G_OPTION_ARG_NONE, &o->interrupted,
 		 "The index marks the segment interrupted", NULL},
+		{"key-file", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o->key_files,
+		 "An X25519 secret key, 64 hex digits (no keyring; repeat for more)", "F"},
+		{"device-pk", 0, 0, G_OPTION_ARG_STRING, &o->device_pk,
+		 "Pinned device public key, 64 hex digits (with --key-file)", "HEX"},
+		{"allow-unsigned", 0, 0, G_OPTION_ARG_NONE, &o->allow_unsigned,
+		 "Do not require a device signature (with --key-file)", NULL},
+		{"predecessor", 0, 0, G_OPTION_ARG_FILENAME, &o->predecessor,
+		 "Check the chain link to this predecessor file", "P"},
+		{"predecessor-context", 0, 0, G_OPTION_ARG_STRING, &o->predecessor_context,
+		 "The predecessor's expected context", "UUID,SEGMENT,START,TYPE"},
+		{"predecessor-interrupted", 0, 0, G_OPTION_ARG_NONE, &o->predecessor_interrupted,
+		 "The index marks the predecessor interrupted", NULL},
+		{"no-predecessor", 0, 0, G_OPTION_ARG_NONE, &o->no_predecessor,
+		 "Check the link with the predecessor missing", NULL},
 		{"kdf-opslimit", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT64, &o->kdf_opslimit,
 		 "Argon2id passes", "N"},
 		{"kdf-memlimit-mib", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT64,
@@ -543,11 +734,16 @@ nvrctl_keys_run(const gchar *state_dir, const gchar *command, gint argc, gchar *
 		return nvrctl_keys_fail(error);
 	if (!nvrctl_keys_parse(command, argc, argv, &o, &error))
 		return nvrctl_keys_usage(error->message);
+	/* decrypt with --key-file needs no state; the dispatcher leaves the check to us */
+	if (state_dir == NULL)
+		state_dir = g_getenv("NVR_STATE_DIR");
+	if (g_strcmp0(command, "decrypt") == 0)
+		return nvrctl_keys_decrypt(state_dir, &o, json);
 	if (state_dir == NULL)
 		return nvrctl_keys_usage("needs --state-dir DIR");
 	if (g_strcmp0(command, "init") == 0)
 		return nvrctl_keys_init(state_dir, &o, json);
 	if (g_strcmp0(command, "passwd") == 0 || g_strcmp0(command, "recovery") == 0)
 		return nvrctl_keys_reslot(state_dir, command, &o, json);
-	return nvrctl_keys_decrypt(state_dir, &o, json);
+	return nvrctl_keys_usage("unknown key command");
 }

@@ -42,7 +42,7 @@ static const NvrctlCommand nvrctl_commands[] = {
     {"init", nvrctl_users_init_run, TRUE, "init --passphrase-file F [--user NAME] [--recovery-out F]"},
     {"passwd", nvrctl_keys_run, TRUE, "passwd [--user NAME] --passphrase-file OLD --new-passphrase-file NEW"},
     {"recovery", nvrctl_keys_run, TRUE, "recovery --recovery-file F --new-passphrase-file NEW [--user NAME]"},
-    {"decrypt", nvrctl_keys_run, TRUE, "decrypt FILE -o OUT --passphrase-file F ..."},
+    {"decrypt", nvrctl_keys_run, FALSE, "decrypt FILE -o OUT (--passphrase-file F | --key-file F ...) ..."},
 #endif
     {"camera", nvrctl_camera_run, TRUE, "camera add NAME URL [--sub-url URL] [--user U --password-file F]\n"
 					"  camera add NAME HOST[:HTTP_PORT] [--rtsp-port P] [--user U --password-file F]\n"

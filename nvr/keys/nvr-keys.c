@@ -69,6 +69,16 @@ nvr_keys_random_token_hex(gsize n_bytes)
 }
 
 gboolean
+nvr_keys_hex2bin(guint8 *bin, gsize bin_len, const gchar *hex, gsize hex_len)
+{
+	gsize n = 0;
+
+	if (hex_len != 2 * bin_len)
+		return FALSE;
+	return sodium_hex2bin(bin, bin_len, hex, hex_len, NULL, &n, NULL) == 0 && n == bin_len;
+}
+
+gboolean
 nvr_keys_equal(const guint8 *a, const guint8 *b, gsize len)
 {
 	return sodium_memcmp(a, b, len) == 0;

@@ -34,6 +34,9 @@ nvr_keys_random_uniform(guint32 upper_bound);
 gchar *
 nvr_keys_random_token_hex(gsize n_bytes);
 
+/* exactly 2·@bin_len hex digits into @bin, in constant time (sodium_hex2bin): secrets too */
+gboolean
+nvr_keys_hex2bin(guint8 *bin, gsize bin_len, const gchar *hex, gsize hex_len);
 /* constant time; for tokens, MACs and hashes */
 gboolean
 nvr_keys_equal(const guint8 *a, const guint8 *b, gsize len);

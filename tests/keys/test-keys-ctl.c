@@ -326,6 +326,17 @@ test_ctl_decrypt(CtlFixture *fx, gconstpointer data)
 	/* usage */
 	g_assert_cmpint(ctl_run(fx, "decrypt", seg, "-o", out2, "--passphrase-file", pw, NULL), ==,
 			2);
+	/* the signature policy is the keyring's; raw keys are 64 hex digits */
+	g_assert_cmpint(ctl_run(fx, "decrypt", seg, "-o", out2, "--passphrase-file", pw,
+				"--allow-unsigned", "--camera-id", CTL_UUID, "--segment-id", "42",
+				"--start-us", "-5", "--content-type", "1", NULL),
+			==, 2);
+	g_assert_cmpint(ctl_run(fx, "decrypt", seg, "-o", out2, "--key-file", pw, "--camera-id",
+				CTL_UUID, "--segment-id", "42", "--start-us", "-5", "--content-type",
+				"1", NULL),
+			==, 1);
+	ctl_assert_error_line(fx, "does not hold 64 hex digits");
+	g_assert_false(g_file_test(out2, G_FILE_TEST_EXISTS));
 }
 
 void

@@ -14,10 +14,15 @@
  * names another folder holding a manifest.json, run in addition:
  *   NVR_NVRE_VECTORS=/path/to/vectors meson test -C build keys --print-errorlogs
  * (or build/tests/keys/test-keys -p /nvr/keys/vectors/other).
+ *
+ * Each set runs twice: through the library, and its segment cases through
+ * "nvrctl decrypt --key-file ..." (the keys in files, the outcome from its
+ * --json output), so the command a person checks a vector with agrees too.
  */
 #include "config.h"
 
 #include <fcntl.h>
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <stdarg.h>
 #include <string.h>
@@ -36,6 +41,8 @@ typedef struct {
 	const gchar *id;
 	GString *failures;
 	gboolean bad; /* something in the case was not understood: reported, not run further */
+	const gchar *nvrctl;  /* nullable: run segment cases through this "nvrctl decrypt" */
+	const gchar *scratch; /* with @nvrctl: a directory for key files and the output */
 } TvCase;
 
 typedef struct {
@@ -800,6 +807,122 @@ tv_run_slot(TvCase *tc, JsonObject *c)
 		tv_fail(tc, "got %s (%s), want %s", got, error != NULL ? error->message : "", want);
 }
 
+/* the arguments of "nvrctl decrypt" for @c: key files (written to the scratch dir, never argv),
+ * device key, policy, context, mode and predecessor as the README's steps 1, 2 and 5 say */
+static void
+tv_nvrctl_args(TvCase *tc, JsonObject *c, GPtrArray *argv)
+{
+	JsonObject *keys = tv_object(tc, c, "keys");
+	JsonObject *ctx = tv_object(tc, c, "context");
+	JsonNode *pred = tv_member(tc, c, "predecessor");
+	const gchar *secrets[] = {"household_sk", "recovery_sk"};
+	NvrNvreContext context;
+
+	for (guint i = 0; keys != NULL && i < G_N_ELEMENTS(secrets); i++) {
+		const gchar *hex = tv_string(tc, keys, secrets[i], TRUE);
+		gchar *path = g_build_filename(tc->scratch, secrets[i], NULL);
+
+		if (hex == NULL) {
+			g_free(path);
+			continue;
+		}
+		test_keys_write_file(path, (const guint8 *)hex, strlen(hex));
+		g_ptr_array_add(argv, g_strdup("--key-file"));
+		g_ptr_array_add(argv, path);
+	}
+	if (keys != NULL && tv_string(tc, keys, "device_pk", TRUE) != NULL) {
+		g_ptr_array_add(argv, g_strdup("--device-pk"));
+		g_ptr_array_add(argv, g_strdup(tv_string(tc, keys, "device_pk", TRUE)));
+	}
+	if (!tv_bool(tc, c, "require_signature"))
+		g_ptr_array_add(argv, g_strdup("--allow-unsigned"));
+	tv_context(tc, ctx, &context);
+	g_ptr_array_add(argv,
+			g_strdup_printf("--camera-id=%s", tv_string(tc, ctx, "camera_id", FALSE)));
+	g_ptr_array_add(argv,
+			g_strdup_printf("--segment-id=%" G_GUINT64_FORMAT, context.segment_id));
+	g_ptr_array_add(argv, g_strdup_printf("--start-us=%" G_GINT64_FORMAT, context.start_us));
+	g_ptr_array_add(argv, g_strdup_printf("--content-type=%u", context.content_type));
+	if (tv_mode(tc, c) == NVR_NVRE_MODE_INTERRUPTED)
+		g_ptr_array_add(argv, g_strdup("--interrupted"));
+	if (pred == NULL || JSON_NODE_HOLDS_NULL(pred))
+		return;
+	if (JSON_NODE_HOLDS_VALUE(pred) && g_strcmp0(json_node_get_string(pred), "missing") == 0) {
+		g_ptr_array_add(argv, g_strdup("--no-predecessor"));
+	} else if (JSON_NODE_HOLDS_OBJECT(pred)) {
+		JsonObject *p = json_node_get_object(pred);
+		JsonObject *pctx = tv_object(tc, p, "context");
+
+		tv_context(tc, pctx, &context);
+		g_ptr_array_add(argv, g_strdup_printf("--predecessor=%s/%s", tc->dir,
+						      tv_string(tc, p, "path", FALSE)));
+		g_ptr_array_add(argv, g_strdup_printf("--predecessor-context=%s,%" G_GUINT64_FORMAT
+						      ",%" G_GINT64_FORMAT ",%u",
+						      tv_string(tc, pctx, "camera_id", FALSE),
+						      context.segment_id, context.start_us,
+						      context.content_type));
+		if (tv_mode(tc, p) == NVR_NVRE_MODE_INTERRUPTED)
+			g_ptr_array_add(argv, g_strdup("--predecessor-interrupted"));
+	} else {
+		tv_bad(tc, "predecessor is neither null, \"missing\" nor an object");
+	}
+}
+
+/* "ok <plain_len> <sha256>" of OUT, the class nvrctl reported, or what went wrong */
+static gchar *
+tv_nvrctl_outcome(TvCase *tc, const gchar *out_path, gint status, const gchar *out,
+		  const gchar *err)
+{
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autofree gchar *data = NULL;
+	gsize len = 0;
+
+	if (status == 0 && g_file_get_contents(out_path, &data, &len, NULL)) {
+		g_autofree gchar *sha = test_keys_sha256_hex((const guint8 *)data, len);
+		return g_strdup_printf("ok %" G_GSIZE_FORMAT " %s", len, sha);
+	}
+	if (status == 1 && json_parser_load_from_data(parser, out, -1, NULL) &&
+	    JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
+		JsonObject *o = json_node_get_object(json_parser_get_root(parser));
+		if (json_object_has_member(o, "error"))
+			return g_strdup(json_object_get_string_member(o, "error"));
+	}
+	return g_strdup_printf("exit %d: %s", status, err);
+}
+
+/* README steps 1, 2, 4–7 through "nvrctl decrypt --key-file" (it makes no partial reads) */
+static void
+tv_run_segment_nvrctl(TvCase *tc, JsonObject *c)
+{
+	g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+	g_autofree gchar *out_path = g_build_filename(tc->scratch, "out", NULL);
+	g_autofree gchar *want = NULL;
+	g_autofree gchar *got = NULL;
+	g_autofree gchar *out = NULL;
+	g_autofree gchar *err = NULL;
+	g_autoptr(GError) error = NULL;
+	gint status = -1;
+
+	tv_known(tc, c, "the case", tv_segment_members);
+	want = tv_expect(tc, tv_object(tc, c, "expect"), "expect", "plain_len", "plain_sha256");
+	g_ptr_array_add(argv, g_strdup(tc->nvrctl));
+	g_ptr_array_add(argv, g_strdup("--json"));
+	g_ptr_array_add(argv, g_strdup("decrypt"));
+	g_ptr_array_add(argv, tv_path(tc, tv_string(tc, c, "path", FALSE)));
+	g_ptr_array_add(argv, g_strdup("-o"));
+	g_ptr_array_add(argv, g_strdup(out_path));
+	tv_nvrctl_args(tc, c, argv);
+	g_ptr_array_add(argv, NULL);
+	if (tc->bad)
+		return;
+	g_unlink(out_path);
+	g_assert_true(nvr_test_run((const gchar *const *)argv->pdata, &out, &err, &status, &error));
+	g_assert_no_error(error);
+	got = tv_nvrctl_outcome(tc, out_path, status, out, err);
+	if (g_strcmp0(got, want) != 0)
+		tv_fail(tc, "nvrctl decrypt: got %s, want %s", got, want);
+}
+
 static JsonParser *
 tv_load_manifest(const gchar *dir)
 {
@@ -837,19 +960,20 @@ tv_cases(JsonParser *parser, TvCase *top)
 /* every case of @dir; at least @min_segment and @min_slot of them (a set that lost its
  * cases must not pass quietly) */
 static void
-tv_run_set(const gchar *dir, guint min_segment, guint min_slot)
+tv_run_set(const gchar *dir, const gchar *nvrctl, guint min_segment, guint min_slot)
 {
+	g_autofree gchar *scratch = nvrctl != NULL ? nvr_test_mkdtemp() : NULL;
 	g_autoptr(JsonParser) parser = tv_load_manifest(dir);
 	g_autoptr(GString) failures = g_string_new(NULL);
 	g_autoptr(GHashTable) ids = g_hash_table_new(g_str_hash, g_str_equal);
-	TvCase top = {dir, NULL, failures, FALSE};
+	TvCase top = {dir, NULL, failures, FALSE, nvrctl, scratch};
 	JsonArray *cases = tv_cases(parser, &top);
 	guint n_segment = 0, n_slot = 0;
 
 	g_test_message("vectors in %s", dir);
 	for (guint i = 0; cases != NULL && i < json_array_get_length(cases); i++) {
 		JsonNode *node = json_array_get_element(cases, i);
-		TvCase tc = {dir, NULL, failures, FALSE};
+		TvCase tc = {dir, NULL, failures, FALSE, nvrctl, scratch};
 		g_autofree gchar *fallback_id = g_strdup_printf("cases[%u]", i);
 		const gchar *kind;
 		JsonObject *c;
@@ -868,10 +992,15 @@ tv_run_set(const gchar *dir, guint min_segment, guint min_slot)
 		tv_string(&tc, c, "why", FALSE);
 		kind = tv_string(&tc, c, "kind", FALSE);
 		if (g_strcmp0(kind, "segment") == 0) {
-			tv_run_segment(&tc, c);
+			if (nvrctl != NULL)
+				tv_run_segment_nvrctl(&tc, c);
+			else
+				tv_run_segment(&tc, c);
 			n_segment++;
 		} else if (g_strcmp0(kind, "slot") == 0) {
-			tv_run_slot(&tc, c);
+			/* nvrctl opens slots only inside a keyring: the library runs them */
+			if (nvrctl == NULL)
+				tv_run_slot(&tc, c);
 			n_slot++;
 		} else {
 			tv_bad(&tc, "kind '%s' is neither segment nor slot", kind);
@@ -883,12 +1012,32 @@ tv_run_set(const gchar *dir, guint min_segment, guint min_slot)
 	g_assert_cmpuint(n_segment + n_slot, >, 0);
 	g_assert_cmpuint(n_segment, >=, min_segment);
 	g_assert_cmpuint(n_slot, >=, min_slot);
+	if (scratch != NULL)
+		nvr_test_rm_rf(scratch);
+}
+
+static gchar *
+tv_nvrctl_exe(void)
+{
+	gchar *exe = g_test_build_filename(G_TEST_BUILT, "keys", "test-nvrctl-keys", NULL);
+
+	g_assert_true(g_file_test(exe, G_FILE_TEST_IS_EXECUTABLE));
+	return exe;
 }
 
 static void
 test_vectors_manifest(void)
 {
-	tv_run_set(test_keys_vectors_dir(), 93, 17);
+	tv_run_set(test_keys_vectors_dir(), NULL, 93, 17);
+}
+
+/* the same cases through "nvrctl decrypt --key-file", as someone checking by hand would */
+static void
+test_vectors_nvrctl(void)
+{
+	g_autofree gchar *exe = tv_nvrctl_exe();
+
+	tv_run_set(test_keys_vectors_dir(), exe, 93, 17);
 }
 
 /* NVR_NVRE_VECTORS: another set, e.g. one we have not seen */
@@ -901,7 +1050,16 @@ test_vectors_other(void)
 	if (!g_file_test(manifest, G_FILE_TEST_IS_REGULAR))
 		g_test_fail_printf("%s=%s holds no manifest.json", TV_OTHER_ENV, dir);
 	else
-		tv_run_set(dir, 0, 0);
+		tv_run_set(dir, NULL, 0, 0);
+}
+
+static void
+test_vectors_other_nvrctl(void)
+{
+	const gchar *dir = g_getenv(TV_OTHER_ENV);
+	g_autofree gchar *exe = tv_nvrctl_exe();
+
+	tv_run_set(dir, exe, 0, 0);
 }
 
 /* the runner itself: what it must refuse to run rather than skip */
@@ -936,7 +1094,7 @@ test_vectors_runner_strict(void)
 		g_autoptr(GString) failures = g_string_new(NULL);
 		g_autofree gchar *edited = NULL;
 		g_auto(GStrv) parts = g_strsplit(text, edits[i].edit_from, 2);
-		TvCase top = {test_keys_vectors_dir(), NULL, failures, FALSE};
+		TvCase top = {test_keys_vectors_dir(), NULL, failures, FALSE, NULL, NULL};
 		JsonArray *cases;
 
 		g_assert_cmpuint(g_strv_length(parts), ==, 2);
@@ -1088,7 +1246,7 @@ test_vectors_writer_rebuilds_basic(void)
 	g_autoptr(JsonParser) parser = tv_load_manifest(test_keys_vectors_dir());
 	JsonObject *c = tv_find(parser, "basic");
 	g_autoptr(GString) failures = g_string_new(NULL);
-	TvCase tc = {test_keys_vectors_dir(), "basic", failures, FALSE};
+	TvCase tc = {test_keys_vectors_dir(), "basic", failures, FALSE, NULL, NULL};
 	JsonObject *kat = json_object_get_object_member(c, "kat");
 	g_autofree gchar *path =
 		g_build_filename(test_keys_vectors_dir(), "valid", "basic.nvre", NULL);
@@ -1165,6 +1323,7 @@ void
 test_keys_vectors_register(void)
 {
 	g_test_add_func("/nvr/keys/vectors/manifest", test_vectors_manifest);
+	g_test_add_func("/nvr/keys/vectors/nvrctl", test_vectors_nvrctl);
 	g_test_add_func("/nvr/keys/vectors/runner-strict", test_vectors_runner_strict);
 	g_test_add_func("/nvr/keys/vectors/requirements-covered",
 			test_vectors_requirements_covered);
@@ -1173,4 +1332,6 @@ test_keys_vectors_register(void)
 	/* another set only when asked for: it is not part of this tree */
 	if (g_getenv(TV_OTHER_ENV) != NULL)
 		g_test_add_func("/nvr/keys/vectors/other", test_vectors_other);
+	if (g_getenv(TV_OTHER_ENV) != NULL)
+		g_test_add_func("/nvr/keys/vectors/other-nvrctl", test_vectors_other_nvrctl);
 }
