@@ -144,6 +144,20 @@ nvr_vendor_facts_header(const gchar *line, NvrHttpBanner *banner)
 		nvr_http_challenges_parse(value, banner->challenges);
 }
 
+/* the page title from the body as libsoup would give it: a chunked page, decoded (chunk sizes
+ * between "<title>WEB SER" and "VICE" made another title); a page cut short still has one */
+static gchar *
+nvr_vendor_facts_title(const gchar *data, gsize len, gsize body_at)
+{
+	g_autoptr(NvrVendorRawReply) raw = nvr_vendor_raw_reply_parse(data, len, NULL);
+	gsize body_len = 0;
+	const gchar *body = raw != NULL ? g_bytes_get_data(raw->body, &body_len) : NULL;
+
+	if (raw == NULL)
+		return nvr_http_title_parse(data + body_at, len - body_at);
+	return nvr_http_title_parse(body, body_len);
+}
+
 /**
  * nvr_vendor_facts_parse_http_head:
  *
@@ -180,6 +194,6 @@ nvr_vendor_facts_parse_http_head(const gchar *data, gsize len, GError **error)
 	for (guint i = 1; lines[i] != NULL; i++)
 		nvr_vendor_facts_header(g_strchomp(lines[i]), banner);
 	if (body_at > 0)
-		banner->title = nvr_http_title_parse(data + body_at, len - body_at);
+		banner->title = nvr_vendor_facts_title(data, len, body_at);
 	return g_steal_pointer(&banner);
 }
