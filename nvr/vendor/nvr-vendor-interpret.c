@@ -46,16 +46,32 @@ nvr_vendor_first_token(const gchar *value, const gchar *separators)
 	return n > 0 ? g_strndup(value, n) : NULL;
 }
 
-/* "CN=www.hikvision.com,O=HIKVISION,L=HangZhou" -> the value of @rdn */
+/*
+ * The value of @rdn in "CN=www.hikvision.com,O=HIKVISION" (RFC 4514, as GLib
+ * gives it), "subject=C = CN, O = HIKVISION" (openssl x509 -subject, which
+ * is how a recording's tls_subject is usually copied) or "/C=CN/O=HIKVISION"
+ * (OpenSSL's legacy form): spaces around '=' and the form used to hide the
+ * certificate's organisation.
+ */
 static gchar *
 nvr_vendor_dn_get(const gchar *dn, const gchar *rdn)
 {
-	g_auto(GStrv) parts = g_strsplit(dn, ",", 32);
+	g_auto(GStrv) parts = NULL;
 
+	while (*dn == ' ')
+		dn++;
+	if (g_ascii_strncasecmp(dn, "subject=", 8) == 0)
+		dn += 8;
+	while (*dn == ' ')
+		dn++;
+	parts = g_strsplit(dn, *dn == '/' ? "/" : ",", 32);
 	for (guint i = 0; parts[i] != NULL; i++) {
-		const gchar *p = g_strstrip(parts[i]);
-		if (g_ascii_strncasecmp(p, rdn, strlen(rdn)) == 0 && p[strlen(rdn)] == '=')
-			return g_strdup(p + strlen(rdn) + 1);
+		gchar *eq = strchr(parts[i], '=');
+		if (eq == NULL)
+			continue;
+		*eq = '\0';
+		if (g_ascii_strcasecmp(g_strstrip(parts[i]), rdn) == 0 && *g_strstrip(eq + 1) != '\0')
+			return g_strdup(eq + 1);
 	}
 	return NULL;
 }
