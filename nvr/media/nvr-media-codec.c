@@ -113,6 +113,78 @@ nvr_media_h264_sps_skip_poc(NvrMediaBits *b)
 	return TRUE;
 }
 
+/* hrd_parameters(), H.264 §E.1.2 */
+static void
+nvr_media_h264_skip_hrd(NvrMediaBits *b)
+{
+	guint cpb_cnt = nvr_media_bits_ue(b) + 1;
+
+	if (cpb_cnt > 32) {
+		b->overrun = TRUE;
+		return;
+	}
+	nvr_media_bits_skip(b, 8); /* bit_rate_scale, cpb_size_scale */
+	for (guint i = 0; i < cpb_cnt && !b->overrun; i++) {
+		(void)nvr_media_bits_ue(b); /* bit_rate_value_minus1 */
+		(void)nvr_media_bits_ue(b); /* cpb_size_value_minus1 */
+		nvr_media_bits_skip(b, 1);  /* cbr_flag */
+	}
+	nvr_media_bits_skip(b, 20); /* four delay and offset lengths */
+}
+
+/* vui_parameters(), H.264 §E.1.1, as far as max_num_reorder_frames;
+ * Returns: it, or -1 when the VUI does not say or ends early */
+static gint
+nvr_media_h264_vui_max_reorder(NvrMediaBits *b)
+{
+	gboolean nal_hrd, vcl_hrd;
+	guint reorder;
+
+	if (nvr_media_bits_read(b, 1) && nvr_media_bits_read(b, 8) == 255) /* aspect_ratio_idc */
+		nvr_media_bits_skip(b, 32);					   /* sar */
+	if (nvr_media_bits_read(b, 1))						   /* overscan_info */
+		nvr_media_bits_skip(b, 1);
+	if (nvr_media_bits_read(b, 1)) { /* video_signal_type */
+		nvr_media_bits_skip(b, 4);
+		if (nvr_media_bits_read(b, 1)) /* colour_description */
+			nvr_media_bits_skip(b, 24);
+	}
+	if (nvr_media_bits_read(b, 1)) { /* chroma_loc_info */
+		(void)nvr_media_bits_ue(b);
+		(void)nvr_media_bits_ue(b);
+	}
+	if (nvr_media_bits_read(b, 1)) /* timing_info: two u(32) and a flag */
+		nvr_media_bits_skip(b, 65);
+	nal_hrd = nvr_media_bits_read(b, 1);
+	if (nal_hrd)
+		nvr_media_h264_skip_hrd(b);
+	vcl_hrd = nvr_media_bits_read(b, 1);
+	if (vcl_hrd)
+		nvr_media_h264_skip_hrd(b);
+	if (nal_hrd || vcl_hrd)
+		nvr_media_bits_skip(b, 1); /* low_delay_hrd_flag */
+	nvr_media_bits_skip(b, 1);	   /* pic_struct_present_flag */
+	if (!nvr_media_bits_read(b, 1) || b->overrun) /* bitstream_restriction_flag */
+		return -1;
+	nvr_media_bits_skip(b, 1); /* motion_vectors_over_pic_boundaries_flag */
+	for (guint i = 0; i < 4; i++)
+		(void)nvr_media_bits_ue(b); /* max bytes, bits, mv lengths */
+	reorder = nvr_media_bits_ue(b);
+	(void)nvr_media_bits_ue(b); /* max_dec_frame_buffering */
+	return b->overrun || reorder > 16 ? -1 : (gint)reorder;
+}
+
+/* Baseline has no B slices: nothing is reordered whatever the VUI says */
+static gint
+nvr_media_h264_sps_max_reorder(NvrMediaBits *b, guint profile_idc)
+{
+	if (profile_idc == 66)
+		return 0;
+	if (!nvr_media_bits_read(b, 1) || b->overrun) /* vui_parameters_present_flag */
+		return -1;
+	return nvr_media_h264_vui_max_reorder(b);
+}
+
 static gboolean
 nvr_media_h264_sps_parse_rbsp(NvrMediaBits *b, NvrMediaH264Sps *sps, GError **error)
 {
@@ -157,6 +229,8 @@ nvr_media_h264_sps_parse_rbsp(NvrMediaBits *b, NvrMediaH264Sps *sps, GError **er
 		return nvr_media_codec_fail(error, "H.264 SPS cropping");
 	width -= crop_x * ((guint64)crop[0] + crop[1]);
 	height -= crop_y * ((guint64)crop[2] + crop[3]);
+	/* the VUI is optional knowledge: a VUI we cannot read fails nothing */
+	sps->max_reorder = nvr_media_h264_sps_max_reorder(b, sps->profile_idc);
 	return nvr_media_dimensions_set(width, height, &sps->width, &sps->height, error);
 }
 
@@ -200,6 +274,25 @@ nvr_media_h265_ptl_parse(NvrMediaBits *b, guint max_sub_layers_minus1, NvrMediaH
 	}
 }
 
+/* sps_max_num_reorder_pics of the highest sub-layer (H.265 §7.3.2.2), which
+ * always follows the conformance window; -1 when the SPS ends before it */
+static gint
+nvr_media_h265_sps_max_reorder(NvrMediaBits *b, guint max_sub_layers_minus1)
+{
+	guint reorder = 0, first;
+
+	(void)nvr_media_bits_ue(b); /* bit_depth_luma_minus8 */
+	(void)nvr_media_bits_ue(b); /* bit_depth_chroma_minus8 */
+	(void)nvr_media_bits_ue(b); /* log2_max_pic_order_cnt_lsb_minus4 */
+	first = nvr_media_bits_read(b, 1) ? 0 : max_sub_layers_minus1;
+	for (guint i = first; i <= max_sub_layers_minus1 && !b->overrun; i++) {
+		(void)nvr_media_bits_ue(b); /* sps_max_dec_pic_buffering_minus1 */
+		reorder = nvr_media_bits_ue(b);
+		(void)nvr_media_bits_ue(b); /* sps_max_latency_increase_plus1 */
+	}
+	return b->overrun || reorder > 16 ? -1 : (gint)reorder;
+}
+
 static gboolean
 nvr_media_h265_sps_parse_rbsp(NvrMediaBits *b, NvrMediaH265Sps *sps, GError **error)
 {
@@ -237,6 +330,7 @@ nvr_media_h265_sps_parse_rbsp(NvrMediaBits *b, NvrMediaH265Sps *sps, GError **er
 		return nvr_media_codec_fail(error, "H.265 SPS conformance window");
 	width -= sub_w * crop_w;
 	height -= sub_h * crop_h;
+	sps->max_reorder = nvr_media_h265_sps_max_reorder(b, max_sub_layers_minus1);
 	return nvr_media_dimensions_set(width, height, &sps->width, &sps->height, error);
 }
 

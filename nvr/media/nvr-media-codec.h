@@ -1,8 +1,9 @@
 /*
  * nvr-media-codec.h: parsers for codec configuration that a camera sends:
  * avcC (ISO/IEC 14496-15 §5.3.3), hvcC (§8.3.3), the H.264 and H.265
- * sequence parameter sets inside them (only as far as the picture size),
- * and the AAC AudioSpecificConfig (ISO/IEC 14496-3 §1.6.2.1).
+ * sequence parameter sets inside them (the picture size, and how far
+ * frames may be reordered: H.264 VUI max_num_reorder_frames, H.265
+ * sps_max_num_reorder_pics), and the AAC AudioSpecificConfig (ISO/IEC 14496-3 §1.6.2.1).
  *
  * All input is untrusted: every length is checked against the bytes that
  * are there, and every error is an NVR_ERROR_PARSE (malformed) or
@@ -26,6 +27,10 @@ typedef struct {
 	guint8 level_idc;
 	guint width;
 	guint height;
+	/* frames that may precede one in decode order and follow it in
+	 * presentation order; -1 when the SPS does not say (no VUI
+	 * bitstream restriction, or a VUI we could not read) */
+	gint max_reorder;
 } NvrMediaH264Sps;
 
 typedef struct {
@@ -45,6 +50,7 @@ typedef struct {
 	guint8 level_idc;
 	guint width;
 	guint height;
+	gint max_reorder; /* as for H.264; -1 when the SPS ends before it */
 } NvrMediaH265Sps;
 
 typedef struct {

@@ -701,6 +701,87 @@ test_media_h264_sps(void)
 	}
 }
 
+/* the max_reorder an encoder's SPS states, from the codec_data of a few frames */
+static gint
+media_encoded_max_reorder(const gchar *encoder, gboolean h265)
+{
+	g_autofree gchar *d = g_strdup_printf(
+		"videotestsrc num-buffers=4 pattern=ball ! video/x-raw,width=320,height=240,"
+		"framerate=15/1 ! %s ! %s ! appsink name=v sync=false",
+		encoder, h265 ? "h265parse ! video/x-h265,stream-format=hvc1,alignment=au"
+			      : "h264parse ! video/x-h264,stream-format=avc,alignment=au");
+	g_autoptr(MediaClip) clip = media_clip_run(d);
+	g_autoptr(GBytes) cd = media_caps_codec_data(gst_sample_get_caps(g_ptr_array_index(clip->video, 0)));
+	g_autoptr(GError) error = NULL;
+	gsize n;
+	const guint8 *p = g_bytes_get_data(cd, &n);
+	NvrMediaAvcc avcc;
+	NvrMediaHvcc hvcc;
+
+	if (h265) {
+		g_assert_true(nvr_media_hvcc_parse(p, n, &hvcc, &error));
+		g_assert_no_error(error);
+		return hvcc.sps.max_reorder;
+	}
+	g_assert_true(nvr_media_avcc_parse(p, n, &avcc, &error));
+	g_assert_no_error(error);
+	return avcc.sps.max_reorder;
+}
+
+/* how far an encoder reorders, as its SPS says: what nvrd holds frames for */
+static void
+test_media_sps_max_reorder(void)
+{
+	g_autoptr(GByteArray) baseline = media_h264_sps(19, 14, 0); /* no VUI */
+	NvrMediaH264Sps sps;
+	gint pyramid;
+
+	g_assert_true(nvr_media_h264_sps_parse(baseline->data, baseline->len, &sps, NULL));
+	g_assert_cmpint(sps.max_reorder, ==, 0); /* Baseline has no B slices */
+	g_assert_cmpint(media_encoded_max_reorder("x264enc speed-preset=ultrafast", FALSE), ==, 0);
+	g_assert_cmpint(media_encoded_max_reorder("x264enc tune=zerolatency speed-preset=superfast "
+						  "! video/x-h264,profile=high", FALSE),
+			==, 0);
+	g_assert_cmpint(media_encoded_max_reorder("x264enc speed-preset=veryfast bframes=2 "
+						  "! video/x-h264,profile=main", FALSE),
+			>=, 1);
+	pyramid = media_encoded_max_reorder("x264enc speed-preset=veryfast bframes=3 b-pyramid=true "
+					    "! video/x-h264,profile=high", FALSE);
+	g_assert_cmpint(pyramid, >=, 2);
+	g_assert_cmpint(pyramid, <=, 3);
+	g_assert_cmpint(media_encoded_max_reorder("x265enc tune=zerolatency speed-preset=ultrafast",
+						  TRUE),
+			==, 0);
+	g_assert_cmpint(media_encoded_max_reorder("x265enc speed-preset=ultrafast "
+						  "option-string=bframes=3", TRUE),
+			>=, 1);
+}
+
+/* an SPS whose VUI ends early still gives its picture size; it just does not say */
+static void
+test_media_sps_vui_cut(void)
+{
+	g_autofree gchar *d = g_strdup(
+		"videotestsrc num-buffers=2 ! video/x-raw,width=320,height=240,framerate=15/1 ! "
+		"x264enc speed-preset=veryfast bframes=2 ! video/x-h264,profile=main ! h264parse ! "
+		"video/x-h264,stream-format=avc,alignment=au ! appsink name=v sync=false");
+	g_autoptr(MediaClip) clip = media_clip_run(d);
+	g_autoptr(GBytes) cd = media_caps_codec_data(gst_sample_get_caps(g_ptr_array_index(clip->video, 0)));
+	gsize n;
+	const guint8 *p = g_bytes_get_data(cd, &n);
+	gsize sps_len = (gsize)p[6] << 8 | p[7];
+	NvrMediaH264Sps sps;
+
+	g_assert_cmpuint(n, >=, 8 + sps_len);
+	g_assert_true(nvr_media_h264_sps_parse(p + 8, sps_len, &sps, NULL));
+	g_assert_cmpint(sps.max_reorder, >=, 1);
+	/* the VUI's bitstream restriction is in its last bytes */
+	g_assert_true(nvr_media_h264_sps_parse(p + 8, sps_len - 2, &sps, NULL));
+	g_assert_cmpint(sps.max_reorder, ==, -1);
+	g_assert_cmpuint(sps.width, ==, 320);
+	g_assert_cmpuint(sps.height, ==, 240);
+}
+
 static void
 test_media_hostile_avcc(void)
 {
@@ -1655,6 +1736,8 @@ main(int argc, char **argv)
 	nvr_test_watchdog_start(NVR_TEST_WATCHDOG_S);
 	g_test_add_func("/nvr/media/codec/h264-config", test_media_h264_config);
 	g_test_add_func("/nvr/media/codec/h264-sps", test_media_h264_sps);
+	g_test_add_func("/nvr/media/codec/sps-max-reorder", test_media_sps_max_reorder);
+	g_test_add_func("/nvr/media/codec/sps-vui-cut", test_media_sps_vui_cut);
 	g_test_add_func("/nvr/media/codec/hostile-avcc", test_media_hostile_avcc);
 	g_test_add_func("/nvr/media/codec/hostile-caps", test_media_hostile_caps);
 	g_test_add_func("/nvr/media/codec/aac-config", test_media_aac_config);
