@@ -708,6 +708,111 @@ test_rules_recovery_refuses(RuleFixture *fx, gconstpointer data)
 	nvr_test_rm_rf(dir);
 }
 
+/* §12: a chunk that fails releases nothing; the verified bytes before it may be handed out,
+ * and a damaged chunk fails only the reads that touch it */
+static void
+test_rules_no_release(RuleFixture *fx, gconstpointer data)
+{
+	g_autofree guint8 *plain = rule_plain(3 * 4096 + 10);
+	g_autoptr(GByteArray) f =
+		rule_write(fx, &rule_default, &fx->ctx, NULL, plain, 3 * 4096 + 10);
+	NvrNvreKeyPair *keys[] = {fx->keys[0]};
+	NvrNvreReadParams rp = {0};
+	g_autoptr(NvrNvreReader) r = NULL;
+	g_autoptr(GError) error = NULL;
+	guint8 buf[2 * 4096];
+
+	f->data[512 + 4112 + 50] ^= 0x10; /* chunk 1 */
+	g_assert_cmpint(pwrite(fx->memfd, f->data, f->len, 0), ==, (gssize)f->len);
+	rp.context = fx->ctx;
+	rp.keys = keys;
+	rp.n_keys = 1;
+	rp.device_pk = nvr_nvre_signing_key_get_public(fx->device);
+	rp.require_signature = TRUE;
+	r = nvr_nvre_reader_open_fd(fx->memfd, &rp, &error);
+	g_assert_no_error(error);
+	memset(buf, 0xaa, sizeof(buf));
+	g_assert_false(nvr_nvre_reader_read(r, 4096, buf, 4096, &error));
+	g_assert_cmpstr(test_keys_outcome(error), ==, "chunk");
+	g_clear_error(&error);
+	for (guint i = 0; i < 4096; i++)
+		g_assert_cmpuint(buf[i], ==, 0xaa);
+	/* across chunks 0 and 1: chunk 1's part of the buffer stays as it was */
+	g_assert_false(nvr_nvre_reader_read(r, 4000, buf, 200, &error));
+	g_assert_cmpstr(test_keys_outcome(error), ==, "chunk");
+	g_clear_error(&error);
+	for (guint i = 96; i < 200; i++)
+		g_assert_cmpuint(buf[i], ==, 0xaa);
+	/* the chunks around it still read */
+	g_assert_true(nvr_nvre_reader_read(r, 0, buf, 4096, &error));
+	g_assert_cmpmem(buf, 4096, plain, 4096);
+	g_assert_true(nvr_nvre_reader_read(r, 2 * 4096, buf, 4096 + 10, &error));
+	g_assert_cmpmem(buf, 4096 + 10, plain + 2 * 4096, 4096 + 10);
+	g_assert_false(nvr_nvre_reader_verify_all(r, &error));
+	g_assert_cmpstr(test_keys_outcome(error), ==, "chunk");
+}
+
+/* §13: up to 8 new recipients in the header's own room, the payload untouched, K_file kept;
+ * re-signed, or left unsigned with a zero signature area when no device key is given */
+static void
+test_rules_rewrap(RuleFixture *fx, gconstpointer data)
+{
+	RuleShape shape = {12, 960, 1, TRUE};
+	g_autofree guint8 *plain = rule_plain(9000);
+	g_autoptr(GByteArray) f = rule_write(fx, &shape, &fx->ctx, NULL, plain, 9000);
+	g_autofree gchar *dir = nvr_test_mkdtemp();
+	g_autofree gchar *path = g_build_filename(dir, "w.nvre", NULL);
+	NvrNvreKeyPair *old[] = {fx->keys[0]};
+	NvrNvreRewrapParams rw = {0};
+	g_autoptr(GError) error = NULL;
+
+	test_keys_write_file(path, f->data, f->len);
+	rw.keys = old;
+	rw.n_keys = 1;
+	rw.device_pk = nvr_nvre_signing_key_get_public(fx->device);
+	for (guint i = 0; i < RULE_N_KEYS; i++)
+		rw.recipients[i] = nvr_nvre_key_pair_get_public(fx->keys[RULE_N_KEYS - 1 - i]);
+	rw.n_recipients = RULE_N_KEYS;
+	rw.device_key = fx->device;
+	g_assert_true(nvr_nvre_rewrap(path, &fx->ctx, &rw, &error));
+	g_assert_no_error(error);
+	for (guint k = 0; k < RULE_N_KEYS; k++) {
+		g_autoptr(GBytes) b = test_keys_read_file(path);
+		g_autoptr(GByteArray) w = g_byte_array_new();
+		RuleRead how = rule_strict;
+
+		g_byte_array_append(w, g_bytes_get_data(b, NULL), (guint)g_bytes_get_size(b));
+		g_assert_cmpuint(w->len, ==, f->len);
+		g_assert_cmpmem(w->data + 960, w->len - 960, f->data + 960, f->len - 960);
+		g_assert_cmpuint(w->data[14], ==, 8);
+		how.key = k;
+		rule_expect(fx, w, &how, plain, "ok 9000", "re-wrapped to 8");
+	}
+	/* back to one recipient, unsigned: the flag and the whole signature area are zero */
+	rw.keys = (NvrNvreKeyPair *[]){fx->keys[3]};
+	rw.n_recipients = 1;
+	rw.device_key = NULL;
+	g_assert_true(nvr_nvre_rewrap(path, &fx->ctx, &rw, &error));
+	{
+		g_autoptr(GBytes) b = test_keys_read_file(path);
+		g_autoptr(GByteArray) w = g_byte_array_new();
+		RuleRead how = rule_lenient;
+
+		g_byte_array_append(w, g_bytes_get_data(b, NULL), (guint)g_bytes_get_size(b));
+		g_assert_cmpuint(w->data[15], ==, 0);
+		for (guint i = 112 + 88; i < 960 - 96; i++)
+			g_assert_cmpuint(w->data[i], ==, 0);
+		for (guint i = 960 - 64; i < 960; i++)
+			g_assert_cmpuint(w->data[i], ==, 0);
+		how.key = 7;
+		rule_expect(fx, w, &how, plain, "ok 9000", "re-wrapped unsigned");
+		rule_expect(fx, w, &rule_strict, NULL, "nokey", "re-wrapped away from keys[0]");
+		how.require_signature = TRUE;
+		rule_expect(fx, w, &how, NULL, "sig", "re-wrapped unsigned, signatures required");
+	}
+	nvr_test_rm_rf(dir);
+}
+
 void
 test_keys_rules_register(void)
 {
@@ -727,6 +832,8 @@ test_keys_rules_register(void)
 		{"stanza-search", test_rules_stanza_search},
 		{"chain", test_rules_chain},
 		{"recovery-refuses", test_rules_recovery_refuses},
+		{"no-release", test_rules_no_release},
+		{"rewrap", test_rules_rewrap},
 	};
 
 	for (guint i = 0; i < G_N_ELEMENTS(tests); i++) {
