@@ -18,13 +18,18 @@
  * (nvr-ingest-inbox.c, delivered in 20 ms batches); everything in struct
  * _NvrIngest belongs to the main context it was created on.
  *
- * Media time: video from the buffer DTS (PTS when there is none), which the
- * source derives from RTP timestamps (nvrrtspsrc directly, rtspsrc with
- * buffer-mode none); converted to 90 kHz by integer scaling and counted
- * from the run's first key frame. Audio is counted from the same instant in
- * its own sample rate. Arrival times are read when a frame leaves the
- * parser; nvrrtspsrc reads the socket about 15 times a second, so they are
- * late by up to a frame, which the timeline's least-delay anchor absorbs.
+ * Media time: video from the buffer DTS, which the source derives from RTP
+ * timestamps (nvrrtspsrc directly, rtspsrc with buffer-mode none);
+ * converted to 90 kHz by integer scaling and counted from the run's first
+ * key frame. RTP carries presentation times only, and neither depayloader
+ * nor parser tells a DTS: video without one gets it from the reorder
+ * (nvr-reorder.c), as deep as the camera's SPS says frames are reordered
+ * (0 without B-frames: DTS = PTS) or as it learns from the first frame
+ * that comes too late; the PTS is then the composition offset. Audio is
+ * counted from the same instant in its own sample rate. Arrival times are
+ * read when a frame leaves the parser; nvrrtspsrc reads the socket about 15
+ * times a second, so they are late by up to a frame, which the timeline's
+ * least-delay anchor absorbs.
  *
  * Consumers: corrections are emitted before the access unit whose push
  * produced them, so "every wall time reported before" is exact.
@@ -49,8 +54,10 @@
 #include "core/nvr-error.h"
 #include "core/nvr-log.h"
 #include "core/nvr-url.h"
+#include "media/nvr-media-codec.h"
 #include "nvr-ingest-pipeline.h"
 #include "nvr-ingest.h"
+#include "nvr-reorder.h"
 
 /* about 20 s of video and audio: beyond it the main context is stuck */
 #define NVR_INGEST_INBOX_MAX 600
@@ -93,6 +100,7 @@ struct _NvrIngest {
 	gint64 last_dts[NVR_INGEST_N_TRACKS];
 	NvrIngestCaps *caps[NVR_INGEST_N_TRACKS];
 	GstCaps *caps_seen[NVR_INGEST_N_TRACKS]; /* the last GstCaps, to skip comparisons */
+	NvrReorder *reorder; /* decode times of video that has none */
 	guint overflow_seen;
 	GArray *consumers; /* NvrIngestConsumerEntry */
 	guint next_consumer_id;
@@ -360,6 +368,7 @@ nvr_ingest_teardown(NvrIngest *self)
 	/* what the old connection left in the inbox is of no use */
 	while ((s = nvr_ingest_inbox_pop(self->inbox)) != NULL)
 		g_clear_pointer(&s, nvr_ingest_sample_free);
+	nvr_reorder_reset(self->reorder);
 	for (guint t = 0; t < NVR_INGEST_N_TRACKS; t++) {
 		g_clear_pointer(&self->caps[t], nvr_ingest_caps_free);
 		self->caps_seen[t] = NULL;
@@ -423,6 +432,31 @@ nvr_ingest_connect(NvrIngest *self)
 	nvr_ingest_end_connection(self, NVR_INGEST_END_ERROR, error);
 }
 
+/* how many frames the camera says it reorders; when its SPS does not say,
+ * the reorder keeps the depth it has (0, or what it learned) */
+static void
+nvr_ingest_set_reorder_depth(NvrIngest *self, const NvrIngestCaps *caps)
+{
+	gsize size = 0;
+	const guint8 *data =
+	    caps->codec_data != NULL ? g_bytes_get_data(caps->codec_data, &size) : NULL;
+	gint depth = -1;
+
+	if (data != NULL && caps->codec == NVR_INGEST_CODEC_H264) {
+		NvrMediaAvcc avcc;
+		if (nvr_media_avcc_parse(data, size, &avcc, NULL))
+			depth = avcc.sps.max_reorder;
+	} else if (data != NULL && caps->codec == NVR_INGEST_CODEC_H265) {
+		NvrMediaHvcc hvcc;
+		if (nvr_media_hvcc_parse(data, size, &hvcc, NULL))
+			depth = hvcc.sps.max_reorder;
+	}
+	if (depth >= 0 && (guint)depth != nvr_reorder_get_depth(self->reorder)) {
+		g_debug("%s: the camera reorders up to %d frames", self->name, depth);
+		nvr_reorder_set_depth(self->reorder, (guint)depth);
+	}
+}
+
 static void
 nvr_ingest_update_caps(NvrIngest *self, NvrIngestTrack track, GstCaps *gst_caps)
 {
@@ -435,6 +469,8 @@ nvr_ingest_update_caps(NvrIngest *self, NvrIngestTrack track, GstCaps *gst_caps)
 	if (caps == NULL ||
 	    (self->caps[track] != NULL && nvr_ingest_caps_equal(self->caps[track], caps)))
 		return;
+	if (track == NVR_INGEST_TRACK_VIDEO)
+		nvr_ingest_set_reorder_depth(self, caps);
 	if (self->caps[track] != NULL) {
 		self->stats.caps_changes++;
 		g_message("%s: %s format changed: %s %ux%u", self->name,
@@ -544,22 +580,50 @@ nvr_ingest_place_video(NvrIngest *self, GstClockTime ns, gboolean key, gint64 ar
 	return nvr_ingest_place_video(self, ns, key, arrival_us, au);
 }
 
+/* Returns: FALSE when the frame has no decode time or comes too late for
+ * the ones given out, which ends the run (the next begins at a key frame) */
+static gboolean
+nvr_ingest_video_dts(NvrIngest *self, GstBuffer *buffer, GstClockTime *ns)
+{
+	guint depth = nvr_reorder_get_depth(self->reorder);
+
+	if (GST_BUFFER_DTS_IS_VALID(buffer)) {
+		*ns = GST_BUFFER_DTS(buffer);
+		return TRUE;
+	}
+	if (!GST_BUFFER_PTS_IS_VALID(buffer))
+		return FALSE;
+	if (!self->run_open) {
+		/* nothing is kept before a run's first key frame; there its
+		 * decode times begin afresh, before its own presentation time */
+		if (GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT))
+			return FALSE;
+		nvr_reorder_reset(self->reorder);
+	}
+	if (nvr_reorder_push(self->reorder, GST_BUFFER_PTS(buffer), ns))
+		return TRUE;
+	if (nvr_reorder_get_depth(self->reorder) != depth)
+		g_message("%s: the camera reorders frames by %u or more", self->name,
+			  nvr_reorder_get_depth(self->reorder));
+	nvr_ingest_end_run(self, NVR_INGEST_END_MEDIA_BACKWARDS, NULL);
+	return FALSE;
+}
+
 static void
 nvr_ingest_handle_video(NvrIngest *self, NvrIngestSample *s, GstBuffer *buffer)
 {
-	GstClockTime ns = GST_BUFFER_DTS_IS_VALID(buffer) ? GST_BUFFER_DTS(buffer)
-							  : GST_BUFFER_PTS(buffer);
 	NvrIngestAu au = {.track = NVR_INGEST_TRACK_VIDEO, .arrival_us = s->arrival_us, .buffer = buffer};
+	GstClockTime ns = GST_CLOCK_TIME_NONE;
 
 	self->last_frame_mono = g_get_monotonic_time();
 	au.keyframe = !GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT);
-	if (!GST_CLOCK_TIME_IS_VALID(ns) || self->caps[NVR_INGEST_TRACK_VIDEO] == NULL ||
+	if (!nvr_ingest_video_dts(self, buffer, &ns) || self->caps[NVR_INGEST_TRACK_VIDEO] == NULL ||
 	    !nvr_ingest_place_video(self, ns, au.keyframe, s->arrival_us, &au)) {
 		self->stats.skipped++;
 		return;
 	}
 	au.run = self->run.id;
-	if (GST_BUFFER_PTS_IS_VALID(buffer) && GST_BUFFER_DTS_IS_VALID(buffer))
+	if (GST_BUFFER_PTS_IS_VALID(buffer))
 		au.cts_offset = (gint32)(nvr_ingest_media_time(self, GST_BUFFER_PTS(buffer), NVR_TIMELINE_RATE) - au.dts);
 	if (GST_BUFFER_DURATION_IS_VALID(buffer))
 		au.duration = (guint32)nvr_ingest_ns_to_units(GST_BUFFER_DURATION(buffer), NVR_TIMELINE_RATE);
@@ -873,6 +937,7 @@ nvr_ingest_finalize(GObject *object)
 	nvr_ingest_inbox_close(self->inbox);
 	nvr_ingest_inbox_unref(self->inbox);
 	g_array_unref(self->consumers);
+	nvr_reorder_free(self->reorder);
 	g_clear_object(&self->timeline);
 	g_clear_object(&self->clock);
 	g_clear_error(&self->last_error);
@@ -904,6 +969,7 @@ static void
 nvr_ingest_init(NvrIngest *self)
 {
 	self->consumers = g_array_new(FALSE, FALSE, sizeof(NvrIngestConsumerEntry));
+	self->reorder = nvr_reorder_new();
 	self->watchdog_s = 10;
 	self->transport = NVR_INGEST_TRANSPORT_TCP;
 	self->backoff_ms = NVR_INGEST_RETRY_MIN_MS;
