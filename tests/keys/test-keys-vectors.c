@@ -13,7 +13,10 @@
  * Sets: the shipped copy in tests/data/nvre-v1 always runs. NVR_NVRE_VECTORS
  * names another folder holding a manifest.json, run in addition:
  *   NVR_NVRE_VECTORS=/path/to/vectors meson test -C build keys --print-errorlogs
- * (or build/tests/keys/test-keys -p /nvr/keys/vectors/other).
+ * (or build/tests/keys/test-keys -p /nvr/keys/vectors/other). Another set may
+ * also be copied over tests/data/nvre-v1: it then runs the same way, and the
+ * checks about the shipped files (case count, the ids spec §16 cites, the
+ * writer rebuilding valid/basic.nvre, edits of its manifest) skip, saying so.
  *
  * Each set runs twice: through the library, and its segment cases through
  * "nvrctl decrypt --key-file ..." (the keys in files, the outcome from its
@@ -34,6 +37,9 @@
 #include "test-keys.h"
 
 #define TV_OTHER_ENV "NVR_NVRE_VECTORS"
+/* manifest.json of the public set this tree ships (/work/shared/vectors/nvre-v1) */
+#define TV_SHIPPED_MANIFEST_SHA256                                                                 \
+	"00d04c9d2f8328e87447a0f9025d38c56b933042fa7e622df27c2db57f00119f"
 
 /* one case while it runs; a problem is appended to @failures under the case id */
 typedef struct {
@@ -1025,10 +1031,40 @@ tv_nvrctl_exe(void)
 	return exe;
 }
 
+/* tests/data/nvre-v1 still holds the shipped set; another set dropped in its place runs as any
+ * other set does, and the checks that are about the shipped files do not apply to it */
+static gboolean
+tv_shipped_set_in_place(void)
+{
+	g_autofree gchar *path = g_build_filename(test_keys_vectors_dir(), "manifest.json", NULL);
+	g_autoptr(GBytes) manifest = test_keys_read_file(path);
+	g_autofree gchar *sha =
+		test_keys_sha256_hex(g_bytes_get_data(manifest, NULL), g_bytes_get_size(manifest));
+
+	if (g_strcmp0(sha, TV_SHIPPED_MANIFEST_SHA256) == 0)
+		return TRUE;
+	g_test_message("%s is not the shipped set (manifest.json SHA-256 %s)",
+		       test_keys_vectors_dir(), sha);
+	return FALSE;
+}
+
+static gboolean
+tv_skip_unless_shipped(void)
+{
+	if (tv_shipped_set_in_place())
+		return FALSE;
+	g_test_skip("about the shipped vectors, and tests/data/nvre-v1 holds another set");
+	return TRUE;
+}
+
 static void
 test_vectors_manifest(void)
 {
-	tv_run_set(test_keys_vectors_dir(), NULL, 93, 17);
+	/* a shipped set that lost cases must not pass quietly */
+	if (tv_shipped_set_in_place())
+		tv_run_set(test_keys_vectors_dir(), NULL, 93, 17);
+	else
+		tv_run_set(test_keys_vectors_dir(), NULL, 0, 0);
 }
 
 /* the same cases through "nvrctl decrypt --key-file", as someone checking by hand would */
@@ -1037,7 +1073,7 @@ test_vectors_nvrctl(void)
 {
 	g_autofree gchar *exe = tv_nvrctl_exe();
 
-	tv_run_set(test_keys_vectors_dir(), exe, 93, 17);
+	tv_run_set(test_keys_vectors_dir(), exe, 0, 0);
 }
 
 /* NVR_NVRE_VECTORS: another set, e.g. one we have not seen */
@@ -1088,6 +1124,9 @@ test_vectors_runner_strict(void)
 	g_autofree gchar *src = g_build_filename(test_keys_vectors_dir(), "manifest.json", NULL);
 	g_autofree gchar *text = NULL;
 
+	/* the edits are made in the shipped manifest's text */
+	if (tv_skip_unless_shipped())
+		return;
 	g_assert_true(g_file_get_contents(src, &text, NULL, NULL));
 	for (guint i = 0; i < G_N_ELEMENTS(edits); i++) {
 		g_autoptr(JsonParser) parser = json_parser_new();
@@ -1209,11 +1248,15 @@ test_vectors_requirements_covered(void)
 				   "slot-ciphertext-flip",
 				   "slot-tag-flip",
 				   "chain-2/rewrapped-predecessor"};
-	g_autoptr(JsonParser) parser = tv_load_manifest(test_keys_vectors_dir());
-	JsonArray *cases = json_object_get_array_member(
-		json_node_get_object(json_parser_get_root(parser)), "cases");
+	g_autoptr(JsonParser) parser = NULL;
+	JsonArray *cases;
 	g_autoptr(GHashTable) ids = g_hash_table_new(g_str_hash, g_str_equal);
 
+	if (tv_skip_unless_shipped())
+		return;
+	parser = tv_load_manifest(test_keys_vectors_dir());
+	cases = json_object_get_array_member(json_node_get_object(json_parser_get_root(parser)),
+					     "cases");
 	for (guint i = 0; i < json_array_get_length(cases); i++)
 		g_hash_table_add(ids, (gpointer)json_object_get_string_member(
 					      json_array_get_object_element(cases, i), "id"));
@@ -1241,7 +1284,7 @@ tv_find(JsonParser *parser, const gchar *id)
 
 /* README "Writers": rebuild valid/basic.nvre from kat k_file and file_salt and the file's stanza */
 static void
-test_vectors_writer_rebuilds_basic(void)
+tv_writer_rebuild_basic(void)
 {
 	g_autoptr(JsonParser) parser = tv_load_manifest(test_keys_vectors_dir());
 	JsonObject *c = tv_find(parser, "basic");
@@ -1317,6 +1360,13 @@ test_vectors_writer_rebuilds_basic(void)
 		nvr_nvre_verify_signature(keys.device_pk, msg, sizeof(msg), f + hl - 64, &error));
 	g_assert_no_error(error);
 	nvr_test_rm_rf(dir);
+}
+
+static void
+test_vectors_writer_rebuilds_basic(void)
+{
+	if (!tv_skip_unless_shipped())
+		tv_writer_rebuild_basic();
 }
 
 void
