@@ -600,8 +600,14 @@ nvr_ingest_video_dts(NvrIngest *self, GstBuffer *buffer, GstClockTime *ns)
 			return FALSE;
 		nvr_reorder_reset(self->reorder);
 	}
-	if (nvr_reorder_push(self->reorder, GST_BUFFER_PTS(buffer), ns))
+	switch (nvr_reorder_push(self->reorder, GST_BUFFER_PTS(buffer), ns)) {
+	case NVR_REORDER_OK:
 		return TRUE;
+	case NVR_REORDER_LEADING: /* undecodable without the GOP before: only skipped */
+		return FALSE;
+	case NVR_REORDER_LATE:
+		break;
+	}
 	if (nvr_reorder_get_depth(self->reorder) != depth)
 		g_message("%s: the camera reorders frames by %u or more", self->name,
 			  nvr_reorder_get_depth(self->reorder));

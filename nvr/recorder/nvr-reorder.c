@@ -23,9 +23,15 @@
  *   late: a frame shown at or before the last decode time given out would
  *   break (1); it is refused. Depth grows by the number of decode times
  *   given out after its pts (recent[]): had it been that much deeper,
- *   those would have been smaller. Not for a frame shown before the first
- *   frame since the reset (the leading pictures of an open GOP, useless
- *   without the GOP before), nor for a repeated time: depth would not help.
+ *   those would have been smaller. Not for a repeated time, nor for one
+ *   before all the recent decode times (a camera's clock stepping back):
+ *   depth would not help.
+ *
+ *   leading: frames shown before the first frame since the reset, while
+ *   none shown after it has come yet, are an open GOP's leading pictures
+ *   (RASL after a CRA): refused as LEADING, not LATE, and nothing grows.
+ *   Once a later frame has come, one shown before the first is LATE like
+ *   any other (a camera's time stepping back ends the run).
  *
  * Times are kept relative to the first pts since the reset, as signed
  * differences: a source's times may wrap below its origin (nvrrtspsrc,
@@ -48,6 +54,7 @@ struct _NvrReorder {
 	gboolean have_base;
 	GstClockTime base; /* the first pts since the reset; 0 in relative time */
 	gboolean have_last;
+	gboolean trailing; /* a frame shown after the first has come */
 	gint64 last_dts;
 	gint64 recent[NVR_REORDER_MAX_DEPTH]; /* the last decode times given out, a ring */
 	guint n_recent;
@@ -70,6 +77,7 @@ nvr_reorder_reset(NvrReorder *self)
 	g_array_set_size(self->pending, 0);
 	self->have_base = FALSE;
 	self->have_last = FALSE;
+	self->trailing = FALSE;
 	self->n_recent = 0;
 	self->recent_pos = 0;
 }
@@ -95,7 +103,8 @@ nvr_reorder_get_depth(NvrReorder *self)
 	return self->depth;
 }
 
-/* a late frame: how many decode times already given out it should have preceded */
+/* a late frame: how many decode times already given out it should have
+ * preceded; 0 when it precedes all of them: a step back, not reordering */
 static guint
 nvr_reorder_count_after(NvrReorder *self, gint64 rel)
 {
@@ -103,7 +112,7 @@ nvr_reorder_count_after(NvrReorder *self, gint64 rel)
 
 	for (guint i = 0; i < self->n_recent; i++)
 		n += self->recent[i] > rel;
-	return n;
+	return n < self->n_recent ? n : 0;
 }
 
 static void
@@ -135,12 +144,13 @@ nvr_reorder_take(NvrReorder *self)
 /**
  * nvr_reorder_push:
  * @pts: the frame's presentation time
- * @dts: (out): its decode time
+ * @dts: (out): its decode time, when NVR_REORDER_OK
  *
- * Returns: FALSE when @pts comes too late for the decode times given out
- * (the depth has grown if a deeper one would have helped)
+ * Returns: LATE when @pts comes too late for the decode times given out
+ * (the depth has grown if a deeper one would have helped), LEADING for the
+ * leading pictures of the open GOP the stream began with
  */
-gboolean
+NvrReorderResult
 nvr_reorder_push(NvrReorder *self, GstClockTime pts, GstClockTime *dts)
 {
 	gint64 rel;
@@ -150,11 +160,13 @@ nvr_reorder_push(NvrReorder *self, GstClockTime pts, GstClockTime *dts)
 		self->have_base = TRUE;
 	}
 	rel = (gint64)(pts - self->base);
+	if (rel < 0 && !self->trailing)
+		return NVR_REORDER_LEADING;
 	if (self->have_last && rel <= self->last_dts) {
-		if (rel > 0)
-			nvr_reorder_set_depth(self, self->depth + nvr_reorder_count_after(self, rel));
-		return FALSE;
+		nvr_reorder_set_depth(self, self->depth + nvr_reorder_count_after(self, rel));
+		return NVR_REORDER_LATE;
 	}
+	self->trailing |= rel > 0;
 	nvr_reorder_insert(self, rel);
 	rel = nvr_reorder_take(self);
 	self->last_dts = rel;
@@ -163,5 +175,5 @@ nvr_reorder_push(NvrReorder *self, GstClockTime pts, GstClockTime *dts)
 	self->recent_pos = (self->recent_pos + 1) % NVR_REORDER_MAX_DEPTH;
 	self->n_recent = MIN(self->n_recent + 1, NVR_REORDER_MAX_DEPTH);
 	*dts = self->base + (guint64)rel;
-	return TRUE;
+	return NVR_REORDER_OK;
 }

@@ -15,7 +15,10 @@
  * says; a frame that comes too late for the decode times already given
  * out is refused, and @depth grows by as many frames as it would have
  * needed, so a camera that does not say is learned from its first
- * reordered frame.
+ * reordered frame. The leading pictures of an open GOP (H.265 RASL after
+ * a CRA) that follow the first frame after a reset are refused apart:
+ * without the GOP before they cannot be decoded, and they say nothing
+ * about the depth.
  */
 #pragma once
 
@@ -27,6 +30,13 @@ G_BEGIN_DECLS
 
 typedef struct _NvrReorder NvrReorder;
 
+typedef enum {
+	NVR_REORDER_OK,
+	NVR_REORDER_LATE,    /* too late for the decode times given out */
+	NVR_REORDER_LEADING, /* shown before the first frame, right after it: an open GOP's
+			      * leading pictures, which need the GOP before */
+} NvrReorderResult;
+
 NvrReorder *
 nvr_reorder_new(void);
 void
@@ -37,7 +47,7 @@ void
 nvr_reorder_set_depth(NvrReorder *self, guint depth);
 guint
 nvr_reorder_get_depth(NvrReorder *self);
-gboolean
+NvrReorderResult
 nvr_reorder_push(NvrReorder *self, GstClockTime pts, GstClockTime *dts);
 void
 nvr_reorder_reset(NvrReorder *self);

@@ -24,7 +24,7 @@ push_all(NvrReorder *r, const gint *order, guint n)
 	for (guint i = 0; i < n; i++) {
 		GstClockTime d = GST_CLOCK_TIME_NONE;
 
-		if (!nvr_reorder_push(r, T0 + (GstClockTime)order[i] * FRAME, &d))
+		if (nvr_reorder_push(r, T0 + (GstClockTime)order[i] * FRAME, &d) != NVR_REORDER_OK)
 			d = GST_CLOCK_TIME_NONE;
 		g_array_append_val(dts, d);
 	}
@@ -111,15 +111,21 @@ test_reorder_learn(void)
 }
 
 /* an open GOP's leading pictures, shown before the key frame the stream
- * began with, are refused without growing the depth; so is a repeated time */
+ * began with, are LEADING, not LATE, and grow nothing; a repeated time is
+ * LATE without growth, and so is a step back (before every recent decode
+ * time) once later frames came */
 static void
 test_reorder_open_gop(void)
 {
 	g_autoptr(NvrReorder) r = nvr_reorder_new();
 	const gint order[] = {10, 8, 9, 13, 11, 12, 12};
 	g_autoptr(GArray) dts = NULL;
+	GstClockTime d;
 
 	nvr_reorder_set_depth(r, 1);
+	g_assert_cmpint(nvr_reorder_push(r, T0 + 10 * FRAME, &d), ==, NVR_REORDER_OK);
+	g_assert_cmpint(nvr_reorder_push(r, T0 + 8 * FRAME, &d), ==, NVR_REORDER_LEADING);
+	nvr_reorder_reset(r);
 	dts = push_all(r, order, G_N_ELEMENTS(order));
 	g_assert_cmpuint(DTS(dts, 0), ==, T0 + 10 * FRAME - STEP);
 	g_assert_cmpuint(DTS(dts, 1), ==, GST_CLOCK_TIME_NONE);
@@ -128,6 +134,9 @@ test_reorder_open_gop(void)
 	g_assert_cmpuint(DTS(dts, 4), ==, T0 + 11 * FRAME);
 	g_assert_cmpuint(DTS(dts, 5), ==, T0 + 12 * FRAME);
 	g_assert_cmpuint(DTS(dts, 6), ==, GST_CLOCK_TIME_NONE);
+	g_assert_cmpuint(nvr_reorder_get_depth(r), ==, 1);
+	g_assert_cmpint(nvr_reorder_push(r, T0 + 12 * FRAME, &d), ==, NVR_REORDER_LATE);
+	g_assert_cmpint(nvr_reorder_push(r, T0 + 5 * FRAME, &d), ==, NVR_REORDER_LATE);
 	g_assert_cmpuint(nvr_reorder_get_depth(r), ==, 1);
 }
 
@@ -143,7 +152,8 @@ test_reorder_wrap(void)
 	for (guint i = 0; i < G_N_ELEMENTS(order); i++) {
 		GstClockTime d;
 
-		g_assert_true(nvr_reorder_push(r, (GstClockTime)((gint64)order[i] * (gint64)FRAME), &d));
+		g_assert_cmpint(nvr_reorder_push(r, (GstClockTime)((gint64)order[i] * (gint64)FRAME), &d),
+				==, NVR_REORDER_OK);
 		if (i >= 2)
 			g_assert_cmpint((gint64)(d - prev), ==, (gint64)FRAME);
 		prev = d;
@@ -185,7 +195,8 @@ test_reorder_random(void)
 			gint pts = g_array_index(order, gint, i);
 			GstClockTime d;
 
-			g_assert_true(nvr_reorder_push(r, T0 + (GstClockTime)pts * FRAME, &d));
+			g_assert_cmpint(nvr_reorder_push(r, T0 + (GstClockTime)pts * FRAME, &d), ==,
+					NVR_REORDER_OK);
 			g_assert_cmpuint(d, <=, T0 + (GstClockTime)pts * FRAME);
 			if (i > 0)
 				g_assert_cmpuint(d, >, last);
