@@ -33,6 +33,35 @@ nvr_nvre_test_derive(const guint8 k_file[NVR_NVRE_KEY_SIZE], const guint8 *fixed
 }
 
 gboolean
+nvr_nvre_test_unwrap(const guint8 *header, gsize len, NvrNvreKeyPair *const *keys, guint n_keys,
+		     guint8 k_file[NVR_NVRE_KEY_SIZE])
+{
+	guint n = len > NVR_NVRE_OFF_N_RECIPIENTS ? header[NVR_NVRE_OFF_N_RECIPIENTS] : 0;
+
+	/* §11 step 6: stanzas in header order, each key pair in turn, the first box that opens */
+	for (guint s = 0; s < MIN(n, NVR_NVRE_MAX_RECIPIENTS); s++) {
+		const guint8 *stanza = header + NVR_NVRE_FIXED_SIZE + s * NVR_NVRE_STANZA_SIZE;
+
+		if (NVR_NVRE_FIXED_SIZE + (s + 1) * NVR_NVRE_STANZA_SIZE > len)
+			break;
+		for (guint i = 0; i < n_keys; i++) {
+			const guint8 *sk;
+			gint rc;
+
+			if (memcmp(stanza, keys[i]->key_id, NVR_NVRE_KEY_ID_SIZE) != 0 ||
+			    (sk = nvr_secret_acquire(keys[i]->sk, NULL)) == NULL)
+				continue;
+			rc = crypto_box_seal_open(k_file, stanza + NVR_NVRE_KEY_ID_SIZE,
+						  NVR_NVRE_SEALED_SIZE, keys[i]->pk, sk);
+			nvr_secret_release(keys[i]->sk);
+			if (rc == 0)
+				return TRUE;
+		}
+	}
+	return FALSE;
+}
+
+gboolean
 nvr_nvre_test_header_mac(const guint8 k_mac[NVR_NVRE_KEY_SIZE], const guint8 *header,
 			 guint header_len, guint8 mac[NVR_NVRE_MAC_SIZE], GError **error)
 {

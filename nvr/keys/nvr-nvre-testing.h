@@ -38,6 +38,9 @@ typedef struct {
 /* §4.4 from K_file and FIXED (bytes 14 and 15 are ignored, as the spec says) */
 gboolean nvr_nvre_test_derive(const guint8 k_file[NVR_NVRE_KEY_SIZE], const guint8 *fixed,
 			      NvrNvreTestKeys *out, GError **error);
+/* §11 step 6 on the first @len bytes of a header: K_file from the first stanza that opens */
+gboolean nvr_nvre_test_unwrap(const guint8 *header, gsize len, NvrNvreKeyPair *const *keys,
+			      guint n_keys, guint8 k_file[NVR_NVRE_KEY_SIZE]);
 /* §6.1 over header[0 .. hl−96) */
 gboolean nvr_nvre_test_header_mac(const guint8 k_mac[NVR_NVRE_KEY_SIZE], const guint8 *header,
 				  guint header_len, guint8 mac[NVR_NVRE_MAC_SIZE], GError **error);
