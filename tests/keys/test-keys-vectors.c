@@ -612,15 +612,24 @@ tv_kat_keys(TvCase *tc, JsonObject *kat, const TvKeys *keys, const guint8 *f, gs
 
 /* kat link_message, prev_link, prev_status (§8.2) from the opened predecessor */
 static void
-tv_kat_link(TvCase *tc, JsonObject *kat, NvrNvreReader *pred, const guint8 *f)
+tv_kat_link(TvCase *tc, JsonObject *kat, NvrNvreReader *pred, gboolean expect_ok, const guint8 *f)
 {
 	guint8 m[147], link[32];
 	NvrNvreChainState state;
 	gint64 status = 0;
 
-	if (!tv_kat_has(kat, "link_message") && !tv_kat_has(kat, "prev_link") &&
-	    !tv_kat_has(kat, "prev_status"))
+	/* the successor's own bytes; the rest is computed from the opened predecessor */
+	if (tv_kat_has(kat, "prev_link"))
+		tv_kat_hex(tc, kat, "prev_link", f + 56, 32);
+	if (!tv_kat_has(kat, "link_message") && !tv_kat_has(kat, "prev_status") &&
+	    (!tv_kat_has(kat, "prev_link") || pred == NULL))
 		return;
+	/* in a case whose chain check must fail, the kat describes the predecessor the successor
+	 * recorded, not the one on disk: nothing here computes it */
+	if (!expect_ok) {
+		g_test_message("%s: kat link values of a failing case are not recomputed", tc->id);
+		return;
+	}
 	if (pred == NULL) {
 		tv_bad(tc, "kat link values without a predecessor file");
 		return;
@@ -635,10 +644,8 @@ tv_kat_link(TvCase *tc, JsonObject *kat, NvrNvreReader *pred, const guint8 *f)
 	if (tv_kat_has(kat, "link_message"))
 		tv_kat_hex(tc, kat, "link_message", m, sizeof(m));
 	g_assert_true(nvr_nvre_chain_state_link(&state, link, NULL));
-	if (tv_kat_has(kat, "prev_link")) {
+	if (tv_kat_has(kat, "prev_link"))
 		tv_kat_hex(tc, kat, "prev_link", link, 32);
-		tv_kat_hex(tc, kat, "prev_link", f + 56, 32);
-	}
 	if (tv_kat_has(kat, "prev_status") && tv_int(tc, kat, "prev_status", &status) &&
 	    status != state.status)
 		tv_fail(tc, "kat prev_status %" G_GINT64_FORMAT ", the predecessor's state has %u",
@@ -651,7 +658,8 @@ static const gchar *const tv_kat_segment[] = {
 	"sig_message", "link_message", "prev_link", "prev_status", NULL};
 
 static void
-tv_kat_segment_check(TvCase *tc, JsonObject *c, const TvKeys *keys, NvrNvreReader *pred)
+tv_kat_segment_check(TvCase *tc, JsonObject *c, const TvKeys *keys, NvrNvreReader *pred,
+		     gboolean expect_ok)
 {
 	JsonObject *kat;
 	g_autofree gchar *path = NULL;
@@ -676,7 +684,7 @@ tv_kat_segment_check(TvCase *tc, JsonObject *c, const TvKeys *keys, NvrNvreReade
 	}
 	tv_kat_header(tc, kat, c, f);
 	tv_kat_keys(tc, kat, keys, f, len);
-	tv_kat_link(tc, kat, pred, f);
+	tv_kat_link(tc, kat, pred, expect_ok, f);
 }
 
 static const gchar *const tv_segment_members[] = {"id",		 "path",  "kind",
@@ -718,7 +726,7 @@ tv_run_segment(TvCase *tc, JsonObject *c)
 			}
 		}
 	}
-	tv_kat_segment_check(tc, c, &keys, pred);
+	tv_kat_segment_check(tc, c, &keys, pred, g_str_has_prefix(want != NULL ? want : "", "ok "));
 	if (tc->bad)
 		return;
 	if (got == NULL)
