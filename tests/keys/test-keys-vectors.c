@@ -750,18 +750,27 @@ tv_kat_slot(TvCase *tc, JsonObject *c, const guint8 *slot, gsize len, const gcha
 	if (!json_object_has_member(c, "kat") || (kat = tv_object(tc, c, "kat")) == NULL)
 		return;
 	tv_known(tc, kat, "kat", known);
-	if (len != NVR_NVRE_SLOT_SIZE || !nvr_nvre_slot_get_cost(slot, len, &ops, &mem, NULL)) {
-		tv_bad(tc, "kat on a slot that does not pass the bounds");
+	if (len < 32) {
+		tv_bad(tc, "kat on a slot of %" G_GSIZE_FORMAT " bytes", len);
 		return;
+	}
+	/* the stored fields as they are, bounds or not (§14: 64-bit, big-endian) */
+	for (guint i = 0; i < 8; i++) {
+		ops = ops << 8 | slot[16 + i];
+		mem = mem << 8 | slot[24 + i];
 	}
 	if (tv_kat_has(kat, "opslimit") && tv_uint64(tc, kat, "opslimit") != ops)
 		tv_fail(tc, "kat opslimit: the slot holds %" G_GUINT64_FORMAT, ops);
 	if (tv_kat_has(kat, "memlimit") && tv_uint64(tc, kat, "memlimit") != mem)
 		tv_fail(tc, "kat memlimit: the slot holds %" G_GUINT64_FORMAT, mem);
-	if (tv_kat_has(kat, "kek")) {
+	/* Argon2id never runs outside the bounds, here neither */
+	if (tv_kat_has(kat, "kek") && len == NVR_NVRE_SLOT_SIZE &&
+	    nvr_nvre_slot_get_cost(slot, len, NULL, NULL, NULL)) {
 		g_assert_true(nvr_nvre_test_slot_kek(slot, (const guint8 *)pass, strlen(pass), kek,
 						     NULL));
 		tv_kat_hex(tc, kat, "kek", kek, sizeof(kek));
+	} else if (tv_kat_has(kat, "kek")) {
+		g_test_message("%s: kat kek of a slot outside the bounds is not computed", tc->id);
 	}
 	memcpy(ad, "NVRE1-slot", 10);
 	memcpy(ad + 10, key_id, 8);
