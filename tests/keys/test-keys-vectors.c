@@ -605,9 +605,16 @@ tv_kat_keys(TvCase *tc, JsonObject *kat, const TvKeys *keys, const guint8 *f, gs
 		tv_kat_hex(tc, kat, "final_nonce", nonce, sizeof(nonce));
 	if (tv_kat_has(kat, "final_ad"))
 		tv_kat_hex(tc, kat, "final_ad", ad, sizeof(ad));
+	/* header_len as the file says, if the file holds that much */
+	if (!tv_kat_has(kat, "sig_message"))
+		return;
+	if (hl < 208 || hl > len) {
+		g_test_message("%s: kat sig_message of a file without its header is not computed",
+			       tc->id);
+		return;
+	}
 	nvr_nvre_test_sig_message(f, f + hl - 96, msg);
-	if (tv_kat_has(kat, "sig_message"))
-		tv_kat_hex(tc, kat, "sig_message", msg, sizeof(msg));
+	tv_kat_hex(tc, kat, "sig_message", msg, sizeof(msg));
 }
 
 /* kat link_message, prev_link, prev_status (§8.2) from the opened predecessor */
@@ -678,8 +685,8 @@ tv_kat_segment_check(TvCase *tc, JsonObject *c, const TvKeys *keys, NvrNvreReade
 	if (file == NULL)
 		return;
 	f = g_bytes_get_data(file, &len);
-	if (len < 112 || len < ((gsize)f[12] << 8 | f[13]) || ((gsize)f[12] << 8 | f[13]) < 208) {
-		tv_bad(tc, "kat on a file without a whole header");
+	if (len < NVR_NVRE_FIXED_SIZE) {
+		g_test_message("%s: kat of a file shorter than FIXED is not computed", tc->id);
 		return;
 	}
 	tv_kat_header(tc, kat, c, f);
