@@ -122,25 +122,46 @@ nvr_test_nvrd_fakecam_field(NvrTestNvrd *fx, guint n, const gchar *key)
 }
 
 static void
-nvr_test_nvrd_add_cameras(NvrTestNvrd *fx)
+nvr_test_nvrd_init_state(NvrTestNvrd *fx)
 {
-	g_autofree gchar *campw = NULL;
 	g_autofree gchar *recovery = g_build_filename(fx->dir, "recovery", NULL);
 
-	nvr_test_nvrd_write(fx, "campw", "fakecam\n", &campw);
 	g_assert_cmpint(nvr_test_nvrd_run(NULL, NULL, nvr_test_nvrd_ctl_path(), "--state-dir", fx->state,
 					  "init", "--passphrase-file", fx->pass, "--recovery-out", recovery,
 					  "--kdf-opslimit", "1", "--kdf-memlimit-mib", "8", NULL),
 			==, 0);
-	for (guint n = 1; n <= fx->n_cameras; n++) {
-		g_autofree gchar *name = g_strdup_printf("c%u", n);
-		g_autofree gchar *url = nvr_test_nvrd_fakecam_field(fx, n, "rtsp");
+}
 
-		/* nvrd identifies its cameras itself; nvrctl's would cost a second each */
+/* camera c@n at @url; @campw: (nullable): the password file of user admin */
+static void
+nvr_test_nvrd_add_camera(NvrTestNvrd *fx, guint n, const gchar *url, const gchar *campw)
+{
+	g_autofree gchar *name = g_strdup_printf("c%u", n);
+
+	/* nvrd identifies its cameras itself; nvrctl's would cost a second each */
+	if (campw == NULL)
+		g_assert_cmpint(nvr_test_nvrd_run(NULL, NULL, nvr_test_nvrd_ctl_path(), "--state-dir",
+						  fx->state, "camera", "add", name, url, "--no-identify",
+						  NULL),
+				==, 0);
+	else
 		g_assert_cmpint(nvr_test_nvrd_run(NULL, NULL, nvr_test_nvrd_ctl_path(), "--state-dir",
 						  fx->state, "camera", "add", name, url, "--user", "admin",
 						  "--password-file", campw, "--no-identify", NULL),
 				==, 0);
+}
+
+static void
+nvr_test_nvrd_add_cameras(NvrTestNvrd *fx)
+{
+	g_autofree gchar *campw = NULL;
+
+	nvr_test_nvrd_write(fx, "campw", "fakecam\n", &campw);
+	nvr_test_nvrd_init_state(fx);
+	for (guint n = 1; n <= fx->n_cameras; n++) {
+		g_autofree gchar *url = nvr_test_nvrd_fakecam_field(fx, n, "rtsp");
+
+		nvr_test_nvrd_add_camera(fx, n, url, campw);
 	}
 }
 
@@ -164,6 +185,29 @@ nvr_test_nvrd_new(guint n_cameras, const gchar *config, const gchar *const *fake
 	nvr_test_nvrd_spawn_fakecam(fx, fakecam_args);
 	fx->control = nvr_test_nvrd_fakecam_field(fx, 1, "control");
 	nvr_test_nvrd_add_cameras(fx);
+	return fx;
+}
+
+/**
+ * nvr_test_nvrd_new_for_urls:
+ * @urls: RTSP URLs without credentials, served by the test itself
+ *
+ * As nvr_test_nvrd_new(), with cameras c1..cN at @urls and no nvr-fakecam
+ * (fx->fakecam and fx->control are NULL).
+ */
+NvrTestNvrd *
+nvr_test_nvrd_new_for_urls(const gchar *const *urls, const gchar *config)
+{
+	NvrTestNvrd *fx = g_new0(NvrTestNvrd, 1);
+
+	fx->n_cameras = g_strv_length((gchar **)urls);
+	fx->dir = nvr_test_mkdtemp();
+	fx->state = g_build_filename(fx->dir, "state", NULL);
+	nvr_test_nvrd_write(fx, "pass", "owner passphrase\n", &fx->pass);
+	nvr_test_nvrd_write(fx, "nvr.conf", config, &fx->conf);
+	nvr_test_nvrd_init_state(fx);
+	for (guint n = 1; n <= fx->n_cameras; n++)
+		nvr_test_nvrd_add_camera(fx, n, urls[n - 1], NULL);
 	return fx;
 }
 

@@ -61,6 +61,8 @@ typedef struct {
 
 NvrTestNvrd *
 nvr_test_nvrd_new(guint n_cameras, const gchar *config, const gchar *const *fakecam_args);
+NvrTestNvrd *
+nvr_test_nvrd_new_for_urls(const gchar *const *urls, const gchar *config);
 void
 nvr_test_nvrd_free(NvrTestNvrd *fx);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NvrTestNvrd, nvr_test_nvrd_free)

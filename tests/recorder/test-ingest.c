@@ -62,6 +62,7 @@ typedef struct {
 	gint64 run_ended_mono;
 	guint64 keyframes;
 	gint64 max_dts_step; /* largest video dts step inside one run */
+	gint32 max_cts;	     /* largest video composition offset (B-frames) */
 	gboolean run_unsynced;
 	gint64 run_wall_start;
 	guint sync_corrections;
@@ -150,6 +151,9 @@ rec_access_unit(NvrIngest *ingest, const NvrIngestAu *au, gpointer user_data)
 		}
 		g_assert_cmpint(au->wall_us, >, r->last_wall);
 		rec_check_avc(au->buffer);
+		/* a frame is never decoded after it is shown */
+		g_assert_cmpint(au->cts_offset, >=, 0);
+		r->max_cts = MAX(r->max_cts, au->cts_offset);
 		r->last_wall = au->wall_us;
 		r->run_frames++;
 		r->frames++;
@@ -863,6 +867,88 @@ test_ingest_h265_g711_keepalive(void)
 	g_assert_cmpuint(ts->keepalives, >=, 1 + 5);
 }
 
+/* B-frames (RTP time goes back) through each source: one run, decode times
+ * in order, presentation times as composition offsets */
+static void
+test_ingest_bframes(void)
+{
+	g_autoptr(TestServer) ts =
+	    ts_new("( videotestsrc is-live=true ! video/x-raw,width=320,height=240,framerate=15/1 "
+		   "! x264enc speed-preset=veryfast threads=1 bframes=2 b-adapt=false key-int-max=15 "
+		   "! video/x-h264,profile=main ! rtph264pay name=pay0 pt=96 )",
+		   60);
+	g_autoptr(Rec) tcp = rec_new_for_url("bframes-tcp", ts->url);
+	g_autoptr(Rec) udp = rec_new_for_url("bframes-udp", ts->url);
+	Rec *recs[] = {tcp, udp};
+
+	nvr_ingest_set_transport(udp->ingest, NVR_INGEST_TRANSPORT_UDP);
+	for (guint i = 0; i < G_N_ELEMENTS(recs); i++) {
+		nvr_ingest_set_credentials(recs[i]->ingest, "admin", fc.password);
+		nvr_ingest_start(recs[i]->ingest);
+	}
+	for (guint i = 0; i < G_N_ELEMENTS(recs); i++) {
+		wait_frames(recs[i], 4 * FPS, 30);
+		g_assert_cmpuint(recs[i]->runs_started, ==, 1);
+		g_assert_cmpuint(recs[i]->runs_ended, ==, 0);
+		/* IBBP: a P-frame is shown two frames after it is decoded */
+		g_assert_cmpint(recs[i]->max_cts, >=, 2 * TICKS_PER_FRAME);
+		g_assert_cmpint(recs[i]->max_dts_step, ==, TICKS_PER_FRAME);
+		nvr_ingest_stop(recs[i]->ingest);
+	}
+}
+
+/* drops the encoder's output up to its second key frame: the stream then
+ * begins as a camera joined mid-stream sees it */
+static GstPadProbeReturn
+open_gop_skip_probe_cb(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+	guint *keys = user_data; /* the streaming thread's only */
+
+	if (!GST_BUFFER_FLAG_IS_SET(GST_PAD_PROBE_INFO_BUFFER(info), GST_BUFFER_FLAG_DELTA_UNIT))
+		(*keys)++;
+	return *keys >= 2 ? GST_PAD_PROBE_REMOVE : GST_PAD_PROBE_DROP;
+}
+
+static void
+open_gop_media_configure_cb(GstRTSPMediaFactory *factory, GstRTSPMedia *media, gpointer user_data)
+{
+	g_autoptr(GstElement) bin = gst_rtsp_media_get_element(media);
+	g_autoptr(GstElement) enc = gst_bin_get_by_name(GST_BIN(bin), "enc");
+	g_autoptr(GstPad) pad = gst_element_get_static_pad(enc, "src");
+
+	gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, open_gop_skip_probe_cb, g_new0(guint, 1),
+			  g_free);
+}
+
+/* x265's open GOPs: key frames after the first are CRAs, followed by
+ * leading pictures shown before them, which cannot be decoded without the
+ * GOP before. A stream that begins at a CRA (here, the encoder's first GOP
+ * dropped, as a camera joined mid-stream) records in one run from there,
+ * B-frames reordered. (h265parse drops the leading pictures of the CRA a
+ * stream begins with; those of a CRA that begins a later run reach the
+ * reorder, which skips them: test-reorder) */
+static void
+test_ingest_h265_open_gop(void)
+{
+	g_autoptr(TestServer) ts =
+	    ts_new("( videotestsrc is-live=true ! video/x-raw,width=320,height=240,framerate=15/1 "
+		   "! x265enc name=enc speed-preset=ultrafast key-int-max=15 "
+		   "option-string=bframes=3:open-gop=1 ! rtph265pay name=pay0 pt=96 )",
+		   60);
+	g_autoptr(GstRTSPMountPoints) mounts = gst_rtsp_server_get_mount_points(ts->server);
+	g_autoptr(GstRTSPMediaFactory) factory = gst_rtsp_mount_points_match(mounts, "/test", NULL);
+	g_autoptr(Rec) r = rec_new_for_url("open-gop", ts->url);
+
+	g_signal_connect(factory, "media-configure", G_CALLBACK(open_gop_media_configure_cb), NULL);
+	nvr_ingest_set_credentials(r->ingest, "admin", fc.password);
+	nvr_ingest_start(r->ingest);
+	wait_frames(r, 4 * FPS, 30);
+	g_assert_cmpuint(r->runs_started, ==, 1);
+	g_assert_cmpuint(r->runs_ended, ==, 0);
+	g_assert_cmpint(r->max_cts, >, 0);
+	nvr_ingest_stop(r->ingest);
+}
+
 /* the compatibility fallback: GStreamer's rtspsrc over TCP */
 static void
 test_ingest_tcp_rtspsrc(void)
@@ -1027,6 +1113,8 @@ main(int argc, char **argv)
 	g_test_add_func("/nvr/ingest/timestamp-jump", test_ingest_timestamp_jump);
 	g_test_add_func("/nvr/ingest/h265-g711-keepalive", test_ingest_h265_g711_keepalive);
 	g_test_add_func("/nvr/ingest/tcp-rtspsrc", test_ingest_tcp_rtspsrc);
+	g_test_add_func("/nvr/ingest/bframes", test_ingest_bframes);
+	g_test_add_func("/nvr/ingest/h265-open-gop", test_ingest_h265_open_gop);
 	g_test_add_func("/nvr/ingest/clock-step-and-sync", test_ingest_clock_step_and_sync);
 	g_test_add_func("/nvr/ingest/bad-url", test_ingest_bad_url);
 	g_test_add_func("/nvr/ingest/no-credentials-in-logs", test_ingest_no_credentials_in_logs);
