@@ -8,14 +8,16 @@
  *                         --key-file F... [--device-pk HEX] [--allow-unsigned])
  *           --camera-id UUID --segment-id N --start-us N --content-type N [--interrupted]
  *           [--predecessor P --predecessor-context UUID,N,N,N [--predecessor-interrupted] |
- *            --no-predecessor]
+ *            --no-predecessor] [--offset N --length N]
  *
  * decrypt opens FILE as nvre-v1.md §11 says, with the context the index would give (any
  * u64 segment id, any content type byte), decrypts every chunk, runs the chain check (§8.4)
  * when a predecessor is named or declared missing, and only then writes OUT. With
  * --key-file it needs no keyring: each file holds one X25519 secret key as 64 hex digits,
  * tried in the order given, and the device key is pinned with --device-pk; that is how a
- * conformance vector (tests/data/nvre-v1) is checked by hand. A format failure prints
+ * conformance vector (tests/data/nvre-v1) is checked by hand. --offset and --length write
+ * only that plaintext range, read at random as §12 says (no verify-all, no chain check: a
+ * damaged chunk fails only the ranges that touch it). A format failure prints
  * "nvrctl: FILE: CLASS: ..." with the class of spec §15 (with --json also
  * {"error": CLASS, "message": ...} on stdout).
  *
@@ -63,6 +65,8 @@ typedef struct {
 	gchar *predecessor_context;
 	gboolean predecessor_interrupted;
 	gboolean no_predecessor;
+	gchar *offset;
+	gchar *length;
 	gint64 kdf_opslimit;
 	gint64 kdf_memlimit_mib;
 	gchar **rest;
@@ -85,6 +89,8 @@ nvrctl_keys_options_clear(NvrctlKeysOptions *o)
 	g_free(o->device_pk);
 	g_free(o->predecessor);
 	g_free(o->predecessor_context);
+	g_free(o->offset);
+	g_free(o->length);
 	g_strfreev(o->rest);
 }
 
@@ -413,21 +419,25 @@ nvrctl_keys_context(const gchar *camera, const gchar *segment, const gchar *star
 
 /* every byte goes out only after its chunk verified; on any failure OUT is removed */
 static gboolean
-nvrctl_keys_decrypt_to(NvrNvreReader *reader, const gchar *out, GError **error)
+nvrctl_keys_decrypt_to(NvrNvreReader *reader, guint64 start, guint64 len, const gchar *out,
+		       GError **error)
 {
 	g_autofree guint8 *buf = g_malloc(NVRCTL_KEYS_DECRYPT_BLOCK);
-	guint64 len = nvr_nvre_reader_get_plain_len(reader);
 	gboolean ok = TRUE;
-	gint fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	gint fd;
 
+	/* the whole range first: a piece at a time, the reader would see only the first */
+	if (!nvr_nvre_reader_check_range(reader, start, len, error))
+		return FALSE;
+	fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return nvr_error_from_errno(error, errno, "%s", out);
-	for (guint64 off = 0; ok && off < len;) {
-		gsize n = (gsize)MIN(len - off, NVRCTL_KEYS_DECRYPT_BLOCK);
-		ok = nvr_nvre_reader_read(reader, off, buf, n, error);
+	for (guint64 done = 0; ok && done < len;) {
+		gsize n = (gsize)MIN(len - done, NVRCTL_KEYS_DECRYPT_BLOCK);
+		ok = nvr_nvre_reader_read(reader, start + done, buf, n, error);
 		if (ok && write(fd, buf, n) != (gssize)n)
 			ok = nvr_error_from_errno(error, errno, "write %s", out);
-		off += n;
+		done += n;
 	}
 	if (ok && fsync(fd) != 0)
 		ok = nvr_error_from_errno(error, errno, "fsync %s", out);
@@ -591,6 +601,7 @@ nvrctl_keys_decrypt(const gchar *state_dir, const NvrctlKeysOptions *o, gboolean
 	g_autoptr(NvrNvreReader) reader = NULL;
 	NvrNvreReadParams rp = {0};
 	guint8 device_pk[NVR_NVRE_KEY_SIZE];
+	guint64 start = 0, len = 0;
 	const gchar *file = o->rest != NULL ? o->rest[0] : NULL;
 	guint n_sources =
 		(o->passphrase_file != NULL) + (o->recovery_file != NULL) + (o->key_files != NULL);
@@ -606,6 +617,10 @@ nvrctl_keys_decrypt(const gchar *state_dir, const NvrctlKeysOptions *o, gboolean
 		return nvrctl_keys_usage("decrypt with a keyring needs --state-dir DIR");
 	if (o->no_predecessor && o->predecessor != NULL)
 		return nvrctl_keys_usage("--predecessor and --no-predecessor exclude each other");
+	if ((o->offset != NULL || o->length != NULL) &&
+	    (o->predecessor != NULL || o->no_predecessor))
+		return nvrctl_keys_usage(
+			"a range (--offset, --length) is read without a chain check");
 	if (!nvrctl_keys_context(o->camera_id, o->segment_id, o->start_us, o->content_type,
 				 &rp.context, &error))
 		return nvrctl_keys_usage(error->message);
@@ -615,11 +630,24 @@ nvrctl_keys_decrypt(const gchar *state_dir, const NvrctlKeysOptions *o, gboolean
 	rp.keys = (NvrNvreKeyPair *const *)pairs->pdata;
 	rp.n_keys = pairs->len;
 	rp.mode = o->interrupted ? NVR_NVRE_MODE_INTERRUPTED : NVR_NVRE_MODE_STRICT;
-	/* the order of the vectors' README: open, verify-all, chain, then the bytes go out */
 	reader = nvr_nvre_reader_open(file, &rp, &error);
-	if (reader == NULL || !nvr_nvre_reader_verify_all(reader, &error) ||
-	    !nvrctl_keys_check_chain(reader, o, &rp, &error) ||
-	    !nvrctl_keys_decrypt_to(reader, o->output, &error))
+	if (reader != NULL && (o->offset != NULL || o->length != NULL)) {
+		/* one range at random (§12): only its chunks are read */
+		if (!nvrctl_keys_parse_number(o->offset, FALSE, 0, G_MAXUINT64, &start, &error) ||
+		    !nvrctl_keys_parse_number(o->length, FALSE, 0, G_MAXUINT64, &len, &error)) {
+			if (error == NULL)
+				return nvrctl_keys_usage("--offset N and --length N go together");
+			return nvrctl_keys_usage(error->message);
+		}
+	} else if (reader != NULL) {
+		/* the order of the vectors' README: open, verify-all, chain, then the bytes go out
+		 */
+		len = nvr_nvre_reader_get_plain_len(reader);
+		if (!nvr_nvre_reader_verify_all(reader, &error) ||
+		    !nvrctl_keys_check_chain(reader, o, &rp, &error))
+			return nvrctl_keys_decrypt_fail(file, g_steal_pointer(&error), json);
+	}
+	if (reader == NULL || !nvrctl_keys_decrypt_to(reader, start, len, o->output, &error))
 		return nvrctl_keys_decrypt_fail(file, g_steal_pointer(&error), json);
 	nvrctl_keys_decrypt_report(reader, file, o->output, json);
 	return 0;
@@ -639,7 +667,7 @@ nvrctl_keys_command_options(const gchar *command)
 		return " user passphrase-file recovery-file key-file device-pk allow-unsigned "
 		       "output camera-id segment-id start-us content-type interrupted predecessor "
 		       "predecessor-context predecessor-interrupted "
-		       "no-predecessor " G_OPTION_REMAINING " ";
+		       "no-predecessor offset length " G_OPTION_REMAINING " ";
 	return NULL;
 }
 
@@ -682,6 +710,9 @@ nvrctl_keys_parse(const gchar *command, gint argc, gchar **argv, NvrctlKeysOptio
 		 "The index marks the predecessor interrupted", NULL},
 		{"no-predecessor", 0, 0, G_OPTION_ARG_NONE, &o->no_predecessor,
 		 "Check the link with the predecessor missing", NULL},
+		{"offset", 0, 0, G_OPTION_ARG_STRING, &o->offset,
+		 "Write only the plaintext from this offset (with --length)", "N"},
+		{"length", 0, 0, G_OPTION_ARG_STRING, &o->length, "... this many bytes", "N"},
 		{"kdf-opslimit", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT64, &o->kdf_opslimit,
 		 "Argon2id passes", "N"},
 		{"kdf-memlimit-mib", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT64,

@@ -429,18 +429,27 @@ nvr_nvre_reader_chunk_len(const NvrNvreReader *self, guint64 index, gboolean *fi
 }
 
 gboolean
+nvr_nvre_reader_check_range(const NvrNvreReader *self, guint64 offset, guint64 len, GError **error)
+{
+	g_return_val_if_fail(self != NULL, FALSE);
+	/* overflow-safe form of §12 */
+	if (offset > self->plain_len || len > self->plain_len - offset)
+		return nvr_nvre_fail(error, NVR_NVRE_ERROR_RANGE,
+				     "%" G_GUINT64_FORMAT " bytes at %" G_GUINT64_FORMAT
+				     " outside [0, %" G_GUINT64_FORMAT "]",
+				     len, offset, self->plain_len);
+	return TRUE;
+}
+
+gboolean
 nvr_nvre_reader_read(NvrNvreReader *self, guint64 offset, guint8 *buf, gsize len, GError **error)
 {
 	g_autoptr(GMutexLocker) locker = NULL;
 	const guint log2 = self->oh.fixed.chunk_log2;
 
 	g_return_val_if_fail(self != NULL && (buf != NULL || len == 0), FALSE);
-	/* overflow-safe form of §12 */
-	if (offset > self->plain_len || len > self->plain_len - offset)
-		return nvr_nvre_fail(error, NVR_NVRE_ERROR_RANGE,
-				     "%" G_GSIZE_FORMAT " bytes at %" G_GUINT64_FORMAT
-				     " outside [0, %" G_GUINT64_FORMAT "]",
-				     len, offset, self->plain_len);
+	if (!nvr_nvre_reader_check_range(self, offset, len, error))
+		return FALSE;
 	locker = g_mutex_locker_new(&self->lock);
 	while (len > 0) {
 		guint64 index = offset >> log2;

@@ -232,7 +232,8 @@ nvr_nvre_writer_new_for_fd(gint fd, const NvrNvreWriterParams *params, GError **
 gboolean
 nvr_nvre_writer_write(NvrNvreWriter *self, const guint8 *data, gsize len, GError **error)
     G_GNUC_WARN_UNUSED_RESULT;
-/* fdatasync: call once per sync window, not per chunk (§9 step 7) */
+/* fdatasync: call once per sync window, not per chunk (§9 step 7); the first call on a file
+ * create() made also fsyncs its directory, so that the synced bytes keep their name */
 gboolean
 nvr_nvre_writer_sync(NvrNvreWriter *self, GError **error)
     G_GNUC_WARN_UNUSED_RESULT;
@@ -290,6 +291,11 @@ nvr_nvre_reader_get_prev_segment_id(const NvrNvreReader *self);
 void
 nvr_nvre_reader_get_chain_state(const NvrNvreReader *self, NvrNvreChainState *state);
 
+/* §12's range check alone, for a caller that reads a long range in pieces: RANGE unless
+ * @offset <= plain_len and @len <= plain_len - @offset */
+gboolean
+nvr_nvre_reader_check_range(const NvrNvreReader *self, guint64 offset, guint64 len, GError **error)
+    G_GNUC_WARN_UNUSED_RESULT;
 /* reads exactly @len plaintext bytes at @offset, each chunk verified before a byte is copied;
  * thread-safe. Outside [0, plain_len] → NVR_NVRE_ERROR_RANGE. */
 gboolean
