@@ -813,6 +813,54 @@ test_rules_rewrap(RuleFixture *fx, gconstpointer data)
 	nvr_test_rm_rf(dir);
 }
 
+/* §9 steps 3–5, §16 writer: fresh K_file and file_salt from randombytes_buf for every file;
+ * zero reserved bytes, padding and (unsigned) signature area */
+static void
+test_rules_writer_fresh(RuleFixture *fx, gconstpointer data)
+{
+	guint8 k_file[2][32];
+	GByteArray *files[2];
+
+	for (guint i = 0; i < 2; i++) {
+		g_autoptr(NvrNvreWriter) w = NULL;
+		g_autoptr(GError) error = NULL;
+		NvrNvreWriterParams wp = {0};
+		NvrNvreWriterResult res;
+		gint fd = memfd_create("nvre-fresh", MFD_CLOEXEC);
+
+		wp.context = fx->ctx;
+		wp.chunk_log2 = 12;
+		wp.header_len = 512;
+		wp.n_recipients = 1;
+		wp.recipients[0] = nvr_nvre_key_pair_get_public(fx->keys[0]);
+		w = nvr_nvre_writer_new_for_fd(fd, &wp, &error);
+		g_assert_no_error(error);
+		g_assert_true(nvr_nvre_writer_finish(w, &res, &error));
+		files[i] = g_byte_array_sized_new((guint)res.file_len);
+		g_byte_array_set_size(files[i], (guint)res.file_len);
+		g_assert_cmpint(pread(fd, files[i]->data, files[i]->len, 0), ==,
+				(gssize)files[i]->len);
+		close(fd);
+		g_assert_true(nvr_nvre_test_unwrap(files[i]->data, files[i]->len, fx->keys, 1,
+						   k_file[i]));
+		/* reserved, padding, signature area: zero */
+		for (guint b = 104; b < 112; b++)
+			g_assert_cmpuint(files[i]->data[b], ==, 0);
+		for (guint b = 112 + 88; b < 512 - 96; b++)
+			g_assert_cmpuint(files[i]->data[b], ==, 0);
+		for (guint b = 512 - 64; b < 512; b++)
+			g_assert_cmpuint(files[i]->data[b], ==, 0);
+		g_assert_cmpuint(files[i]->data[15], ==, 0);
+	}
+	g_assert_false(memcmp(files[0]->data + 88, files[1]->data + 88, 16) == 0);
+	g_assert_false(memcmp(k_file[0], k_file[1], 32) == 0);
+	/* the same context, plaintext and recipient: nothing but the randomness differs */
+	g_assert_cmpmem(files[0]->data, 88, files[1]->data, 88);
+	nvr_keys_memzero(k_file, sizeof(k_file));
+	g_byte_array_unref(files[0]);
+	g_byte_array_unref(files[1]);
+}
+
 void
 test_keys_rules_register(void)
 {
@@ -834,6 +882,7 @@ test_keys_rules_register(void)
 		{"recovery-refuses", test_rules_recovery_refuses},
 		{"no-release", test_rules_no_release},
 		{"rewrap", test_rules_rewrap},
+		{"writer-fresh", test_rules_writer_fresh},
 	};
 
 	for (guint i = 0; i < G_N_ELEMENTS(tests); i++) {
