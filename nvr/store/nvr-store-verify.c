@@ -125,15 +125,6 @@ verify_be64(const guint8 *p)
 }
 
 static gboolean
-verify_bytes_equal(GBytes *bytes, const guint8 *data, gsize len)
-{
-	gsize n = 0;
-	const guint8 *b = bytes != NULL ? g_bytes_get_data(bytes, &n) : NULL;
-
-	return b != NULL && n == len && nvr_keys_equal(b, data, len);
-}
-
-static gboolean
 verify_zero(const guint8 *p, gsize len)
 {
 	guint8 acc = 0;
@@ -195,9 +186,10 @@ verify_header(Verify *v, const NvrIndexSegment *row, const gchar *uuid, const gc
 	gboolean prev_ok;
 
 	prev_ok = verify_be64(header + 48) == (guint64)row->prev_segment_id &&
-		  (row->prev_link != NULL ? verify_bytes_equal(row->prev_link, header + 56, 32)
+		  (row->prev_link != NULL ? nvr_store_bytes_equal(row->prev_link, header + 56, 32)
 					  : memcmp(header + 56, zero_link, 32) == 0);
-	if (!prev_ok || (row->header_mac != NULL && !verify_bytes_equal(row->header_mac, mac, 32))) {
+	if (!prev_ok ||
+	    (row->header_mac != NULL && !nvr_store_bytes_equal(row->header_mac, mac, 32))) {
 		verify_add(v, row, uuid, path, NVR_STORE_PROBLEM_BIT_FLIPPED,
 			   "header %s differs from the index", prev_ok ? "MAC" : "chain field");
 		return FALSE;
@@ -237,7 +229,7 @@ verify_tags(Verify *v, const NvrIndexSegment *row, const gchar *uuid, const gcha
 		verify_add(v, row, uuid, path, NVR_STORE_PROBLEM_STRUCTURE, "%s", error->message);
 		return FALSE;
 	}
-	if (!verify_bytes_equal(row->tags_digest, digest, sizeof(digest))) {
+	if (!nvr_store_bytes_equal(row->tags_digest, digest, sizeof(digest))) {
 		verify_add(v, row, uuid, path, NVR_STORE_PROBLEM_BIT_FLIPPED,
 			   "chunk tags differ from the signed digest in the index");
 		return FALSE;
@@ -261,6 +253,8 @@ verify_deep_problem(const GError *error)
 	case NVR_NVRE_ERROR_SHORT:
 	case NVR_NVRE_ERROR_UNFINALIZED:
 		return NVR_STORE_PROBLEM_TRUNCATED;
+	case NVR_NVRE_ERROR_LINK: /* an interrupted file no longer in its recorded state */
+		return NVR_STORE_PROBLEM_CHAIN;
 	default:
 		return NVR_STORE_PROBLEM_DECRYPT;
 	}
@@ -474,7 +468,7 @@ verify_chain(Verify *v, const NvrIndexSegment *s, const gchar *uuid, const gchar
 	p_path = nvr_store_dup_segment_path(v->index, p, NULL);
 	if (p_path == NULL || !nvr_store_segment_chain_state(p, p_path, &state, NULL) ||
 	    !nvr_nvre_chain_state_link(&state, link, NULL) ||
-	    !verify_bytes_equal(s->prev_link, link, sizeof(link)))
+	    !nvr_store_bytes_equal(s->prev_link, link, sizeof(link)))
 		verify_add(v, s, uuid, path, NVR_STORE_PROBLEM_CHAIN,
 			   "prev_link does not match predecessor %" G_GINT64_FORMAT, p->id);
 }

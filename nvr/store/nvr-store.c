@@ -20,6 +20,7 @@
 
 #include "core/nvr-error.h"
 #include "core/nvr-file.h"
+#include "keys/nvr-keys.h"
 #include "nvr-footage.h"
 #include "nvr-store.h"
 
@@ -80,10 +81,59 @@ nvr_store_segment_chain_state(const NvrIndexSegment *segment, const gchar *path,
 	return TRUE;
 }
 
+gboolean
+nvr_store_bytes_equal(GBytes *bytes, const guint8 *data, gsize len)
+{
+	gsize n = 0;
+	const guint8 *b = bytes != NULL ? g_bytes_get_data(bytes, &n) : NULL;
+
+	return b != NULL && n == len && nvr_keys_equal(b, data, len);
+}
+
+/*
+ * nvre-v1.md §11: interrupted mode also takes a finalized file whose final
+ * chunk was damaged, or a recovered one cut back by whole chunks, as a
+ * shorter interrupted one; its result counts only with the successor's
+ * chain check. The successor's prev_link vouches for the state the file
+ * had at recovery; the newest segment has only the state the index recorded.
+ */
+static gboolean
+nvr_store_vouch_interrupted(NvrIndex *index, const NvrIndexSegment *segment, NvrNvreReader *reader,
+			    GError **error)
+{
+	g_autoptr(NvrIndexSegment) next = NULL;
+	g_autoptr(GError) local = NULL;
+	NvrNvreChainState state;
+	guint8 link[NVR_NVRE_LINK_SIZE];
+
+	nvr_nvre_reader_get_chain_state(reader, &state);
+	next = nvr_index_segment_load_successor(index, segment->id, &local);
+	if (next == NULL && !g_error_matches(local, NVR_ERROR, NVR_ERROR_NOT_FOUND)) {
+		g_propagate_error(error, g_steal_pointer(&local));
+		return FALSE;
+	}
+	if (next != NULL && next->prev_link != NULL) {
+		if (!nvr_nvre_chain_state_link(&state, link, error))
+			return FALSE;
+		if (nvr_store_bytes_equal(next->prev_link, link, sizeof(link)))
+			return TRUE;
+	} else if (state.status == NVR_NVRE_STATUS_INTERRUPTED &&
+		   state.file_len == (guint64)segment->file_len &&
+		   nvr_store_bytes_equal(segment->last_tag, state.last_tag, NVR_NVRE_TAG_SIZE)) {
+		return TRUE;
+	}
+	g_set_error(error, NVR_NVRE_ERROR, NVR_NVRE_ERROR_LINK,
+		    "link: interrupted segment %" G_GINT64_FORMAT
+		    " is not in the state its %s recorded",
+		    segment->id, next != NULL ? "successor" : "index row");
+	return FALSE;
+}
+
 NvrNvreReader *
 nvr_store_open_reader(NvrIndex *index, const NvrIndexSegment *segment, GPtrArray *keys,
 		      const guint8 *device_pk, GError **error)
 {
+	g_autoptr(NvrNvreReader) reader = NULL;
 	g_autofree gchar *path = NULL;
 	NvrNvreReadParams params = {0};
 
@@ -103,7 +153,11 @@ nvr_store_open_reader(NvrIndex *index, const NvrIndexSegment *segment, GPtrArray
 	params.require_signature = TRUE;
 	params.mode = segment->status == NVR_INDEX_SEGMENT_INTERRUPTED ? NVR_NVRE_MODE_INTERRUPTED
 								       : NVR_NVRE_MODE_STRICT;
-	return nvr_nvre_reader_open(path, &params, error);
+	reader = nvr_nvre_reader_open(path, &params, error);
+	if (reader == NULL || (params.mode == NVR_NVRE_MODE_INTERRUPTED &&
+			       !nvr_store_vouch_interrupted(index, segment, reader, error)))
+		return NULL;
+	return g_steal_pointer(&reader);
 }
 
 GBytes *

@@ -28,6 +28,9 @@ nvr_store_segment_context(NvrIndex *index, const NvrIndexSegment *segment,
  * file_len, last_tag and status from the row, so that the link vouches for
  * what the index recorded rather than for whatever the file holds now.
  */
+/* an index blob (a MAC, tag or link) against @data, in constant time; NULL never matches */
+gboolean
+nvr_store_bytes_equal(GBytes *bytes, const guint8 *data, gsize len);
 gboolean
 nvr_store_segment_chain_state(const NvrIndexSegment *segment, const gchar *path,
 			      NvrNvreChainState *state, GError **error) G_GNUC_WARN_UNUSED_RESULT;
@@ -35,7 +38,9 @@ nvr_store_segment_chain_state(const NvrIndexSegment *segment, const gchar *path,
 /*
  * Opens a finalized or interrupted row for playback and export: context from
  * the index, signature required and pinned to @device_pk, interrupted mode
- * only for interrupted rows. @keys: (element-type NvrNvreKeyPair).
+ * only for interrupted rows, and then only in the state its successor's
+ * prev_link (or, for the newest, its own row) recorded: else NVR_NVRE_ERROR_LINK.
+ * @keys: (element-type NvrNvreKeyPair).
  */
 NvrNvreReader *
 nvr_store_open_reader(NvrIndex *index, const NvrIndexSegment *segment, GPtrArray *keys,

@@ -473,6 +473,76 @@ store_frames_readable(Store *st, const NvrIndexSegment *s)
 	return frames;
 }
 
+/* opens @s as playback and export do; Returns: the outcome, "ok" or the NVRE class */
+static const gchar *
+store_open_outcome(Store *st, const NvrIndexSegment *s)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(NvrNvreReader) reader = nvr_store_open_reader(
+		st->index, s, st->keys,
+		nvr_nvre_signing_key_get_public(nvr_keyring_get_device_key(st->keyring)), &error);
+
+	if (reader != NULL)
+		return "ok";
+	g_test_message("segment %" G_GINT64_FORMAT ": %s", s->id, error->message);
+	return error->domain == NVR_NVRE_ERROR ? nvr_nvre_error_class_name(error->code) : "other";
+}
+
+/*
+ * nvre-v1.md §11: interrupted mode reads a recovered file cut back by a whole
+ * chunk as a shorter interrupted one, so what it reads counts only in the
+ * state the index recorded at recovery, and once there is a successor, the
+ * state its prev_link commits to.
+ */
+static void
+store_interrupted_vouched(Store *st, NvrIndexSegment *s)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *path = nvr_store_dup_segment_path(st->index, s, &error);
+	g_autoptr(GBytes) file = NULL;
+	g_autoptr(NvrIndexSegment) next = g_new0(NvrIndexSegment, 1);
+	NvrNvreChainState state;
+	guint8 link[NVR_NVRE_LINK_SIZE];
+	const guint8 *f;
+	gsize len = 0, ct;
+	guint64 k;
+
+	g_assert_no_error(error);
+	g_assert_true(g_file_get_contents(path, (gchar **)&f, &len, &error));
+	file = g_bytes_new_take((gpointer)f, len);
+	ct = ((gsize)1 << f[10]) + 16;
+	k = (len - (gsize)s->header_len) / ct;
+	g_assert_cmpuint(k, >=, 2);
+	g_assert_cmpstr(store_open_outcome(st, s), ==, "ok");
+	/* one whole chunk less: the newest segment's own row refuses it */
+	g_assert_cmpint(truncate(path, (off_t)(s->header_len + (k - 1) * ct)), ==, 0);
+	g_assert_cmpstr(store_open_outcome(st, s), ==, "link");
+	g_assert_true(g_file_set_contents(path, (const gchar *)f, (gssize)len, &error));
+	/* a successor whose prev_link commits to the recovered state vouches for it ... */
+	g_assert_true(nvr_store_segment_chain_state(s, path, &state, &error));
+	g_assert_true(nvr_nvre_chain_state_link(&state, link, &error));
+	next->camera_id = s->camera_id;
+	next->run_id = s->run_id;
+	next->stream = s->stream;
+	next->status = NVR_INDEX_SEGMENT_RECORDING;
+	next->start_us = s->start_us + 10 * G_USEC_PER_SEC;
+	next->footage_dir_id = s->footage_dir_id;
+	next->prev_segment_id = s->id;
+	next->prev_link = g_bytes_new(link, sizeof(link));
+	g_assert_true(nvr_index_segment_insert(st->index, next, &error));
+	g_assert_no_error(error);
+	g_assert_cmpstr(store_open_outcome(st, s), ==, "ok");
+	g_assert_cmpint(truncate(path, (off_t)(s->header_len + (k - 1) * ct)), ==, 0);
+	g_assert_cmpstr(store_open_outcome(st, s), ==, "link");
+	g_assert_true(g_file_set_contents(path, (const gchar *)f, (gssize)len, &error));
+	/* ... and its word counts over the row's: one that recorded another state refuses it */
+	link[0] ^= 1;
+	g_bytes_unref(next->prev_link);
+	next->prev_link = g_bytes_new(link, sizeof(link));
+	g_assert_true(nvr_index_segment_update(st->index, next, &error));
+	g_assert_cmpstr(store_open_outcome(st, s), ==, "link");
+}
+
 /*
  * The process dies after the writer's flush (what it does once per sync
  * window): recovery keeps every fragment the writer was handed, those of
@@ -516,6 +586,7 @@ test_crash_recover(Store *st, gconstpointer data)
 	g_assert_cmpuint(frames, ==, 75);
 	deep = store_verify(st, TRUE);
 	g_assert_cmpuint(deep->n_problems, ==, 0);
+	store_interrupted_vouched(st, g_ptr_array_index(rows, 1));
 }
 
 /* ---- chunk sizes and padding ---- */
