@@ -131,11 +131,30 @@ nvr_test_proc_die_with_parent(gpointer user_data)
 NvrTestProc *
 nvr_test_proc_spawn(const gchar *const *argv, GError **error)
 {
+	return nvr_test_proc_spawn_with_env(argv, NULL, error);
+}
+
+/**
+ * nvr_test_proc_spawn_with_env:
+ * @env: (nullable): "VAR=value" strings added to the child's environment only
+ *
+ * As nvr_test_proc_spawn(); the test's own environment stays as it is
+ * (setenv() is not thread-safe once GLib has started threads).
+ */
+NvrTestProc *
+nvr_test_proc_spawn_with_env(const gchar *const *argv, const gchar *const *env, GError **error)
+{
 	NvrTestProc *proc;
 	g_autoptr(GSubprocessLauncher) launcher =
 	    g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE);
 	GSubprocess *sp;
 
+	for (guint i = 0; env != NULL && env[i] != NULL; i++) {
+		g_auto(GStrv) kv = g_strsplit(env[i], "=", 2);
+
+		g_return_val_if_fail(g_strv_length(kv) == 2, NULL);
+		g_subprocess_launcher_setenv(launcher, kv[0], kv[1], TRUE);
+	}
 	g_subprocess_launcher_set_child_setup(launcher, nvr_test_proc_die_with_parent,
 					      GINT_TO_POINTER(getpid()), NULL);
 	sp = g_subprocess_launcher_spawnv(launcher, argv, error);

@@ -27,6 +27,8 @@ typedef struct _NvrTestProc NvrTestProc;
 
 NvrTestProc *
 nvr_test_proc_spawn(const gchar *const *argv, GError **error);
+NvrTestProc *
+nvr_test_proc_spawn_with_env(const gchar *const *argv, const gchar *const *env, GError **error);
 gchar *
 nvr_test_proc_wait_line(NvrTestProc *proc, const gchar *prefix, guint timeout_s, GError **error);
 GPtrArray *
