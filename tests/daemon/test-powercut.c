@@ -1,0 +1,588 @@
+/*
+ * Power cuts, end to end (DESIGN.md §1.2, §5): nvrd records four
+ * nvr-fakecam cameras with nvr-powercut-shim preloaded, which keeps a copy
+ * of only what nvrd made durable (its rules are in nvr-powercut-shim.c:
+ * bytes at fsync/fdatasync of the file, names at fsync of their
+ * directory). At a random moment nvrd is killed and its state dir (the
+ * footage dir is inside it) is replaced by that copy, as a power cut would
+ * leave it; every other cut is "torn": each file also keeps a random
+ * prefix of the writes it had not synced, as a disk may persist some of
+ * them. nvrd is then started on it, and:
+ *   - it starts, and startup recovery reports what the cut interrupted;
+ *   - no index row points at bytes the footage does not hold: every
+ *     segment's file exists with the length its row gives;
+ *   - recovery left nothing 'recording', each camera lost at most the
+ *     sync window plus one GOP (measured as test-crash does,
+ *     nvr-test-loss.c);
+ *   - nvrctl verify --deep is clean: every finalized segment decrypts
+ *     whole, every chain links.
+ * The shim checks itself too: every file whose writes all reached a
+ * barrier must equal its durable copy, or the shim missed a write.
+ *
+ * nvrd runs under the shim only while it records up to the cut: recovery
+ * and the checks run without it, and it is stopped before the next
+ * recording under the shim, because what another process (nvrctl) writes
+ * meanwhile would be invisible to nvrd's shim. What the shim sees at
+ * load is taken as durable.
+ *
+ * Two layouts: the footage dir inside the state dir (7 cuts), and on a
+ * disk of its own that nvrd creates (2 cuts). The cut points come from
+ * g_test_rand_*(): rerun a failure with the seed the TAP output printed
+ * (--seed R02S...). The ASan build runs 2 + 1 cuts.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "nvr-test-loss.h"
+
+#define PC_CAMERAS 4
+/* Longer than a GOP (2 s): a fragment then waits up to 0.5 s for its sync,
+ * so that a cut finds unsynced writes to drop or tear (with a window under
+ * a GOP the writer syncs each fragment as it writes it). */
+#define PC_SYNC_WINDOW_MS 2500
+/* long enough that a segment lost whole costs more than the bound */
+#define PC_SEGMENT_S 8
+#define PC_CONFIG                                                                                  \
+	"segment-seconds = " G_STRINGIFY(PC_SEGMENT_S) "\nsync-window-ms = " G_STRINGIFY(          \
+		PC_SYNC_WINDOW_MS) "\n"
+/* as in test-crash.c: a fragment is in the file, and synced, a sync window after it was complete */
+#define PC_DELIVERY_US (500 * 1000)
+#define PC_LOSS_BOUND_US (PC_SYNC_WINDOW_MS * 1000 + NVR_TEST_LOSS_GOP_US + PC_DELIVERY_US)
+
+static const gchar *const pc_fakecam_args[] = {
+	"--persona", "generic",		 "--clip-seconds", "4",		"--resolution",
+	"640x360",   "--sub-resolution", "320x180",	   "--bitrate", "1000",
+	NULL};
+
+/* ---- the durable state from the shim's shadow ---- */
+
+typedef struct {
+	gint64 off;
+	gint64 len; /* -1: a truncation to @off */
+} PcWrite;
+
+typedef struct {
+	gchar *shadow;
+	GHashTable *pending; /* key -> GArray of PcWrite not yet synced, in order */
+	GHashTable *newest;  /* "dev-ino" -> the key of its newest generation */
+	GHashTable *killed;  /* "dev-ino" -> path in the killed tree */
+	GHashTable *named;   /* keys the durable tree names */
+	gboolean torn;
+	guint64 unsynced_bytes; /* written, not synced */
+	guint64 unsynced_nvre;	/* of which segment bytes */
+	guint64 torn_bytes;	/* not synced, kept anyway */
+	guint files;
+	guint lost_names; /* segment files nvrd left that the durable tree does not name */
+} PcRebuild;
+
+static void
+pc_rebuild_clear(PcRebuild *rb)
+{
+	g_clear_pointer(&rb->pending, g_hash_table_unref);
+	g_clear_pointer(&rb->newest, g_hash_table_unref);
+	g_clear_pointer(&rb->killed, g_hash_table_unref);
+	g_clear_pointer(&rb->named, g_hash_table_unref);
+}
+
+/* "dev-ino-gen" without its generation */
+static gchar *
+pc_inode_of(const gchar *key)
+{
+	const gchar *dash = strrchr(key, '-');
+
+	g_assert_nonnull(dash);
+	return g_strndup(key, dash - key);
+}
+
+static void
+pc_note_key(PcRebuild *rb, const gchar *key)
+{
+	g_autofree gchar *inode = pc_inode_of(key);
+	const gchar *known = g_hash_table_lookup(rb->newest, inode);
+	guint64 gen = g_ascii_strtoull(strrchr(key, '-') + 1, NULL, 10);
+
+	if (known == NULL || g_ascii_strtoull(strrchr(known, '-') + 1, NULL, 10) < gen)
+		g_hash_table_insert(rb->newest, g_steal_pointer(&inode), g_strdup(key));
+}
+
+static GArray *
+pc_pending(PcRebuild *rb, const gchar *key)
+{
+	GArray *w = g_hash_table_lookup(rb->pending, key);
+
+	if (w == NULL) {
+		w = g_array_new(FALSE, FALSE, sizeof(PcWrite));
+		g_hash_table_insert(rb->pending, g_strdup(key), w);
+	}
+	return w;
+}
+
+/* the shim's log: which writes each file had not synced at the cut */
+static void
+pc_read_log(PcRebuild *rb)
+{
+	g_autofree gchar *path = g_build_filename(rb->shadow, "log", NULL);
+	g_autofree gchar *text = NULL;
+	g_auto(GStrv) lines = NULL;
+	g_autoptr(GError) error = NULL;
+
+	g_file_get_contents(path, &text, NULL, &error);
+	g_assert_no_error(error);
+	lines = g_strsplit(text, "\n", -1);
+	for (guint i = 0; lines[i] != NULL; i++) {
+		g_auto(GStrv) f = g_strsplit(lines[i], " ", 5);
+		PcWrite w = {0};
+
+		if (g_strv_length(f) < 2 || g_str_equal(f[0], "N") || g_str_equal(f[0], "L"))
+			continue;
+		if (g_str_equal(f[0], "Y")) {
+			g_hash_table_remove_all(rb->pending);
+			continue;
+		}
+		pc_note_key(rb, f[1]);
+		if (g_str_equal(f[0], "S")) {
+			g_hash_table_remove(rb->pending, f[1]);
+		} else if (g_str_equal(f[0], "W")) {
+			w.off = g_ascii_strtoll(f[2], NULL, 10);
+			w.len = g_ascii_strtoll(f[3], NULL, 10);
+			g_array_append_val(pc_pending(rb, f[1]), w);
+		} else if (g_str_equal(f[0], "T")) {
+			w.off = g_ascii_strtoll(f[2], NULL, 10);
+			w.len = -1;
+			g_array_append_val(pc_pending(rb, f[1]), w);
+		}
+	}
+}
+
+/* every file of the tree nvrd left at the kill, by inode */
+static void
+pc_scan_killed(PcRebuild *rb, const gchar *dir)
+{
+	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+	const gchar *name;
+
+	g_assert_nonnull(d);
+	while ((name = g_dir_read_name(d)) != NULL) {
+		g_autofree gchar *path = g_build_filename(dir, name, NULL);
+		GStatBuf st;
+
+		g_assert_cmpint(g_lstat(path, &st), ==, 0);
+		if (S_ISDIR(st.st_mode))
+			pc_scan_killed(rb, path);
+		else if (S_ISREG(st.st_mode) && !g_str_has_suffix(name, "-shm"))
+			g_hash_table_insert(
+				rb->killed,
+				g_strdup_printf("%lu-%lu", (gulong)st.st_dev, (gulong)st.st_ino),
+				g_steal_pointer(&path));
+	}
+}
+
+static GBytes *
+pc_read(const gchar *path)
+{
+	g_autoptr(GError) error = NULL;
+	gchar *data = NULL;
+	gsize len = 0;
+
+	g_file_get_contents(path, &data, &len, &error);
+	g_assert_no_error(error);
+	return g_bytes_new_take(data, len);
+}
+
+/* Returns: the killed tree's file for @key, if it is still that generation of its inode */
+static const gchar *
+pc_killed_path(PcRebuild *rb, const gchar *key)
+{
+	g_autofree gchar *inode = pc_inode_of(key);
+	const gchar *newest = g_hash_table_lookup(rb->newest, inode);
+
+	if (newest != NULL && !g_str_equal(newest, key))
+		return NULL;
+	return g_hash_table_lookup(rb->killed, inode);
+}
+
+/* the unsynced writes of @key: a random prefix of them kept when torn, the rest dropped */
+static void
+pc_tear(PcRebuild *rb, const gchar *key, gint fd)
+{
+	GArray *w = g_hash_table_lookup(rb->pending, key);
+	const gchar *src = pc_killed_path(rb, key);
+	g_autoptr(GBytes) real = NULL;
+	guint keep = 0;
+
+	if (w == NULL)
+		return;
+	if (rb->torn && src != NULL) {
+		keep = (guint)g_test_rand_int_range(0, (gint32)w->len + 1);
+		real = pc_read(src);
+	}
+	for (guint i = 0; i < w->len; i++) {
+		const PcWrite *p = &g_array_index(w, PcWrite, i);
+		gsize size = real != NULL ? g_bytes_get_size(real) : 0;
+
+		if (i >= keep)
+			break;
+		if (p->len < 0) {
+			g_assert_cmpint(ftruncate(fd, p->off), ==, 0);
+		} else if ((gsize)p->off < size) {
+			/* the bytes the file holds now: a later write may have changed them */
+			gsize n = MIN((gsize)p->len, size - (gsize)p->off);
+			const guint8 *data = g_bytes_get_data(real, NULL);
+			g_assert_cmpint(pwrite(fd, data + p->off, n, p->off), ==, (gssize)n);
+			rb->torn_bytes += n;
+		}
+	}
+}
+
+/* file @key of the durable tree at @out: its durable bytes, mode and mtime */
+static void
+pc_build_file(PcRebuild *rb, const gchar *key, guint mode, const gchar *out)
+{
+	g_autofree gchar *data = g_build_filename(rb->shadow, "data", key, NULL);
+	g_autoptr(GBytes) bytes = NULL;
+	GStatBuf st;
+	gint fd;
+
+	rb->files++;
+	g_hash_table_add(rb->named, g_strdup(key));
+	fd = g_open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	g_assert_cmpint(fd, >=, 0);
+	/* a name made durable before any of its bytes: an empty file */
+	if (g_stat(data, &st) == 0) {
+		bytes = pc_read(data);
+		g_assert_cmpint(write(fd, g_bytes_get_data(bytes, NULL), g_bytes_get_size(bytes)),
+				==, (gssize)g_bytes_get_size(bytes));
+	}
+	pc_tear(rb, key, fd);
+	if (bytes != NULL) {
+		struct timespec times[2] = {st.st_atim, st.st_mtim};
+		g_assert_cmpint(futimens(fd, times), ==, 0);
+	}
+	g_assert_cmpint(close(fd), ==, 0);
+}
+
+/* directory @key of the durable tree at @out, as its last durable listing had it */
+static void
+pc_build_dir(PcRebuild *rb, const gchar *key, const gchar *out)
+{
+	g_autofree gchar *listing = g_build_filename(rb->shadow, "dirs", key, NULL);
+	g_autofree gchar *text = NULL;
+	g_auto(GStrv) lines = NULL;
+
+	g_assert_cmpint(g_mkdir(out, 0700), ==, 0);
+	/* a directory made durable before any of its entries is empty */
+	if (!g_file_get_contents(listing, &text, NULL, NULL))
+		return;
+	lines = g_strsplit(text, "\n", -1);
+	for (guint i = 0; lines[i] != NULL && lines[i][0] != '\0'; i++) {
+		g_auto(GStrv) f = g_strsplit(lines[i], " ", 4);
+		g_autofree gchar *path = NULL;
+		guint mode;
+
+		g_assert_cmpuint(g_strv_length(f), ==, 4);
+		/* SQLite rebuilds its wal-index: a power cut leaves it whatever it likes */
+		if (g_str_has_suffix(f[3], "-shm"))
+			continue;
+		path = g_build_filename(out, f[3], NULL);
+		mode = (guint)g_ascii_strtoull(f[2], NULL, 8);
+		if (g_str_equal(f[1], "d")) {
+			pc_build_dir(rb, f[0], path);
+			g_assert_cmpint(g_chmod(path, mode), ==, 0);
+		} else {
+			pc_build_file(rb, f[0], mode, path);
+		}
+	}
+}
+
+/* the shim's own check: a file with no unsynced write equals its durable copy */
+static void
+pc_self_check(PcRebuild *rb)
+{
+	GHashTableIter it;
+	gpointer inode, path;
+
+	g_hash_table_iter_init(&it, rb->killed);
+	while (g_hash_table_iter_next(&it, &inode, &path)) {
+		const gchar *key = g_hash_table_lookup(rb->newest, inode);
+		g_autofree gchar *gen0 = g_strconcat(inode, "-0", NULL);
+		g_autofree gchar *data = NULL;
+		g_autoptr(GBytes) real = pc_read(path);
+		GArray *w;
+
+		if (key == NULL)
+			key = gen0;
+		w = g_hash_table_lookup(rb->pending, key);
+		if (w != NULL && w->len > 0)
+			continue;
+		data = g_build_filename(rb->shadow, "data", key, NULL);
+		if (!g_file_test(data, G_FILE_TEST_EXISTS)) {
+			/* nothing written that the shim saw: nothing in it */
+			if (g_bytes_get_size(real) != 0)
+				g_test_message("shim missed the writes to %s", (const gchar *)path);
+			g_assert_cmpuint(g_bytes_get_size(real), ==, 0);
+			continue;
+		} else {
+			g_autoptr(GBytes) durable = pc_read(data);
+			if (!g_bytes_equal(durable, real))
+				g_test_message("shim: %s differs from its durable copy",
+					       (const gchar *)path);
+			g_assert_true(g_bytes_equal(durable, real));
+		}
+	}
+}
+
+/* what the cut dropped: unsynced writes, and segment files whose name was not durable */
+static void
+pc_count_losses(PcRebuild *rb)
+{
+	GHashTableIter it;
+	gpointer key, value;
+
+	g_hash_table_iter_init(&it, rb->pending);
+	while (g_hash_table_iter_next(&it, &key, &value)) {
+		GArray *w = value;
+		const gchar *src = pc_killed_path(rb, key);
+
+		for (guint i = 0; i < w->len; i++) {
+			gint64 len = MAX(g_array_index(w, PcWrite, i).len, 0);
+
+			rb->unsynced_bytes += len;
+			if (src != NULL && g_str_has_suffix(src, ".nvre"))
+				rb->unsynced_nvre += len;
+		}
+	}
+	g_hash_table_iter_init(&it, rb->killed);
+	while (g_hash_table_iter_next(&it, &key, &value)) {
+		const gchar *newest = g_hash_table_lookup(rb->newest, key);
+		g_autofree gchar *gen0 = g_strconcat(key, "-0", NULL);
+
+		if (g_str_has_suffix(value, ".nvre") &&
+		    !g_hash_table_contains(rb->named, newest != NULL ? newest : gen0)) {
+			g_test_message("lost with its name: %s", (const gchar *)value);
+			rb->lost_names++;
+		}
+	}
+}
+
+/* each root becomes what a power cut now would leave of it; the trees nvrd left go
+ * to @killed/0, @killed/1, ... */
+static void
+pc_rebuild(PcRebuild *rb, const gchar *killed)
+{
+	g_autofree gchar *roots_path = g_build_filename(rb->shadow, "roots", NULL);
+	g_autofree gchar *text = NULL;
+	g_auto(GStrv) roots = NULL;
+	g_autoptr(GError) error = NULL;
+
+	rb->pending = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					    (GDestroyNotify)g_array_unref);
+	rb->newest = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	rb->killed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	rb->named = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	g_file_get_contents(roots_path, &text, NULL, &error);
+	g_assert_no_error(error);
+	roots = g_strsplit(g_strchomp(text), "\n", -1);
+	pc_read_log(rb);
+	g_assert_cmpint(g_mkdir(killed, 0700), ==, 0);
+	for (guint i = 0; roots[i] != NULL; i++) {
+		g_auto(GStrv) root = g_strsplit(roots[i], " ", 2);
+		g_autofree gchar *name = g_strdup_printf("%u", i);
+		g_autofree gchar *aside = g_build_filename(killed, name, NULL);
+
+		g_assert_cmpuint(g_strv_length(root), ==, 2);
+		g_assert_cmpint(g_rename(root[1], aside), ==, 0);
+		pc_scan_killed(rb, aside);
+	}
+	pc_self_check(rb);
+	for (guint i = 0; roots[i] != NULL; i++) {
+		g_auto(GStrv) root = g_strsplit(roots[i], " ", 2);
+
+		pc_build_dir(rb, root[0], root[1]);
+	}
+	pc_count_losses(rb);
+}
+
+/* ---- the test ---- */
+
+/* nvrd under the shim, keeping the durable state of @roots (colon-separated) in @shadow */
+static void
+pc_start_shimmed(NvrTestNvrd *fx, const gchar *roots_list, const gchar *shadow)
+{
+	g_autofree gchar *preload = g_strconcat(
+		"LD_PRELOAD=",
+		nvr_test_build_path("NVR_POWERCUT_SHIM", "tests/daemon/libnvr-powercut-shim.so"),
+		NULL);
+	g_autofree gchar *roots = g_strconcat("NVR_POWERCUT_ROOTS=", roots_list, NULL);
+	g_autofree gchar *to = g_strconcat("NVR_POWERCUT_SHADOW=", shadow, NULL);
+	const gchar *env[] = {preload, roots, to, NULL};
+
+	g_assert_cmpint(g_mkdir(shadow, 0700), ==, 0);
+	nvr_test_nvrd_start_with_env(fx, env);
+}
+
+/* nvrd on what the cut left, without the shim; Returns: its line about startup recovery
+ * (none when no segment had begun: then recovery only ended the runs, which
+ * nvr_test_loss_measure() checks) */
+static const gchar *
+pc_recover(NvrTestNvrd *fx)
+{
+	GPtrArray *lines;
+
+	nvr_test_nvrd_start(fx);
+	lines = nvr_test_proc_get_lines(fx->nvrd);
+	for (guint i = 0; i < lines->len; i++) {
+		const gchar *line = g_ptr_array_index(lines, i);
+		if (strstr(line, "recovered after a crash") != NULL)
+			return line;
+	}
+	return "no segment to recover";
+}
+
+/* no row from before the cut points at bytes the footage does not hold */
+static void
+pc_assert_rows_have_bytes(NvrTestNvrd *fx, gint64 cut_us)
+{
+	for (guint c = 1; c <= fx->n_cameras; c++) {
+		g_autofree gchar *camera = g_strdup_printf("c%u", c);
+		g_autoptr(GArray) segs = nvr_test_nvrd_segments(fx, camera);
+
+		for (guint i = 0; i < segs->len; i++) {
+			const NvrTestSegment *s = &g_array_index(segs, NvrTestSegment, i);
+			g_autofree gchar *path = nvr_test_loss_segment_path(fx, s->id);
+			GStatBuf st;
+
+			if (s->start_us >= cut_us)
+				continue;
+			g_assert_cmpstr(s->status, !=, "recording");
+			if (path == NULL)
+				g_test_message("%s: segment %" G_GINT64_FORMAT " (%s) has no file",
+					       camera, s->id, s->status);
+			g_assert_nonnull(path);
+			g_assert_cmpint(g_stat(path, &st), ==, 0);
+			g_assert_cmpint(st.st_size, ==, s->file_len);
+		}
+	}
+}
+
+typedef struct {
+	NvrTestLossStats loss;
+	guint cuts;
+	guint64 unsynced;
+	guint64 torn;
+	guint lost_names;
+} PcStats;
+
+/* records under the shim until a random moment, cuts the power, recovers and checks */
+static void
+pc_cut(NvrTestNvrd *fx, const gchar *roots, PcStats *stats)
+{
+	guint cut = ++stats->cuts;
+	g_autofree gchar *shadow = g_strdup_printf("%s/shadow-%u", fx->dir, cut);
+	g_autofree gchar *killed = g_strdup_printf("%s/killed-%u", fx->dir, cut);
+	/* around a rotation (8 s), a commit (1 s), a sync, a run's first fragment */
+	gdouble delay = g_test_rand_double_range(0.3, PC_SEGMENT_S + 1.0);
+	PcRebuild rb = {.shadow = shadow, .torn = cut % 2 == 0};
+	gint64 cut_us;
+
+	pc_start_shimmed(fx, roots, shadow);
+	nvr_test_nvrd_wait_recording(fx, 60);
+	g_usleep((gulong)(delay * G_USEC_PER_SEC));
+	cut_us = g_get_real_time();
+	g_assert_cmpint(nvr_test_nvrd_stop(fx, SIGKILL), ==, 128 + SIGKILL);
+	pc_rebuild(&rb, killed);
+	g_test_message("cut %u%s: %.2f s after every camera was recording; %u files durable, %u "
+		       "segment files lost with their name; %" G_GUINT64_FORMAT
+		       " bytes written since their file's last sync (%" G_GUINT64_FORMAT
+		       " of footage), %" G_GUINT64_FORMAT " of them kept (torn)",
+		       cut, rb.torn ? " (torn)" : "", delay, rb.files, rb.lost_names,
+		       rb.unsynced_bytes, rb.unsynced_nvre, rb.torn_bytes);
+	stats->unsynced += rb.unsynced_bytes;
+	stats->torn += rb.torn_bytes;
+	stats->lost_names += rb.lost_names;
+	pc_rebuild_clear(&rb);
+	g_test_message("cut %u: %s", cut, pc_recover(fx));
+	pc_assert_rows_have_bytes(fx, cut_us);
+	nvr_test_loss_measure(fx, cut, cut_us, PC_LOSS_BOUND_US, &stats->loss);
+	nvr_test_nvrd_assert_verify_deep(fx);
+	g_assert_cmpint(nvr_test_nvrd_stop(fx, SIGTERM), ==, 0);
+	nvr_test_rm_rf(killed);
+	nvr_test_rm_rf(shadow);
+}
+
+static void
+pc_report(const PcStats *stats, gint64 started)
+{
+	g_autofree gchar *summary = nvr_test_loss_describe(&stats->loss);
+
+	g_test_message(
+		"%u power cuts: %s (bound %.2f s = sync window %.1f s + GOP %.1f s + delivery "
+		"%.2f s); %" G_GUINT64_FORMAT " bytes unsynced at the cuts, %" G_GUINT64_FORMAT
+		" of them kept (torn); %u segment files lost with their name; %.0f s",
+		stats->cuts, summary, PC_LOSS_BOUND_US / 1e6, PC_SYNC_WINDOW_MS / 1e3,
+		NVR_TEST_LOSS_GOP_US / 1e6, PC_DELIVERY_US / 1e6, stats->unsynced, stats->torn,
+		stats->lost_names, (g_get_monotonic_time() - started) / 1e6);
+}
+
+/* the default layout: the footage dir inside the state dir */
+static void
+test_powercut_state_dir(void)
+{
+	const guint cuts = NVR_TEST_SANITIZED ? 2 : 7;
+	g_autoptr(NvrTestNvrd) fx = NULL;
+	PcStats stats = {0};
+	gint64 started = g_get_monotonic_time();
+
+	nvr_test_watchdog_start(NVR_TEST_SANITIZED ? 400 : 240);
+	fx = nvr_test_nvrd_new(PC_CAMERAS, PC_CONFIG, pc_fakecam_args);
+	for (guint cut = 1; cut <= cuts; cut++)
+		pc_cut(fx, fx->state, &stats);
+	pc_report(&stats, started);
+	nvr_test_watchdog_stop();
+}
+
+/*
+ * The footage dir on a disk of its own (DESIGN.md §5: a USB disk), which
+ * nvrd creates at its first start: the first cut comes before anything
+ * else made that directory durable, the second after a restart on it.
+ */
+static void
+test_powercut_footage_disk(void)
+{
+	g_autoptr(NvrTestNvrd) fx = NULL;
+	g_autofree gchar *disk = NULL;
+	g_autofree gchar *config = NULL;
+	g_autofree gchar *roots = NULL;
+	g_autoptr(GError) error = NULL;
+	PcStats stats = {0};
+	gint64 started = g_get_monotonic_time();
+
+	nvr_test_watchdog_start(NVR_TEST_SANITIZED ? 300 : 120);
+	fx = nvr_test_nvrd_new(PC_CAMERAS, PC_CONFIG, pc_fakecam_args);
+	disk = g_build_filename(fx->dir, "disk", NULL);
+	g_assert_cmpint(g_mkdir(disk, 0700), ==, 0);
+	config = g_strdup_printf(PC_CONFIG "footage-dir = %s/footage\n", disk);
+	g_file_set_contents(fx->conf, config, -1, &error);
+	g_assert_no_error(error);
+	roots = g_strconcat(fx->state, ":", disk, NULL);
+	pc_cut(fx, roots, &stats);
+	if (!NVR_TEST_SANITIZED)
+		pc_cut(fx, roots, &stats);
+	pc_report(&stats, started);
+	nvr_test_watchdog_stop();
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/nvr/daemon/powercut/state-dir", test_powercut_state_dir);
+	g_test_add_func("/nvr/daemon/powercut/footage-disk", test_powercut_footage_disk);
+	return g_test_run();
+}
