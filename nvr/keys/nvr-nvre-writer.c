@@ -12,6 +12,10 @@
  *       ends on a whole chunk between writes
  *   (3) after any write error the writer refuses further writes: the bytes
  *       on disk are unknown, recovery (§10) deals with them
+ *   (4) a file we created is listed durably by its directory from its first
+ *       sync() on (or finish(), if it comes first): synced bytes are worth
+ *       nothing after a power cut if the name that reaches them is lost
+ *       (DESIGN.md §1.2, §5: a power cut loses at most the sync window)
  */
 #include "config.h"
 
@@ -35,7 +39,8 @@ typedef enum {
 
 struct _NvrNvreWriter {
 	gint fd;
-	gchar *dir; /* nullable: fsynced by finish() when we created the file */
+	gchar *dir; /* nullable: when we created the file; fsynced once (invariant 4) */
+	gboolean dir_synced;
 	guint8 fixed[NVR_NVRE_FIXED_SIZE];
 	guint header_len;
 	gsize chunk_size;
@@ -368,6 +373,18 @@ nvr_nvre_writer_write(NvrNvreWriter *self, const guint8 *data, gsize len, GError
 	return TRUE;
 }
 
+/* invariant (4): once, after the file's first synced bytes */
+static gboolean
+nvr_nvre_writer_sync_dir(NvrNvreWriter *self, GError **error)
+{
+	if (self->dir == NULL || self->dir_synced)
+		return TRUE;
+	if (!nvr_file_fsync_dir(self->dir, error))
+		return FALSE;
+	self->dir_synced = TRUE;
+	return TRUE;
+}
+
 gboolean
 nvr_nvre_writer_sync(NvrNvreWriter *self, GError **error)
 {
@@ -376,7 +393,7 @@ nvr_nvre_writer_sync(NvrNvreWriter *self, GError **error)
 		return FALSE;
 	if (fdatasync(self->fd) != 0)
 		return nvr_error_from_errno(error, errno, "fdatasync");
-	return TRUE;
+	return nvr_nvre_writer_sync_dir(self, error);
 }
 
 static gboolean
@@ -385,9 +402,7 @@ nvr_nvre_writer_close_durably(NvrNvreWriter *self, GError **error)
 	if (fsync(self->fd) != 0)
 		return nvr_error_from_errno(error, errno, "fsync");
 	/* a file that its directory does not durably list is not finalized (DESIGN.md §5) */
-	if (self->dir != NULL && !nvr_file_fsync_dir(self->dir, error))
-		return FALSE;
-	return TRUE;
+	return nvr_nvre_writer_sync_dir(self, error);
 }
 
 gboolean

@@ -30,10 +30,12 @@
  *     the queue: a new segment links to that one, not to the older tail the
  *     index still shows.
  *   - fdatasync once per sync window (flash wear versus what a power cut
- *     loses), not per fragment. NVRE writes whole chunks only, so the tail
- *     of the newest fragment would wait in memory until the next fragment
- *     fills its chunk, a GOP or more later, and a crash would lose that
- *     fragment whole. At each sync the chunk is therefore completed with a
+ *     loses), not per fragment; the first one of a segment also fsyncs its
+ *     directory (nvr_nvre_writer_sync()): until then a power cut loses the
+ *     file's name, and with it the whole segment so far. NVRE writes
+ *     whole chunks only, so the tail of the newest fragment would wait in
+ *     memory until the next fragment fills its chunk, a GOP or more later,
+ *     and a crash would lose that fragment whole. At each sync the chunk is therefore completed with a
  *     free box (ISO/IEC 14496-12 §8.1.2, which readers skip) and written:
  *     what a crash loses is the sync window and the GOP being gathered, not
  *     a fragment more. The GOP index counts the padding in the length of
