@@ -77,9 +77,42 @@ nvr_file_write_atomic(const gchar *path, const guint8 *data, gsize len, gint mod
 	return nvr_file_fsync_dir(dir, error);
 }
 
+/*
+ * mkdir -p whose new directories survive a power cut: a new directory is
+ * listed durably only once its parent is fsynced (DESIGN.md §5), and
+ * nothing created inside it is worth anything before that. A footage dir
+ * lost that way took its meta file along, and nvrd refused to start on a
+ * "disk that is not mounted" until someone came.
+ */
+static gboolean
+nvr_file_mkdir_durable(const gchar *dir, GError **error)
+{
+	g_autoptr(GPtrArray) created = g_ptr_array_new_with_free_func(g_free);
+	g_autofree gchar *p = g_strdup(dir);
+
+	/* the directories this call creates, innermost first */
+	while (!g_file_test(p, G_FILE_TEST_EXISTS)) {
+		gchar *parent = g_path_get_dirname(p);
+
+		g_ptr_array_add(created, g_steal_pointer(&p));
+		p = parent;
+		if (g_str_equal(p, created->pdata[created->len - 1]))
+			break;
+	}
+	if (g_mkdir_with_parents(dir, 0700) != 0)
+		return nvr_error_from_errno(error, errno, "cannot create %s", dir);
+	for (guint i = created->len; i > 0; i--) {
+		g_autofree gchar *parent = g_path_get_dirname(created->pdata[i - 1]);
+
+		if (!nvr_file_fsync_dir(parent, error))
+			return FALSE;
+	}
+	return TRUE;
+}
+
 /**
  * nvr_file_check_dir_usable:
- * @create: create @dir (mode 0700) when it does not exist
+ * @create: create @dir (mode 0700) when it does not exist, durably
  *
  * Fails with a one-line reason when @dir is not a directory we can write.
  */
@@ -90,8 +123,8 @@ nvr_file_check_dir_usable(const gchar *dir, gboolean create, GError **error)
 	GStatBuf st;
 	gint fd;
 
-	if (create && g_mkdir_with_parents(dir, 0700) != 0)
-		return nvr_error_from_errno(error, errno, "cannot create %s", dir);
+	if (create && !nvr_file_mkdir_durable(dir, error))
+		return FALSE;
 	if (g_stat(dir, &st) != 0)
 		return nvr_error_from_errno(error, errno, "%s", dir);
 	if (!S_ISDIR(st.st_mode)) {
