@@ -58,61 +58,64 @@ typedef struct {
 
 static const Variant variants[] = {
     {"bframes",
-     "( " TESTSRC(640, 360, "15/1") "x264enc speed-preset=veryfast threads=1 bframes=2 b-adapt=true "
+     "( " TESTSRC(320, 240, "15/1") "x264enc speed-preset=veryfast threads=1 bframes=2 b-adapt=true "
      "key-int-max=30 ! video/x-h264,profile=main ! rtph264pay name=pay0 pt=96 config-interval=-1 )",
-     TRUE, "h264", NULL, 640, 360, 15, 1, 30, 2, FALSE, -1, NULL, 0, 0},
+     TRUE, "h264", NULL, 320, 240, 15, 1, 30, 2, FALSE, -1, NULL, 0, 0},
     {"sdp-only",
-     "( " TESTSRC(640, 360, "15/1") "x264enc tune=zerolatency speed-preset=superfast threads=1 "
+     "( " TESTSRC(320, 240, "15/1") "x264enc tune=zerolatency speed-preset=superfast threads=1 "
      "key-int-max=30 option-string=repeat-headers=0 ! video/x-h264,profile=high "
      "! rtph264pay name=pay0 pt=96 config-interval=0 )",
-     TRUE, "h264", "High", 640, 360, 15, 1, 30, 0, FALSE, 0, NULL, 0, 0},
+     TRUE, "h264", "High", 320, 240, 15, 1, 30, 0, FALSE, 0, NULL, 0, 0},
     {"sps-every-idr",
-     "( " TESTSRC(640, 360, "15/1") X264_LIVE "key-int-max=15 "
+     "( " TESTSRC(320, 240, "15/1") X264_LIVE "key-int-max=15 "
      "! rtph264pay name=pay0 pt=96 config-interval=-1 )",
-     FALSE, "h264", NULL, 640, 360, 15, 1, 15, 0, FALSE, 1, NULL, 0, 0},
+     FALSE, "h264", NULL, 320, 240, 15, 1, 15, 0, FALSE, 1, NULL, 0, 0},
     {"h265-aac",
-     "( " TESTSRC(640, 360, "15/1") "x265enc tune=zerolatency speed-preset=ultrafast key-int-max=30 "
+     "( " TESTSRC(320, 240, "15/1") "x265enc tune=zerolatency speed-preset=ultrafast key-int-max=30 "
      "! rtph265pay name=pay0 pt=96 config-interval=-1 "
      "audiotestsrc is-live=true ! audio/x-raw,rate=16000,channels=1 ! voaacenc bitrate=32000 "
      "! rtpmp4gpay name=pay1 pt=97 )",
-     TRUE, "hevc", NULL, 640, 360, 15, 1, 30, 0, FALSE, -1, "aac", 16000, 0},
+     TRUE, "hevc", NULL, 320, 240, 15, 1, 30, 0, FALSE, -1, "aac", 16000, 0},
+    /* closed GOPs, as cameras send: in x265's default open GOPs the leading
+     * pictures of a CRA that begins an export need the segment before, and
+     * decoders skip them (test-ingest records such a stream) */
     {"h265-bframes-aac",
-     "( " TESTSRC(640, 360, "15/1") "x265enc speed-preset=ultrafast key-int-max=30 "
-     "option-string=bframes=3 ! rtph265pay name=pay0 pt=96 "
+     "( " TESTSRC(320, 240, "15/1") "x265enc speed-preset=ultrafast key-int-max=30 "
+     "option-string=bframes=3:open-gop=0 ! rtph265pay name=pay0 pt=96 "
      "audiotestsrc is-live=true ! audio/x-raw,rate=16000,channels=1 ! voaacenc bitrate=32000 "
      "! rtpmp4gpay name=pay1 pt=97 )",
-     FALSE, "hevc", NULL, 640, 360, 15, 1, 30, 3, FALSE, -1, "aac", 16000, 0},
+     FALSE, "hevc", NULL, 320, 240, 15, 1, 30, 3, FALSE, -1, "aac", 16000, 0},
     {"h264-aac-latm",
-     "( " TESTSRC(640, 360, "15/1") X264_LIVE "key-int-max=30 ! rtph264pay name=pay0 pt=96 "
+     "( " TESTSRC(320, 240, "15/1") X264_LIVE "key-int-max=30 ! rtph264pay name=pay0 pt=96 "
      "audiotestsrc is-live=true ! audio/x-raw,rate=8000,channels=1 ! voaacenc bitrate=24000 "
      "! rtpmp4apay name=pay1 pt=97 )",
-     FALSE, "h264", NULL, 640, 360, 15, 1, 30, 0, FALSE, -1, "aac", 8000, 0},
+     FALSE, "h264", NULL, 320, 240, 15, 1, 30, 0, FALSE, -1, "aac", 8000, 0},
     {"h264-pcma",
-     "( " TESTSRC(640, 360, "15/1") X264_LIVE "key-int-max=30 ! rtph264pay name=pay0 pt=96 "
+     "( " TESTSRC(320, 240, "15/1") X264_LIVE "key-int-max=30 ! rtph264pay name=pay0 pt=96 "
      "audiotestsrc is-live=true ! audio/x-raw,rate=8000,channels=1 ! alawenc "
      "! rtppcmapay name=pay1 )",
-     TRUE, "h264", NULL, 640, 360, 15, 1, 30, 0, FALSE, -1, "pcm_alaw", 8000, 0},
+     TRUE, "h264", NULL, 320, 240, 15, 1, 30, 0, FALSE, -1, "pcm_alaw", 8000, 0},
     {"h264-pcmu",
-     "( " TESTSRC(640, 360, "15/1") X264_LIVE "key-int-max=30 ! rtph264pay name=pay0 pt=96 "
+     "( " TESTSRC(320, 240, "15/1") X264_LIVE "key-int-max=30 ! rtph264pay name=pay0 pt=96 "
      "audiotestsrc is-live=true ! audio/x-raw,rate=8000,channels=1 ! mulawenc "
      "! rtppcmupay name=pay1 )",
-     FALSE, "h264", NULL, 640, 360, 15, 1, 30, 0, FALSE, -1, "pcm_mulaw", 8000, 0},
+     FALSE, "h264", NULL, 320, 240, 15, 1, 30, 0, FALSE, -1, "pcm_mulaw", 8000, 0},
     {"fps25",
-     "( " TESTSRC(640, 360, "25/1") X264_LIVE "key-int-max=50 ! rtph264pay name=pay0 pt=96 )",
-     FALSE, "h264", NULL, 640, 360, 25, 1, 50, 0, FALSE, -1, NULL, 0, 0},
+     "( " TESTSRC(320, 240, "25/1") X264_LIVE "key-int-max=50 ! rtph264pay name=pay0 pt=96 )",
+     FALSE, "h264", NULL, 320, 240, 25, 1, 50, 0, FALSE, -1, NULL, 0, 0},
     {"fps12.5",
-     "( " TESTSRC(640, 360, "25/2") X264_LIVE "key-int-max=25 ! rtph264pay name=pay0 pt=96 )",
-     FALSE, "h264", NULL, 640, 360, 25, 2, 25, 0, FALSE, -1, NULL, 0, 0},
+     "( " TESTSRC(320, 240, "25/2") X264_LIVE "key-int-max=25 ! rtph264pay name=pay0 pt=96 )",
+     FALSE, "h264", NULL, 320, 240, 25, 2, 25, 0, FALSE, -1, NULL, 0, 0},
     {"gop4s",
-     "( " TESTSRC(640, 360, "15/1") X264_LIVE "key-int-max=60 ! rtph264pay name=pay0 pt=96 )",
-     FALSE, "h264", NULL, 640, 360, 15, 1, 60, 0, FALSE, -1, NULL, 0, 0},
+     "( " TESTSRC(320, 240, "15/1") X264_LIVE "key-int-max=60 ! rtph264pay name=pay0 pt=96 )",
+     FALSE, "h264", NULL, 320, 240, 15, 1, 60, 0, FALSE, -1, NULL, 0, 0},
     {"gop0.5s",
-     "( " TESTSRC(640, 360, "16/1") X264_LIVE "key-int-max=8 ! rtph264pay name=pay0 pt=96 )",
-     FALSE, "h264", NULL, 640, 360, 16, 1, 8, 0, FALSE, -1, NULL, 0, 0},
+     "( " TESTSRC(320, 240, "16/1") X264_LIVE "key-int-max=8 ! rtph264pay name=pay0 pt=96 )",
+     FALSE, "h264", NULL, 320, 240, 16, 1, 8, 0, FALSE, -1, NULL, 0, 0},
     {"gap",
-     "( " TESTSRC(640, 360, "15/1") "identity name=gap ! " X264_LIVE "key-int-max=30 "
+     "( " TESTSRC(320, 240, "15/1") "identity name=gap ! " X264_LIVE "key-int-max=30 "
      "! rtph264pay name=pay0 pt=96 )",
-     TRUE, "h264", NULL, 640, 360, 15, 1, 0, 0, TRUE, -1, NULL, 0, 0},
+     TRUE, "h264", NULL, 320, 240, 15, 1, 0, 0, TRUE, -1, NULL, 0, 0},
     {"1440p",
      "( videotestsrc is-live=true pattern=snow ! video/x-raw,width=2560,height=1440,framerate=5/1 "
      "! " X264_LIVE "bitrate=10000 vbv-buf-capacity=2000 key-int-max=10 "
@@ -329,6 +332,11 @@ json_int(JsonObject *o, const gchar *member)
 {
 	JsonNode *n = json_object_get_member(o, member);
 
+	if (n == NULL) {
+		g_autoptr(JsonNode) node = json_node_init_object(json_node_alloc(), o);
+		g_autofree gchar *text = json_to_string(node, FALSE);
+		g_test_message("no %s in %s", member, text);
+	}
 	g_assert_nonnull(n);
 	if (json_node_get_value_type(n) == G_TYPE_STRING)
 		return g_ascii_strtoll(json_node_get_string(n), NULL, 10);
@@ -344,7 +352,11 @@ probe_item(Probe *p, JsonObject *item, gint64 vindex)
 	if (g_str_equal(type, "packet")) {
 		Packet pkt = {.pts = json_int(item, "pts"),
 			      .dts = json_int(item, "dts"),
-			      .duration = json_int(item, "duration"),
+			      /* ffprobe leaves it out for a track's first packet when the
+			       * track starts after the file does */
+			      .duration = json_object_has_member(item, "duration")
+					      ? json_int(item, "duration")
+					      : 0,
 			      .size = json_int(item, "size"),
 			      .key = json_object_get_string_member(item, "flags")[0] == 'K'};
 		g_array_append_val(video ? p->vpackets : p->apackets, pkt);
@@ -413,6 +425,8 @@ typedef struct {
 	gint64 frames;	       /* the index's */
 	gint64 media_duration; /* 90 kHz */
 	gint64 start_us, end_us;
+	gint64 second_start_us; /* of the second segment, 0 when there is none */
+	gint64 second_frames;	/* from the second segment on */
 } Indexed;
 
 static void
@@ -435,6 +449,10 @@ indexed_get(NvrTestNvrd *fx, const gchar *camera, Indexed *ix)
 		NvrTestSegment *s = &g_array_index(segs, NvrTestSegment, i);
 
 		g_assert_cmpstr(s->status, ==, "finalized");
+		if (i == 1)
+			ix->second_start_us = s->start_us;
+		if (i >= 1)
+			ix->second_frames += s->frames;
 		ix->frames += s->frames;
 		ix->media_duration += s->media_duration;
 		ix->end_us = s->end_us;
@@ -541,9 +559,32 @@ check_audio(const Variant *v, const Probe *p, const Indexed *ix)
 	       g_array_index(p->apackets, Packet, p->apackets->len - 1).duration;
 	g_test_message("%s: %u audio packets, %.3f s from %.3f s", v->mount, p->apackets->len,
 		       (last - first) / (gdouble)rate, first / (gdouble)rate);
-	/* audio from the start of the video to its end, within half a second */
+	/* audio from the start of the video, within half a second, to its end
+	 * or beyond: an encoder's lookahead or a loaded machine holds the
+	 * video back against the audio when nvrd stops (x265 with B-frames:
+	 * 0.7 s seen, a busy CI machine: 1.6 s) */
 	g_assert_cmpint(ABS(first), <=, rate / 2);
-	g_assert_cmpint(ABS((last - first) * TIMESCALE / rate - ix->media_duration), <=, TIMESCALE / 2);
+	g_assert_cmpint((last - first) * TIMESCALE / rate, >=, ix->media_duration - TIMESCALE / 2);
+	g_assert_cmpint((last - first) * TIMESCALE / rate, <=, ix->media_duration + 4 * TIMESCALE);
+}
+
+/* an export that begins where a later segment does, at its first key frame */
+static void
+check_export_from_second(NvrTestNvrd *fx, const gchar *camera, const Variant *v,
+			 const Indexed *ix)
+{
+	g_autofree gchar *mp4 = g_strdup_printf("%s/%s-2.mp4", fx->dir, v->mount);
+	g_autoptr(JsonObject) exported = NULL;
+	g_auto(Probe) p = {0};
+
+	g_assert_cmpint(ix->second_start_us, >, 0);
+	exported = nvr_test_nvrd_export(fx, camera, ix->second_start_us, ix->end_us, mp4);
+	probe_export(mp4, &p);
+	g_test_message("%s: from the second segment: %u frames, index %" G_GINT64_FORMAT, v->mount,
+		       p.vpackets->len, ix->second_frames);
+	g_assert_cmpint(json_int(p.video, "nb_read_frames"), ==, ix->second_frames);
+	g_assert_cmpint(p.vpackets->len, ==, ix->second_frames);
+	g_assert_true(g_array_index(p.vpackets, Packet, 0).key);
 }
 
 static void
@@ -583,6 +624,7 @@ check_variant(NvrTestNvrd *fx, const gchar *camera, const Served *s)
 	g_assert_cmpint(p.vpackets->len, ==, ix.frames);
 	check_video_timing(v, &p, &ix);
 	check_audio(v, &p, &ix);
+	check_export_from_second(fx, camera, v, &ix);
 }
 
 /* recorded once, by the first case that needs it; checked per variant */
