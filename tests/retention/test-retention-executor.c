@@ -616,6 +616,7 @@ test_pending_and_hold(Fx *fx, gconstpointer data)
 	g_assert_cmpuint(res.by_rule[NVR_INDEX_TOMBSTONE_RULE_BUDGET], ==, 1);
 	g_assert_true(fx_gone(fx, second->id));
 	g_assert_false(g_file_test(p_second, G_FILE_TEST_EXISTS));
+	g_clear_pointer(&v, nvr_store_verify_report_free);
 	v = fx_verify(fx);
 	g_assert_cmpuint(v->n_problems, ==, 0);
 	g_assert_cmpuint(v->n_deleted, ==, 3);
@@ -1022,6 +1023,7 @@ test_crash_after_step(Fx *fx, gconstpointer data)
 	g_autoptr(NvrStoreVerifyReport) v = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(NvrIndexSegment) after = NULL;
+	g_autoptr(NvrIndexTombstone) tombstone = NULL;
 	g_autofree gchar *path = NULL;
 	NvrRetentionResult res = {0};
 	NvrIndexSegment *oldest;
@@ -1044,7 +1046,8 @@ test_crash_after_step(Fx *fx, gconstpointer data)
 	after = nvr_index_segment_load(fx->index, oldest->id, &error);
 	g_assert_no_error(error);
 	g_assert_cmpint(after->status, ==, NVR_INDEX_SEGMENT_GARBAGE);
-	g_assert_nonnull(nvr_index_tombstone_load_by_segment(fx->index, oldest->id, NULL));
+	tombstone = nvr_index_tombstone_load_by_segment(fx->index, oldest->id, NULL);
+	g_assert_nonnull(tombstone);
 	g_assert_cmpint(g_file_test(path, G_FILE_TEST_EXISTS), ==, step == NVR_RETENTION_STEP_MARK);
 	v = fx_verify(fx);
 	g_assert_cmpuint(v->n_problems, ==, 0);
