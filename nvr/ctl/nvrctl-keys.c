@@ -592,6 +592,46 @@ nvrctl_keys_decrypt_report(NvrNvreReader *reader, const gchar *file, const gchar
 	nvrctl_keys_print_json(b);
 }
 
+/* Returns: (nullable): why the decrypt options do not go together */
+static const gchar *
+nvrctl_keys_decrypt_misuse(const gchar *state_dir, const NvrctlKeysOptions *o)
+{
+	guint n_sources =
+		(o->passphrase_file != NULL) + (o->recovery_file != NULL) + (o->key_files != NULL);
+	gboolean range = o->offset != NULL || o->length != NULL;
+
+	if (o->rest == NULL || o->rest[0] == NULL || o->rest[1] != NULL || o->output == NULL)
+		return "decrypt needs one FILE and -o OUT";
+	if (n_sources != 1)
+		return "decrypt needs --passphrase-file F, --recovery-file F or --key-file F";
+	if (o->key_files == NULL && (o->device_pk != NULL || o->allow_unsigned))
+		return "--device-pk and --allow-unsigned go with --key-file";
+	if (o->key_files == NULL && state_dir == NULL)
+		return "decrypt with a keyring needs --state-dir DIR";
+	if (o->no_predecessor && o->predecessor != NULL)
+		return "--predecessor and --no-predecessor exclude each other";
+	if (range && (o->offset == NULL || o->length == NULL))
+		return "--offset N and --length N go together";
+	if (range && (o->predecessor != NULL || o->no_predecessor))
+		return "a range (--offset, --length) is read without a chain check";
+	return NULL;
+}
+
+/* what decrypt writes: the whole plaintext after verify-all and the chain check, in the order
+ * of the vectors' README, or one range read at random (§12: only its chunks) */
+static gboolean
+nvrctl_keys_decrypt_reader(NvrNvreReader *reader, const NvrctlKeysOptions *o,
+			   const NvrNvreReadParams *rp, guint64 start, guint64 len, GError **error)
+{
+	if (o->offset == NULL) {
+		len = nvr_nvre_reader_get_plain_len(reader);
+		if (!nvr_nvre_reader_verify_all(reader, error) ||
+		    !nvrctl_keys_check_chain(reader, o, rp, error))
+			return FALSE;
+	}
+	return nvrctl_keys_decrypt_to(reader, start, len, o->output, error);
+}
+
 static gint
 nvrctl_keys_decrypt(const gchar *state_dir, const NvrctlKeysOptions *o, gboolean json)
 {
@@ -602,27 +642,15 @@ nvrctl_keys_decrypt(const gchar *state_dir, const NvrctlKeysOptions *o, gboolean
 	NvrNvreReadParams rp = {0};
 	guint8 device_pk[NVR_NVRE_KEY_SIZE];
 	guint64 start = 0, len = 0;
-	const gchar *file = o->rest != NULL ? o->rest[0] : NULL;
-	guint n_sources =
-		(o->passphrase_file != NULL) + (o->recovery_file != NULL) + (o->key_files != NULL);
+	const gchar *misuse = nvrctl_keys_decrypt_misuse(state_dir, o);
 
-	if (file == NULL || (o->rest[1] != NULL) || o->output == NULL)
-		return nvrctl_keys_usage("decrypt needs one FILE and -o OUT");
-	if (n_sources != 1)
-		return nvrctl_keys_usage(
-			"decrypt needs --passphrase-file F, --recovery-file F or --key-file F");
-	if (o->key_files == NULL && (o->device_pk != NULL || o->allow_unsigned))
-		return nvrctl_keys_usage("--device-pk and --allow-unsigned go with --key-file");
-	if (o->key_files == NULL && state_dir == NULL)
-		return nvrctl_keys_usage("decrypt with a keyring needs --state-dir DIR");
-	if (o->no_predecessor && o->predecessor != NULL)
-		return nvrctl_keys_usage("--predecessor and --no-predecessor exclude each other");
-	if ((o->offset != NULL || o->length != NULL) &&
-	    (o->predecessor != NULL || o->no_predecessor))
-		return nvrctl_keys_usage(
-			"a range (--offset, --length) is read without a chain check");
+	if (misuse != NULL)
+		return nvrctl_keys_usage(misuse);
 	if (!nvrctl_keys_context(o->camera_id, o->segment_id, o->start_us, o->content_type,
-				 &rp.context, &error))
+				 &rp.context, &error) ||
+	    (o->offset != NULL &&
+	     (!nvrctl_keys_parse_number(o->offset, FALSE, 0, G_MAXUINT64, &start, &error) ||
+	      !nvrctl_keys_parse_number(o->length, FALSE, 0, G_MAXUINT64, &len, &error))))
 		return nvrctl_keys_usage(error->message);
 	pairs = nvrctl_keys_reader_keys(state_dir, o, &keyring, &rp, device_pk, &error);
 	if (pairs == NULL)
@@ -630,26 +658,10 @@ nvrctl_keys_decrypt(const gchar *state_dir, const NvrctlKeysOptions *o, gboolean
 	rp.keys = (NvrNvreKeyPair *const *)pairs->pdata;
 	rp.n_keys = pairs->len;
 	rp.mode = o->interrupted ? NVR_NVRE_MODE_INTERRUPTED : NVR_NVRE_MODE_STRICT;
-	reader = nvr_nvre_reader_open(file, &rp, &error);
-	if (reader != NULL && (o->offset != NULL || o->length != NULL)) {
-		/* one range at random (§12): only its chunks are read */
-		if (!nvrctl_keys_parse_number(o->offset, FALSE, 0, G_MAXUINT64, &start, &error) ||
-		    !nvrctl_keys_parse_number(o->length, FALSE, 0, G_MAXUINT64, &len, &error)) {
-			if (error == NULL)
-				return nvrctl_keys_usage("--offset N and --length N go together");
-			return nvrctl_keys_usage(error->message);
-		}
-	} else if (reader != NULL) {
-		/* the order of the vectors' README: open, verify-all, chain, then the bytes go out
-		 */
-		len = nvr_nvre_reader_get_plain_len(reader);
-		if (!nvr_nvre_reader_verify_all(reader, &error) ||
-		    !nvrctl_keys_check_chain(reader, o, &rp, &error))
-			return nvrctl_keys_decrypt_fail(file, g_steal_pointer(&error), json);
-	}
-	if (reader == NULL || !nvrctl_keys_decrypt_to(reader, start, len, o->output, &error))
-		return nvrctl_keys_decrypt_fail(file, g_steal_pointer(&error), json);
-	nvrctl_keys_decrypt_report(reader, file, o->output, json);
+	reader = nvr_nvre_reader_open(o->rest[0], &rp, &error);
+	if (reader == NULL || !nvrctl_keys_decrypt_reader(reader, o, &rp, start, len, &error))
+		return nvrctl_keys_decrypt_fail(o->rest[0], g_steal_pointer(&error), json);
+	nvrctl_keys_decrypt_report(reader, o->rest[0], o->output, json);
 	return 0;
 }
 
