@@ -223,13 +223,25 @@ hs_server_new(HsKind kind)
 	return s;
 }
 
+/* in the server's thread: cancelling the pending accept from another thread
+ * while its GCancellableSource is dispatched there can leak that source (GLib
+ * 2.74's cancelled-during-dispose path) */
+static gboolean
+hs_server_stop_cb(gpointer data)
+{
+	HsServer *s = data;
+
+	g_socket_service_stop(s->service);
+	g_socket_listener_close(G_SOCKET_LISTENER(s->service));
+	g_main_loop_quit(s->loop);
+	return G_SOURCE_REMOVE;
+}
+
 static void
 hs_server_free(HsServer *s)
 {
 	g_atomic_int_set(&s->stop, 1);
-	g_socket_service_stop(s->service);
-	g_socket_listener_close(G_SOCKET_LISTENER(s->service));
-	g_main_loop_quit(s->loop);
+	g_main_context_invoke(s->context, hs_server_stop_cb, s);
 	g_thread_join(s->thread);
 	g_object_unref(s->service);
 	hs_server_release(s);
