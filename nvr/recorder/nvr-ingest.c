@@ -612,7 +612,9 @@ nvr_ingest_video_dts(NvrIngest *self, GstBuffer *buffer, GstClockTime *ns)
 		g_message("%s: the camera reorders frames by %u or more", self->name,
 			  nvr_reorder_get_depth(self->reorder));
 	nvr_ingest_end_run(self, NVR_INGEST_END_MEDIA_BACKWARDS, NULL);
-	return FALSE;
+	/* a key frame that went back in time begins the next run itself */
+	return !GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT) &&
+	       nvr_ingest_video_dts(self, buffer, ns);
 }
 
 static void
