@@ -34,10 +34,14 @@
  *   storage: a video key frame closes the pending GOP into one fragment.
  *     Video sample durations are dts deltas; the last one's is the next
  *     key frame's dts minus its own, so fragment i+1 starts exactly where
- *     fragment i ends. Audio AUs that arrived during the GOP go into a
- *     second traf, except the newest one, which waits for its successor
- *     so that its duration is a delta too (carried into the next fragment,
- *     even into the next segment when the audio config is unchanged).
+ *     fragment i ends. Audio AUs go into a second traf by their time: the
+ *     ones before the presentation time of the key frame that closes the
+ *     GOP (audio arrives ahead of the video of the same instant, by the
+ *     encoder's latency and B-frames; an export that begins at a key frame
+ *     would otherwise lack that much audio), and of those never the
+ *     newest, which waits for its successor so that its duration is a
+ *     delta too; the rest are carried into the next fragment, even into the
+ *     next segment when the audio config is unchanged.
  *     A GOP longer than max-fragment-duration/-bytes is cut before the
  *     next frame (known successor, so still contiguous; keyframe FALSE).
  *   live: each AU is a fragment as soon as it arrives; its duration is
@@ -424,18 +428,30 @@ nvr_media_segmenter_consume(NvrMediaSegTrack *t, guint n)
 	g_array_remove_range(t->pending, 0, n);
 }
 
-/* how many of a track's pending AUs the next fragment takes */
+/* how many of a track's pending AUs the next fragment takes; @split: the
+ * presentation time (90 kHz) of the video that begins the next fragment,
+ * or -1 */
 static guint
 nvr_media_segmenter_take_count(NvrMediaSegmenter *self, NvrMediaSegTrack *t, guint track,
-			       gboolean final)
+			       gboolean final, gint64 split)
 {
 	guint n = t->pending->len;
 
-	/* audio keeps its newest AU until its successor tells its duration */
-	if (track > 0 && n > 0 && !final && self->mode == NVR_MEDIA_MODE_STORAGE &&
-	    nvr_media_track_config_equal(t->config, t->segment_config))
-		n--;
-	return n;
+	if (track == 0 || n == 0 || final || self->mode != NVR_MEDIA_MODE_STORAGE ||
+	    !nvr_media_track_config_equal(t->config, t->segment_config))
+		return n;
+	/* audio comes ahead of the video of the same instant (encoder latency,
+	 * B-frames): what is heard from the next video on goes with it */
+	if (split >= 0) {
+		n = 0;
+		while (n < t->pending->len &&
+		       (gint64)gst_util_uint64_scale(
+			   (guint64)g_array_index(t->pending, NvrMediaPending, n).dts,
+			   NVR_MEDIA_VIDEO_TIMESCALE, t->config->timescale) < split)
+			n++;
+	}
+	/* and keeps its newest AU until its successor tells its duration */
+	return n == t->pending->len ? n - 1 : n;
 }
 
 static gboolean
@@ -484,12 +500,14 @@ nvr_media_parts_size(GPtrArray *parts)
 	return size;
 }
 
-/* writes pending AUs as one fragment; @video_next_dts: the successor of the
- * last video AU, or -1 when unknown; @final: flush audio completely */
+/* writes pending AUs as one fragment; @next: the successor of the last
+ * video AU, or NULL when unknown; @final: flush audio completely */
 static gboolean
-nvr_media_segmenter_close_fragment(NvrMediaSegmenter *self, gint64 video_next_dts, gboolean final,
+nvr_media_segmenter_close_fragment(NvrMediaSegmenter *self, const NvrMediaAu *next, gboolean final,
 				   GError **error)
 {
+	gint64 video_next_dts = next != NULL ? next->dts : -1;
+	gint64 split = next != NULL ? next->dts + next->cts_offset : -1;
 	NvrMediaSample *samples[NVR_MEDIA_MAX_TRACKS] = {NULL};
 	NvrMediaTrafSpec trafs[NVR_MEDIA_MAX_TRACKS];
 	guint counts[NVR_MEDIA_MAX_TRACKS] = {0}, n_trafs = 0;
@@ -504,7 +522,7 @@ nvr_media_segmenter_close_fragment(NvrMediaSegmenter *self, gint64 video_next_dt
 
 		if (t->segment_config == NULL)
 			continue;
-		counts[i] = nvr_media_segmenter_take_count(self, t, i, final);
+		counts[i] = nvr_media_segmenter_take_count(self, t, i, final, split);
 		if (counts[i] == 0)
 			continue;
 		samples[i] = nvr_media_segmenter_samples(self, t, counts[i],
@@ -646,7 +664,7 @@ nvr_media_segmenter_push_keyframe(NvrMediaSegmenter *self, const NvrMediaAu *au,
 {
 	NvrMediaSegmentReason reason = NVR_MEDIA_SEGMENT_REASON_ROTATE;
 
-	if (self->in_segment && !nvr_media_segmenter_close_fragment(self, au->dts, FALSE, error))
+	if (self->in_segment && !nvr_media_segmenter_close_fragment(self, au, FALSE, error))
 		return FALSE;
 	if (!self->run_started)
 		reason = NVR_MEDIA_SEGMENT_REASON_RUN_START;
@@ -685,12 +703,12 @@ nvr_media_segmenter_push_video(NvrMediaSegmenter *self, const NvrMediaAu *au, gu
 		self->dropped++;
 		return TRUE;
 	} else if (nvr_media_segmenter_gop_too_long(self, au) &&
-		   !nvr_media_segmenter_close_fragment(self, au->dts, FALSE, error)) {
+		   !nvr_media_segmenter_close_fragment(self, au, FALSE, error)) {
 		return FALSE;
 	}
 	nvr_media_segmenter_append(&self->tracks[0], au, estimate);
 	if (self->mode == NVR_MEDIA_MODE_LIVE)
-		return nvr_media_segmenter_close_fragment(self, -1, TRUE, error);
+		return nvr_media_segmenter_close_fragment(self, NULL, TRUE, error);
 	return TRUE;
 }
 
@@ -708,7 +726,7 @@ nvr_media_segmenter_push_audio(NvrMediaSegmenter *self, const NvrMediaAu *au, gu
 	}
 	nvr_media_segmenter_append(t, au, estimate);
 	if (self->mode == NVR_MEDIA_MODE_LIVE)
-		return nvr_media_segmenter_close_fragment(self, -1, TRUE, error);
+		return nvr_media_segmenter_close_fragment(self, NULL, TRUE, error);
 	return TRUE;
 }
 
@@ -749,7 +767,7 @@ nvr_media_segmenter_finish(NvrMediaSegmenter *self, GError **error)
 
 	g_return_val_if_fail(NVR_MEDIA_IS_SEGMENTER(self), FALSE);
 	if (self->in_segment) {
-		ok = nvr_media_segmenter_close_fragment(self, -1, TRUE, error);
+		ok = nvr_media_segmenter_close_fragment(self, NULL, TRUE, error);
 		nvr_media_segmenter_end_segment(self);
 	}
 	for (guint i = 0; i < NVR_MEDIA_MAX_TRACKS; i++) {

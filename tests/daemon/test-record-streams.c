@@ -585,6 +585,19 @@ check_export_from_second(NvrTestNvrd *fx, const gchar *camera, const Variant *v,
 	g_assert_cmpint(json_int(p.video, "nb_read_frames"), ==, ix->second_frames);
 	g_assert_cmpint(p.vpackets->len, ==, ix->second_frames);
 	g_assert_true(g_array_index(p.vpackets, Packet, 0).key);
+	if (v->acodec != NULL) {
+		/* the audio heard with that key frame is there: it starts with the
+		 * video, within an audio frame (G.711 and AAC at 8 kHz: 128 ms),
+		 * or before it: audio that came after the key frame goes with the
+		 * GOP it came in */
+		gint64 vstart = g_array_index(p.vpackets, Packet, 0).pts;
+		gint64 astart = g_array_index(p.apackets, Packet, 0).pts * TIMESCALE / v->arate;
+
+		g_test_message("%s: from the second segment: video from %.3f s, audio from %.3f s",
+			       v->mount, vstart / (gdouble)TIMESCALE, astart / (gdouble)TIMESCALE);
+		g_assert_cmpint(astart, >=, vstart - TIMESCALE / 2);
+		g_assert_cmpint(astart, <=, vstart + TIMESCALE * 15 / 100);
+	}
 }
 
 static void
