@@ -3,11 +3,11 @@
  * nvr-fakecam cameras with nvr-powercut-shim preloaded, which keeps a copy
  * of only what nvrd made durable (its rules are in nvr-powercut-shim.c:
  * bytes at fsync/fdatasync of the file, names at fsync of their
- * directory). At a random moment nvrd is killed and its state dir (the
- * footage dir is inside it) is replaced by that copy, as a power cut would
- * leave it; every other cut is "torn": each file also keeps a random
- * prefix of the writes it had not synced, as a disk may persist some of
- * them. nvrd is then started on it, and:
+ * directory). At a random moment nvrd is killed and its state and footage
+ * dirs are replaced by that copy, as a power cut would leave them; every
+ * other cut is "torn": each file also keeps a random prefix of the writes
+ * it had not synced, as a disk may persist some of them. nvrd is then
+ * started on it, and:
  *   - it starts, and startup recovery reports what the cut interrupted;
  *   - no index row points at bytes the footage does not hold: every
  *     segment's file exists with the length its row gives;
@@ -24,6 +24,10 @@
  * recording under the shim, because what another process (nvrctl) writes
  * meanwhile would be invisible to nvrd's shim. What the shim sees at
  * load is taken as durable.
+ *
+ * Retention deletes segments (tombstone, unlink, directory fsync, row) while
+ * nvrd records under the shim once a camera holds more than its 3 MB
+ * budget: from the third or fourth cut, when the cuts come late enough.
  *
  * Two layouts: the footage dir inside the state dir (7 cuts), and on a
  * disk of its own that nvrd creates (2 cuts). The cut points come from
@@ -49,9 +53,11 @@
 #define PC_SYNC_WINDOW_MS 2500
 /* long enough that a segment lost whole costs more than the bound */
 #define PC_SEGMENT_S 8
+/* retention deletes (tombstone, unlink, directory fsync, row) while nvrd records under the
+ * shim, from the third cut or so: 3 MB is about 20 s of a camera, the cut run's newest 9 s stay */
 #define PC_CONFIG                                                                                  \
 	"segment-seconds = " G_STRINGIFY(PC_SEGMENT_S) "\nsync-window-ms = " G_STRINGIFY(          \
-		PC_SYNC_WINDOW_MS) "\n"
+		PC_SYNC_WINDOW_MS) "\ncamera-budget-mb = 3\nretention-interval-s = 1\n"
 /* as in test-crash.c: a fragment is in the file, and synced, a sync window after it was complete */
 #define PC_DELIVERY_US (500 * 1000)
 #define PC_LOSS_BOUND_US (PC_SYNC_WINDOW_MS * 1000 + NVR_TEST_LOSS_GOP_US + PC_DELIVERY_US)
@@ -80,6 +86,7 @@ typedef struct {
 	guint64 torn_bytes;	/* not synced, kept anyway */
 	guint files;
 	guint lost_names; /* segment files nvrd left that the durable tree does not name */
+	guint unlinks;	  /* segment files retention deleted under the shim */
 } PcRebuild;
 
 static void
@@ -140,6 +147,9 @@ pc_read_log(PcRebuild *rb)
 		g_auto(GStrv) f = g_strsplit(lines[i], " ", 5);
 		PcWrite w = {0};
 
+		if (g_strv_length(f) >= 3 && g_str_equal(f[0], "N") &&
+		    g_str_equal(f[1], "unlink") && g_str_has_suffix(f[2], ".nvre"))
+			rb->unlinks++;
 		if (g_strv_length(f) < 2 || g_str_equal(f[0], "N") || g_str_equal(f[0], "L"))
 			continue;
 		if (g_str_equal(f[0], "Y")) {
@@ -477,6 +487,7 @@ typedef struct {
 	guint64 unsynced;
 	guint64 torn;
 	guint lost_names;
+	guint unlinks;
 } PcStats;
 
 /* records under the shim until a random moment, cuts the power, recovers and checks */
@@ -500,12 +511,14 @@ pc_cut(NvrTestNvrd *fx, const gchar *roots, PcStats *stats)
 	g_test_message("cut %u%s: %.2f s after every camera was recording; %u files durable, %u "
 		       "segment files lost with their name; %" G_GUINT64_FORMAT
 		       " bytes written since their file's last sync (%" G_GUINT64_FORMAT
-		       " of footage), %" G_GUINT64_FORMAT " of them kept (torn)",
+		       " of footage), %" G_GUINT64_FORMAT
+		       " of them kept (torn); %u segments deleted",
 		       cut, rb.torn ? " (torn)" : "", delay, rb.files, rb.lost_names,
-		       rb.unsynced_bytes, rb.unsynced_nvre, rb.torn_bytes);
+		       rb.unsynced_bytes, rb.unsynced_nvre, rb.torn_bytes, rb.unlinks);
 	stats->unsynced += rb.unsynced_bytes;
 	stats->torn += rb.torn_bytes;
 	stats->lost_names += rb.lost_names;
+	stats->unlinks += rb.unlinks;
 	pc_rebuild_clear(&rb);
 	g_test_message("cut %u: %s", cut, pc_recover(fx));
 	pc_assert_rows_have_bytes(fx, cut_us);
@@ -524,10 +537,12 @@ pc_report(const PcStats *stats, gint64 started)
 	g_test_message(
 		"%u power cuts: %s (bound %.2f s = sync window %.1f s + GOP %.1f s + delivery "
 		"%.2f s); %" G_GUINT64_FORMAT " bytes unsynced at the cuts, %" G_GUINT64_FORMAT
-		" of them kept (torn); %u segment files lost with their name; %.0f s",
+		" of them kept (torn); %u segment files lost with their name; %u segments deleted "
+		"by "
+		"retention under the shim; %.0f s",
 		stats->cuts, summary, PC_LOSS_BOUND_US / 1e6, PC_SYNC_WINDOW_MS / 1e3,
 		NVR_TEST_LOSS_GOP_US / 1e6, PC_DELIVERY_US / 1e6, stats->unsynced, stats->torn,
-		stats->lost_names, (g_get_monotonic_time() - started) / 1e6);
+		stats->lost_names, stats->unlinks, (g_get_monotonic_time() - started) / 1e6);
 }
 
 /* the default layout: the footage dir inside the state dir */
