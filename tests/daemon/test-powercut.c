@@ -25,6 +25,10 @@
  * meanwhile would be invisible to nvrd's shim. What the shim sees at
  * load is taken as durable.
  *
+ * The second cut, and every third after it, comes again as soon as nvrd,
+ * started under the shim, has recovered and listens: what recovery did
+ * (trim, fsync, rows) must be durable by then.
+ *
  * Retention deletes segments (tombstone, unlink, directory fsync, row) while
  * nvrd records under the shim once a camera holds more than its 3 MB
  * budget: from the third or fourth cut, when the cuts come late enough.
@@ -490,7 +494,34 @@ typedef struct {
 	guint unlinks;
 } PcStats;
 
-/* records under the shim until a random moment, cuts the power, recovers and checks */
+/* startup recovery is durable when nvrd listens: a second cut then keeps what it did */
+static void
+pc_cut_after_recovery(NvrTestNvrd *fx, const gchar *roots, guint cut)
+{
+	g_autofree gchar *shadow = g_strdup_printf("%s/shadow-%u-again", fx->dir, cut);
+	g_autofree gchar *killed = g_strdup_printf("%s/killed-%u-again", fx->dir, cut);
+	PcRebuild rb = {.shadow = shadow};
+	const gchar *recovered = NULL;
+	GPtrArray *lines;
+
+	pc_start_shimmed(fx, roots, shadow);
+	lines = nvr_test_proc_get_lines(fx->nvrd);
+	for (guint i = 0; i < lines->len && recovered == NULL; i++) {
+		if (strstr(g_ptr_array_index(lines, i), "recovered after a crash") != NULL)
+			recovered = g_ptr_array_index(lines, i);
+	}
+	g_test_message("cut %u again, as soon as nvrd listens: %s", cut,
+		       recovered != NULL ? recovered : "no segment to recover");
+	g_assert_cmpint(nvr_test_nvrd_stop(fx, SIGKILL), ==, 128 + SIGKILL);
+	pc_rebuild(&rb, killed);
+	pc_rebuild_clear(&rb);
+	nvr_test_rm_rf(killed);
+	nvr_test_rm_rf(shadow);
+}
+
+/* records under the shim until a random moment, cuts the power, recovers and checks;
+ * the second cut (and every third after it) comes again right after the recovery that
+ * follows it */
 static void
 pc_cut(NvrTestNvrd *fx, const gchar *roots, PcStats *stats)
 {
@@ -520,6 +551,8 @@ pc_cut(NvrTestNvrd *fx, const gchar *roots, PcStats *stats)
 	stats->lost_names += rb.lost_names;
 	stats->unlinks += rb.unlinks;
 	pc_rebuild_clear(&rb);
+	if (cut % 3 == 2)
+		pc_cut_after_recovery(fx, roots, cut);
 	g_test_message("cut %u: %s", cut, pc_recover(fx));
 	pc_assert_rows_have_bytes(fx, cut_us);
 	nvr_test_loss_measure(fx, cut, cut_us, PC_LOSS_BOUND_US, &stats->loss);
