@@ -19,9 +19,9 @@
  * The shim checks itself too: every file whose writes all reached a
  * barrier must equal its durable copy, or the shim missed a write.
  *
- * nvrd runs under the shim only while it records up to the cut: recovery
- * and the checks run without it, and it is stopped before the next
- * recording under the shim, because what another process (nvrctl) writes
+ * nvrd runs under the shim only up to a cut: the recovery before the
+ * checks and the checks run without it, and it is stopped before the next
+ * start under the shim, because what another process (nvrctl) writes
  * meanwhile would be invisible to nvrd's shim. What the shim sees at
  * load is taken as durable.
  *
