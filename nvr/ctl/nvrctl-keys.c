@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "core/nvr-error.h"
+#include "core/nvr-file.h"
 #include "keys/nvr-keyring.h"
 #include "keys/nvr-keys.h"
 #include "nvrctl-keys.h"
@@ -246,6 +247,12 @@ nvrctl_keys_write_recovery(const gchar *path, const gchar *text, GError **error)
 	if (fd >= 0)
 		close(fd);
 	nvr_keys_memzero(line, len);
+	/* its name too: a power cut must not take the only copy of the secret once we said
+	 * where it is */
+	if (ok) {
+		g_autofree gchar *dir = g_path_get_dirname(path);
+		ok = nvr_file_fsync_dir(dir, error);
+	}
 	return ok;
 }
 
