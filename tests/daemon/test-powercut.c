@@ -34,9 +34,10 @@
  * budget: from the third or fourth cut, when the cuts come late enough.
  *
  * Two layouts: the footage dir inside the state dir (7 cuts), and on a
- * disk of its own that nvrd creates (2 cuts). The cut points come from
- * g_test_rand_*(): rerun a failure with the seed the TAP output printed
- * (--seed R02S...). The ASan build runs 2 + 1 cuts.
+ * disk of its own that nvrd creates (2 cuts). A third case cuts right
+ * after nvrctl init. The cut points come from g_test_rand_*(): rerun a
+ * failure with the seed the TAP output printed (--seed R02S...). The ASan
+ * build runs 2 + 1 cuts (and init).
  */
 #include "config.h"
 
