@@ -316,6 +316,16 @@ pc_build_dir(PcRebuild *rb, const gchar *key, const gchar *out)
 	}
 }
 
+/* Returns: (transfer full): the key of the newest generation of "dev-ino" @inode */
+static gchar *
+pc_newest_key(PcRebuild *rb, const gchar *inode)
+{
+	const gchar *key = g_hash_table_lookup(rb->newest, inode);
+
+	/* never in the log: the file was there when the shim loaded */
+	return key != NULL ? g_strdup(key) : g_strconcat(inode, "-0", NULL);
+}
+
 /* the shim's own check: a file with no unsynced write equals its durable copy */
 static void
 pc_self_check(PcRebuild *rb)
@@ -325,15 +335,11 @@ pc_self_check(PcRebuild *rb)
 
 	g_hash_table_iter_init(&it, rb->killed);
 	while (g_hash_table_iter_next(&it, &inode, &path)) {
-		const gchar *key = g_hash_table_lookup(rb->newest, inode);
-		g_autofree gchar *gen0 = g_strconcat(inode, "-0", NULL);
+		g_autofree gchar *key = pc_newest_key(rb, inode);
 		g_autofree gchar *data = NULL;
 		g_autoptr(GBytes) real = pc_read(path);
-		GArray *w;
+		GArray *w = g_hash_table_lookup(rb->pending, key);
 
-		if (key == NULL)
-			key = gen0;
-		w = g_hash_table_lookup(rb->pending, key);
 		if (w != NULL && w->len > 0)
 			continue;
 		data = g_build_filename(rb->shadow, "data", key, NULL);
@@ -342,7 +348,6 @@ pc_self_check(PcRebuild *rb)
 			if (g_bytes_get_size(real) != 0)
 				g_test_message("shim missed the writes to %s", (const gchar *)path);
 			g_assert_cmpuint(g_bytes_get_size(real), ==, 0);
-			continue;
 		} else {
 			g_autoptr(GBytes) durable = pc_read(data);
 			if (!g_bytes_equal(durable, real))
@@ -375,11 +380,9 @@ pc_count_losses(PcRebuild *rb)
 	}
 	g_hash_table_iter_init(&it, rb->killed);
 	while (g_hash_table_iter_next(&it, &key, &value)) {
-		const gchar *newest = g_hash_table_lookup(rb->newest, key);
-		g_autofree gchar *gen0 = g_strconcat(key, "-0", NULL);
+		g_autofree gchar *newest = pc_newest_key(rb, key);
 
-		if (g_str_has_suffix(value, ".nvre") &&
-		    !g_hash_table_contains(rb->named, newest != NULL ? newest : gen0)) {
+		if (g_str_has_suffix(value, ".nvre") && !g_hash_table_contains(rb->named, newest)) {
 			g_test_message("lost with its name: %s", (const gchar *)value);
 			rb->lost_names++;
 		}
@@ -426,20 +429,29 @@ pc_rebuild(PcRebuild *rb, const gchar *killed)
 
 /* ---- the test ---- */
 
-/* nvrd under the shim, keeping the durable state of @roots (colon-separated) in @shadow */
-static void
-pc_start_shimmed(NvrTestNvrd *fx, const gchar *roots_list, const gchar *shadow)
+/* Returns: (transfer full): the environment that loads the shim, keeping the durable state
+ * of @roots (colon-separated) in @shadow, which it creates */
+static GStrv
+pc_shim_env(const gchar *roots, const gchar *shadow)
 {
-	g_autofree gchar *preload = g_strconcat(
-		"LD_PRELOAD=",
-		nvr_test_build_path("NVR_POWERCUT_SHIM", "tests/daemon/libnvr-powercut-shim.so"),
-		NULL);
-	g_autofree gchar *roots = g_strconcat("NVR_POWERCUT_ROOTS=", roots_list, NULL);
-	g_autofree gchar *to = g_strconcat("NVR_POWERCUT_SHADOW=", shadow, NULL);
-	const gchar *env[] = {preload, roots, to, NULL};
+	const gchar *shim =
+		nvr_test_build_path("NVR_POWERCUT_SHIM", "tests/daemon/libnvr-powercut-shim.so");
+	GStrv env = g_new0(gchar *, 4);
 
+	env[0] = g_strconcat("LD_PRELOAD=", shim, NULL);
+	env[1] = g_strconcat("NVR_POWERCUT_ROOTS=", roots, NULL);
+	env[2] = g_strconcat("NVR_POWERCUT_SHADOW=", shadow, NULL);
 	g_assert_cmpint(g_mkdir(shadow, 0700), ==, 0);
-	nvr_test_nvrd_start_with_env(fx, env);
+	return env;
+}
+
+/* nvrd under the shim (pc_shim_env()) */
+static void
+pc_start_shimmed(NvrTestNvrd *fx, const gchar *roots, const gchar *shadow)
+{
+	g_auto(GStrv) env = pc_shim_env(roots, shadow);
+
+	nvr_test_nvrd_start_with_env(fx, (const gchar *const *)env);
 }
 
 /* nvrd on what the cut left, without the shim; Returns: its line about startup recovery
@@ -642,12 +654,7 @@ test_powercut_init(void)
 	g_autofree gchar *shadow = g_build_filename(dir, "shadow", NULL);
 	g_autofree gchar *killed = g_build_filename(dir, "killed", NULL);
 	g_autofree gchar *pass = g_build_filename(dir, "pass", NULL);
-	g_autofree gchar *preload = g_strconcat(
-		"LD_PRELOAD=",
-		nvr_test_build_path("NVR_POWERCUT_SHIM", "tests/daemon/libnvr-powercut-shim.so"),
-		NULL);
-	g_autofree gchar *roots = g_strconcat("NVR_POWERCUT_ROOTS=", root, NULL);
-	g_autofree gchar *to = g_strconcat("NVR_POWERCUT_SHADOW=", shadow, NULL);
+	g_auto(GStrv) env = NULL;
 	g_autofree gchar *key = NULL;
 	g_autoptr(GError) error = NULL;
 	PcRebuild rb = {.shadow = shadow};
@@ -655,8 +662,8 @@ test_powercut_init(void)
 	g_file_set_contents(pass, "owner passphrase\n", -1, &error);
 	g_assert_no_error(error);
 	g_assert_cmpint(g_mkdir(root, 0700), ==, 0);
-	g_assert_cmpint(g_mkdir(shadow, 0700), ==, 0);
-	g_assert_cmpint(nvr_test_nvrd_run(NULL, NULL, "env", preload, roots, to,
+	env = pc_shim_env(root, shadow);
+	g_assert_cmpint(nvr_test_nvrd_run(NULL, NULL, "env", env[0], env[1], env[2],
 					  nvr_test_nvrd_ctl_path(), "--state-dir", state, "init",
 					  "--passphrase-file", pass, "--recovery-out", recovery,
 					  "--kdf-opslimit", "1", "--kdf-memlimit-mib", "8", NULL),
