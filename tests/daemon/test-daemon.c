@@ -182,6 +182,19 @@ test_sighup_reload(DaemonFixture *fx, gconstpointer data)
 	g_assert_cmpint(nvr_test_proc_stop(fx->nvrd, SIGINT, 20), ==, 0);
 }
 
+/* "listening" means a SIGTERM is a clean stop from then on (test-powercut stops nvrd so,
+ * right after it recovered); the race is narrow, hence several tries */
+static void
+test_sigterm_at_once(DaemonFixture *fx, gconstpointer data)
+{
+	for (guint i = 0; i < 10; i++) {
+		daemon_start(fx, NULL);
+		g_assert_cmpint(nvr_test_proc_stop(fx->nvrd, SIGTERM, 20), ==, 0);
+		g_clear_pointer(&fx->nvrd, nvr_test_proc_free);
+		g_clear_pointer(&fx->url, g_free);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -204,6 +217,12 @@ main(int argc, char **argv)
 		   NULL,
 		   daemon_setup,
 		   test_sighup_reload,
+		   daemon_teardown);
+	g_test_add("/nvr/daemon/sigterm-at-once",
+		   DaemonFixture,
+		   NULL,
+		   daemon_setup,
+		   test_sigterm_at_once,
 		   daemon_teardown);
 	return g_test_run();
 }
