@@ -144,17 +144,18 @@ main(int argc, char **argv)
 		fprintf(stderr, "nvrd: %s\n", error->message);
 		return 1;
 	}
-	url = nvr_daemon_dup_url(daemon);
-	printf("nvrd: listening on %s\n", url);
-	fflush(stdout);
-
 	loop = g_main_loop_new(NULL, FALSE);
 	m.loop = loop;
 	m.daemon = daemon;
+	/* before "listening": whoever waits for that line may stop us at once, and a
+	 * SIGTERM then must be a clean stop, not the default action's kill */
 	g_unix_signal_add(SIGINT, nvrd_stop_cb, &m);
 	g_unix_signal_add(SIGTERM, nvrd_stop_cb, &m);
 	g_unix_signal_add(SIGHUP, nvrd_reload_cb, &m);
 	g_timeout_add_seconds(NVRD_TRIM_INTERVAL_S, nvrd_trim_cb, NULL);
+	url = nvr_daemon_dup_url(daemon);
+	printf("nvrd: listening on %s\n", url);
+	fflush(stdout);
 	g_main_loop_run(loop);
 	g_message("stopped");
 	return m.exit_code;
