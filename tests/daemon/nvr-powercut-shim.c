@@ -38,8 +38,22 @@
  *                    W key off len, T key size (truncate), S key size (file
  *                    barrier), D key (directory barrier), C key (created),
  *                    N op path [path2] (namespace change), R key (sync_file_range)
- * At load every file and directory under the roots is taken as durable
- * (the test syncs before starting nvrd).
+ * At load every file and directory under the roots is taken as durable.
+ *
+ * What nvrd actually calls (strace -f -e trace=file,desc on a short run,
+ * SQLite 3.40.1 of Debian 12): pwrite64 on nvr.db and nvr.db-wal,
+ * fdatasync of both (synchronous=FULL: one per commit), ftruncate of
+ * nvr.db, and fdatasync of the state dir opened O_RDONLY|O_DIRECTORY when
+ * SQLite creates the WAL; NVRE segments: open O_CREAT|O_EXCL, pwrite64,
+ * fdatasync, fsync; the keyring and meta files: mkstemp, write, fsync,
+ * rename; directories: open O_RDONLY|O_DIRECTORY and fsync. No mmap'd
+ * writes outside the -shm file, no sync_file_range, no fallocate.
+ *
+ * Not modelled: writes through mmap, copy_file_range/sendfile, O_TMPFILE
+ * and linkat into place, a descriptor duplicated and then used before any
+ * open the shim saw (it is resolved through /proc on first use, so only a
+ * path outside the roots would be missed); a torn cut keeps whole write()
+ * calls, never part of one, and tears no directory.
  *
  * The shim uses libc only, never GLib: it runs inside nvrd's own calls,
  * GLib's included. It calls the real functions through dlsym(RTLD_NEXT),
