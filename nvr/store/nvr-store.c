@@ -186,8 +186,13 @@ nvr_store_discard_row(NvrIndex *index, NvrIndexSegment *row, const gchar *path, 
 	g_autofree gchar *aside = g_strconcat(path, ".broken", NULL);
 
 	if (g_file_test(path, G_FILE_TEST_EXISTS)) {
+		g_autofree gchar *dir = g_path_get_dirname(path);
+
 		if (g_rename(path, aside) != 0)
 			return nvr_error_from_errno(error, errno, "moving %s aside", path);
+		/* the row goes next: after a power cut the name must not come back without it */
+		if (!nvr_file_fsync_dir(dir, error))
+			return FALSE;
 		g_warning("segment %" G_GINT64_FORMAT ": no whole header, file kept as %s",
 			  row->id, aside);
 	} else {
