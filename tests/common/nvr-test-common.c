@@ -271,6 +271,28 @@ nvr_test_proc_wait_timeout_cb(gpointer user_data)
 	return G_SOURCE_REMOVE;
 }
 
+/* A process that failed its stop may have said why after the last line read:
+ * a sanitizer's report (a leak found at exit aborts it) goes to the test's
+ * stderr, or else its last lines, so that the test's log shows the cause. */
+static void
+nvr_test_proc_print_report(NvrTestProc *proc)
+{
+	guint first = proc->lines->len, from;
+
+	/* the rest of its output, up to EOF (a prefix no line has) */
+	g_free(nvr_test_proc_wait_line(proc, "\n", 10, NULL));
+	from = proc->lines->len > first + 20 ? proc->lines->len - 20 : first;
+	for (guint i = first; i < proc->lines->len; i++) {
+		const gchar *line = g_ptr_array_index(proc->lines, i);
+		if (strstr(line, "Sanitizer") != NULL || strstr(line, "runtime error:") != NULL) {
+			from = MIN(from, i > 0 ? i - 1 : 0);
+			break;
+		}
+	}
+	for (guint i = from; i < proc->lines->len; i++)
+		g_printerr("| %s\n", (const gchar *)g_ptr_array_index(proc->lines, i));
+}
+
 /**
  * nvr_test_proc_stop:
  * @signum: SIGTERM for a clean stop, SIGKILL for a crash
@@ -300,8 +322,13 @@ nvr_test_proc_stop(NvrTestProc *proc, gint signum, guint timeout_s)
 		g_subprocess_wait(proc->sp, NULL, NULL);
 		return -1;
 	}
-	if (g_subprocess_get_if_signaled(proc->sp))
+	if (g_subprocess_get_if_signaled(proc->sp)) {
+		if (g_subprocess_get_term_sig(proc->sp) != signum)
+			nvr_test_proc_print_report(proc);
 		return 128 + g_subprocess_get_term_sig(proc->sp);
+	}
+	if (g_subprocess_get_exit_status(proc->sp) != 0)
+		nvr_test_proc_print_report(proc);
 	return g_subprocess_get_exit_status(proc->sp);
 }
 
