@@ -38,7 +38,25 @@
  *                    W key off len, T key size (truncate), S key size (file
  *                    barrier), D key (directory barrier), C key (created),
  *                    N op path [path2] (namespace change), R key (sync_file_range)
+ *   ops              "<ops> <matching>": how many operations (below) it counted
+ *                    so far, and how many of them the cut rule names
  * At load every file and directory under the roots is taken as durable.
+ *
+ * Cut points (a clock-timed SIGKILL from outside never lands inside an
+ * SQLite commit: it writes the WAL and fdatasyncs it back to back). With
+ * NVR_POWERCUT_CUT_ON or NVR_POWERCUT_CUT_AT set, the shim counts the
+ * operations on files and directories under the roots (a create, a write,
+ * a truncation, a barrier, a namespace change: one per call, counted before
+ * the call runs) whose path ends in one of the comma-separated suffixes of
+ * NVR_POWERCUT_CUT_ON ("/" for every directory; every operation when it
+ * is empty or unset; fallocate, sync_file_range and sync are not counted:
+ * nvrd calls none of them), and whose name (open, pwrite64, fdatasync,
+ * ftruncate, rename, mkdir, ...) is in the comma-separated
+ * NVR_POWERCUT_CUT_OPS when that is set. At the NVR_POWERCUT_CUT_AT'th of
+ * them the power goes: before the call runs, or right after it ran and was
+ * recorded with NVR_POWERCUT_CUT_AFTER=1. The shim then keeps its lock, so
+ * that nothing more is recorded, prints "nvr-powercut-shim: cut ..." with
+ * the CLOCK_REALTIME microsecond on stderr, and raises SIGKILL.
  *
  * What nvrd actually calls (strace -f -e trace=file,desc on a short run,
  * SQLite 3.40.1 of Debian 12): pwrite64 on nvr.db and nvr.db-wal,
@@ -68,12 +86,14 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #define SHIM_MAX_FDS 65536
@@ -81,6 +101,7 @@
 /* more pending extents than this on one file: copy the whole file at its next barrier */
 #define SHIM_MAX_EXTENTS 4096
 #define SHIM_COPY_BUF (256 * 1024)
+#define SHIM_MAX_CUT_ON 8
 
 typedef struct {
 	off_t off;
@@ -150,6 +171,18 @@ static char shim_shadow[PATH_MAX];
 static int shim_log_fd = -1;
 static ShimFd shim_fds[SHIM_MAX_FDS];
 static ShimInode *shim_inodes[4096];
+/* cut points, see the top */
+static struct {
+	int counting;
+	char on[SHIM_MAX_CUT_ON][64];
+	size_t n_on;
+	char ops_list[256]; /* ",open,fsync,": the ops counted; "": all */
+	unsigned long long at; /* 0: never */
+	int after;
+	unsigned long long ops, matching;
+	int ops_fd;
+	char path[PATH_MAX]; /* of the op to cut after */
+} cut = {.ops_fd = -1};
 
 #define SHIM_REAL(name) real.name = (__typeof__(real.name))dlsym(RTLD_NEXT, #name)
 
@@ -622,38 +655,72 @@ shim_truncated(int fd, off_t len)
 	shim_log("T %s %lld\n", key, (long long)len);
 }
 
+/* @p relative to directory descriptor @d, as an absolute path in @out (PATH_MAX); "" for NULL */
+static void
+shim_abs_path(int d, const char *p, char *out)
+{
+	char link[64], dir[PATH_MAX];
+	ssize_t len;
+
+	out[0] = '\0';
+	if (p == NULL)
+		return;
+	if (p[0] == '/' || d == -1) {
+		shim_fmt(out, PATH_MAX, "%s", p);
+		return;
+	}
+	if (d == AT_FDCWD)
+		shim_fmt(link, sizeof(link), "/proc/self/cwd");
+	else
+		shim_fmt(link, sizeof(link), "/proc/self/fd/%d", d);
+	len = readlink(link, dir, sizeof(dir) - 1);
+	dir[len < 0 ? 0 : len] = '\0';
+	shim_fmt(out, PATH_MAX, "%s/%s", dir, p);
+}
+
 /* a namespace change: durable only with its directory's fsync, logged for the reader */
 static void
 shim_namespace(const char *op, int d1, const char *path, int d2, const char *path2)
 {
-	char abs[PATH_MAX], abs2[PATH_MAX], link[64], dir[PATH_MAX];
+	char abs[PATH_MAX], abs2[PATH_MAX];
 
-	abs[0] = abs2[0] = '\0';
-	for (int i = 0; i < 2; i++) {
-		const char *p = i == 0 ? path : path2;
-		int d = i == 0 ? d1 : d2;
-		char *out = i == 0 ? abs : abs2;
-		ssize_t len;
-
-		if (p == NULL)
-			continue;
-		if (p[0] == '/' || d == -1) {
-			shim_fmt(out, PATH_MAX, "%s", p);
-			continue;
-		}
-		if (d == AT_FDCWD)
-			shim_fmt(link, sizeof(link), "/proc/self/cwd");
-		else
-			shim_fmt(link, sizeof(link), "/proc/self/fd/%d", d);
-		len = readlink(link, dir, sizeof(dir) - 1);
-		dir[len < 0 ? 0 : len] = '\0';
-		shim_fmt(out, PATH_MAX, "%s/%s", dir, p);
-	}
+	shim_abs_path(d1, path, abs);
+	shim_abs_path(d2, path2, abs2);
 	if (shim_under_roots(abs) || (abs2[0] != '\0' && shim_under_roots(abs2)))
 		shim_log("N %s %s %s\n", op, abs, abs2);
 }
 
 /* ---- load ---- */
+
+/* the cut rule (NVR_POWERCUT_CUT_*, see the top) */
+static void
+shim_cut_load(void)
+{
+	const char *on = getenv("NVR_POWERCUT_CUT_ON");
+	const char *at = getenv("NVR_POWERCUT_CUT_AT");
+	const char *after = getenv("NVR_POWERCUT_CUT_AFTER");
+	const char *ops = getenv("NVR_POWERCUT_CUT_OPS");
+	char path[PATH_MAX + 16], *list, *save = NULL;
+
+	if (on == NULL && at == NULL)
+		return;
+	cut.counting = 1;
+	cut.at = at != NULL ? strtoull(at, NULL, 10) : 0;
+	cut.after = after != NULL && strcmp(after, "1") == 0;
+	list = strdup(on != NULL ? on : "");
+	for (char *r = strtok_r(list, ",", &save); r != NULL; r = strtok_r(NULL, ",", &save)) {
+		if (cut.n_on == SHIM_MAX_CUT_ON)
+			shim_die("too many NVR_POWERCUT_CUT_ON suffixes");
+		shim_fmt(cut.on[cut.n_on++], sizeof(cut.on[0]), "%s", r);
+	}
+	free(list);
+	if (ops != NULL && ops[0] != '\0')
+		shim_fmt(cut.ops_list, sizeof(cut.ops_list), ",%s,", ops);
+	shim_fmt(path, sizeof(path), "%s/ops", shim_shadow);
+	cut.ops_fd = real.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (cut.ops_fd < 0)
+		shim_die(path);
+}
 
 static void
 shim_load(void)
@@ -700,6 +767,7 @@ shim_load(void)
 		shim_tree_barrier(shim_roots[i]);
 	}
 	real.close(fd);
+	shim_cut_load();
 	shim_log("L loaded\n");
 	shim_active = 1;
 }
@@ -729,6 +797,121 @@ shim_leave(void)
 	shim_busy = 0;
 }
 
+/* sockets, pipes and eventfds are most of nvrd's writes: they pass without the lock */
+static int
+shim_enter_fd(int fd)
+{
+	ShimFd *f = shim_fd(fd);
+
+	if (f != NULL && __atomic_load_n(&f->kind, __ATOMIC_RELAXED) == FD_IGNORED)
+		return 0;
+	return shim_enter();
+}
+
+/* ---- cut points ---- */
+
+/* the suffix "/" stands for every directory */
+static int
+shim_cut_matches(const char *op, const char *path, int is_dir)
+{
+	size_t len = strlen(path);
+	char name[64];
+
+	shim_fmt(name, sizeof(name), ",%s,", op);
+	if (cut.ops_list[0] != '\0' && strstr(cut.ops_list, name) == NULL)
+		return 0;
+	if (cut.n_on == 0)
+		return 1;
+	for (size_t i = 0; i < cut.n_on; i++) {
+		size_t n = strlen(cut.on[i]);
+		if (strcmp(cut.on[i], "/") == 0 ? is_dir
+						 : len >= n && strcmp(path + len - n, cut.on[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* The power goes now. The caller holds shim_lock and never gives it back: no
+ * other thread records anything more, so the shadow is what the disk keeps. */
+static void __attribute__((noreturn))
+shim_cut_now(const char *when, const char *op, const char *path)
+{
+	char msg[PATH_MAX + 160];
+	struct timespec now;
+	int n;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	n = snprintf(msg, sizeof(msg), "nvr-powercut-shim: cut %s op %llu of %llu: %s %s at %lld us\n",
+		     when, cut.matching, cut.ops, op, path,
+		     (long long)now.tv_sec * 1000000 + now.tv_nsec / 1000);
+	if (n > 0)
+		(void)!real.write(2, msg, (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
+	raise(SIGKILL);
+	for (;;)
+		pause();
+}
+
+/* counts @op on @path (absolute, under the roots) before it runs (under shim_lock);
+ * Returns: 1 when the power is to go right after it */
+static int
+shim_cut_count(const char *op, const char *path, int is_dir)
+{
+	char line[64];
+	int matching = shim_cut_matches(op, path, is_dir);
+
+	cut.ops++;
+	cut.matching += (unsigned long long)matching;
+	/* fixed width: each count overwrites the last in place */
+	shim_fmt(line, sizeof(line), "%20llu %20llu\n", cut.ops, cut.matching);
+	if (real.pwrite(cut.ops_fd, line, strlen(line), 0) < 0)
+		shim_die("write the op count");
+	if (!matching || cut.matching != cut.at)
+		return 0;
+	if (!cut.after)
+		shim_cut_now("before", op, path);
+	shim_fmt(cut.path, sizeof(cut.path), "%s", path);
+	return 1;
+}
+
+/* before @op on descriptor @fd; Returns: 1 to call shim_cut_after() once it ran */
+static int
+shim_cut_before_fd(int fd, const char *op)
+{
+	char path[PATH_MAX];
+	ShimFd *f;
+	int after = 0;
+
+	if (!cut.counting || !shim_enter_fd(fd))
+		return 0;
+	if ((f = shim_fd_resolve(fd, path, sizeof(path))) != NULL)
+		after = shim_cut_count(op, path, f->kind == FD_DIR);
+	shim_leave();
+	return after;
+}
+
+/* before @op on @path relative to directory descriptor @d; Returns: as shim_cut_before_fd() */
+static int
+shim_cut_before_path(int d, const char *path, const char *op)
+{
+	char abs[PATH_MAX];
+	int after = 0;
+
+	if (!cut.counting || !shim_enter())
+		return 0;
+	shim_abs_path(d, path, abs);
+	if (shim_under_roots(abs) && !shim_is_shm(abs))
+		after = shim_cut_count(op, abs, strcmp(op, "mkdir") == 0);
+	shim_leave();
+	return after;
+}
+
+static void
+shim_cut_after(int due, const char *op)
+{
+	if (due && shim_enter())
+		shim_cut_now("after", op, cut.path);
+}
+
 /* ---- the interposed functions ---- */
 
 static int
@@ -749,6 +932,9 @@ static int
 shim_openat_common(int d, const char *path, int flags, mode_t mode, int at)
 {
 	int existed = shim_existed(d, path, flags);
+	/* a create or a truncation is an operation, a plain open is not */
+	int mutates = ((flags & O_CREAT) && !existed) || ((flags & O_TRUNC) && existed);
+	int due = mutates ? shim_cut_before_path(d, path, "open") : 0;
 	int fd = at ? real.openat(d, path, flags, mode) : real.open(path, flags, mode);
 	int errsv = errno;
 
@@ -756,6 +942,7 @@ shim_openat_common(int d, const char *path, int flags, mode_t mode, int at)
 		shim_opened(fd, flags, existed);
 		shim_leave();
 	}
+	shim_cut_after(due, "open");
 	errno = errsv;
 	return fd;
 }
@@ -856,64 +1043,55 @@ close(int fd)
 	return rc;
 }
 
-/* sockets, pipes and eventfds are most of nvrd's writes: they pass without the lock */
-static int
-shim_enter_fd(int fd)
-{
-	ShimFd *f = shim_fd(fd);
-
-	if (f != NULL && __atomic_load_n(&f->kind, __ATOMIC_RELAXED) == FD_IGNORED)
-		return 0;
-	return shim_enter();
-}
-
-#define SHIM_WRITE(call, off)                                                                      \
+#define SHIM_WRITE(call, off, op)                                                                  \
 	ssize_t n;                                                                                 \
-	int errsv;                                                                                 \
+	int errsv, due;                                                                            \
 	pthread_once(&shim_once, shim_load);                                                       \
+	due = shim_cut_before_fd(fd, op);                                                          \
 	n = call;                                                                                  \
 	errsv = errno;                                                                             \
 	if (n > 0 && shim_enter_fd(fd)) {                                                          \
 		shim_written(fd, off, n);                                                          \
 		shim_leave();                                                                      \
 	}                                                                                          \
+	shim_cut_after(due, op);                                                                   \
 	errno = errsv;                                                                             \
 	return n
 
 ssize_t
 write(int fd, const void *buf, size_t len)
 {
-	SHIM_WRITE(real.write(fd, buf, len), -1);
+	SHIM_WRITE(real.write(fd, buf, len), -1, "write");
 }
 
 ssize_t
 pwrite(int fd, const void *buf, size_t len, off_t off)
 {
-	SHIM_WRITE(real.pwrite(fd, buf, len, off), off);
+	SHIM_WRITE(real.pwrite(fd, buf, len, off), off, "pwrite");
 }
 
 ssize_t
 pwrite64(int fd, const void *buf, size_t len, off_t off)
 {
-	SHIM_WRITE(real.pwrite64(fd, buf, len, off), off);
+	SHIM_WRITE(real.pwrite64(fd, buf, len, off), off, "pwrite64");
 }
 
 ssize_t
 writev(int fd, const struct iovec *iov, int iovcnt)
 {
-	SHIM_WRITE(real.writev(fd, iov, iovcnt), -1);
+	SHIM_WRITE(real.writev(fd, iov, iovcnt), -1, "writev");
 }
 
 ssize_t
 pwritev(int fd, const struct iovec *iov, int iovcnt, off_t off)
 {
-	SHIM_WRITE(real.pwritev(fd, iov, iovcnt, off), off);
+	SHIM_WRITE(real.pwritev(fd, iov, iovcnt, off), off, "pwritev");
 }
 
 ssize_t
 pwritev64(int fd, const struct iovec *iov, int iovcnt, off_t off)
 {
-	SHIM_WRITE(real.pwritev64(fd, iov, iovcnt, off), off);
+	SHIM_WRITE(real.pwritev64(fd, iov, iovcnt, off), off, "pwritev64");
 }
 
 ssize_t
@@ -921,8 +1099,10 @@ pwritev2(int fd, const struct iovec *iov, int iovcnt, off_t off, int flags)
 {
 	/* RWF_SYNC / RWF_DSYNC make this one write durable */
 	ssize_t n, errsv;
+	int due;
 
 	pthread_once(&shim_once, shim_load);
+	due = shim_cut_before_fd(fd, "pwritev2");
 	n = real.pwritev2(fd, iov, iovcnt, off, flags);
 	errsv = errno;
 	if (n > 0 && shim_enter_fd(fd)) {
@@ -931,19 +1111,22 @@ pwritev2(int fd, const struct iovec *iov, int iovcnt, off_t off, int flags)
 			shim_barrier_fd(fd, "rwf_sync");
 		shim_leave();
 	}
+	shim_cut_after(due, "pwritev2");
 	errno = (int)errsv;
 	return n;
 }
 
 #define SHIM_TRUNCATE(call)                                                                        \
-	int rc, errsv;                                                                             \
+	int rc, errsv, due;                                                                        \
 	pthread_once(&shim_once, shim_load);                                                       \
+	due = shim_cut_before_fd(fd, "ftruncate");                                                 \
 	rc = call;                                                                                 \
 	errsv = errno;                                                                             \
 	if (rc == 0 && shim_enter()) {                                                             \
 		shim_truncated(fd, len);                                                           \
 		shim_leave();                                                                      \
 	}                                                                                          \
+	shim_cut_after(due, "ftruncate");                                                          \
 	errno = errsv;                                                                             \
 	return rc
 
@@ -1021,13 +1204,17 @@ posix_fallocate64(int fd, off_t off, off_t len)
 /* the copy is taken before the real call, which runs without the lock: a write that
  * races with the barrier is not in the copy (the caller cannot rely on it either) */
 #define SHIM_BARRIER(call, why)                                                                    \
+	int due = shim_cut_before_fd(fd, why);                                                     \
 	int rec = shim_enter();                                                                    \
-	int rc;                                                                                    \
+	int rc, errsv;                                                                             \
 	if (rec) {                                                                                 \
 		shim_barrier_fd(fd, why);                                                          \
 		shim_leave();                                                                      \
 	}                                                                                          \
 	rc = call;                                                                                 \
+	errsv = errno;                                                                             \
+	shim_cut_after(due, why);                                                                  \
+	errno = errsv;                                                                             \
 	return rc
 
 int
@@ -1093,14 +1280,16 @@ syncfs(int fd)
 }
 
 #define SHIM_NAMESPACE(call, op, d1, p1, d2, p2)                                                   \
-	int rc, errsv;                                                                             \
+	int rc, errsv, due;                                                                        \
 	pthread_once(&shim_once, shim_load);                                                       \
+	due = shim_cut_before_path(d1, p1, op);                                                    \
 	rc = call;                                                                                 \
 	errsv = errno;                                                                             \
 	if (rc == 0 && shim_enter()) {                                                             \
 		shim_namespace(op, d1, p1, d2, p2);                                                \
 		shim_leave();                                                                      \
 	}                                                                                          \
+	shim_cut_after(due, op);                                                                   \
 	errno = errsv;                                                                             \
 	return rc
 
@@ -1166,15 +1355,17 @@ shim_mkdir_done(int d, const char *path)
 int
 mkdir(const char *path, mode_t mode)
 {
-	int rc, errsv;
+	int rc, errsv, due;
 
 	pthread_once(&shim_once, shim_load);
+	due = shim_cut_before_path(AT_FDCWD, path, "mkdir");
 	rc = real.mkdir(path, mode);
 	errsv = errno;
 	if (rc == 0 && shim_enter()) {
 		shim_mkdir_done(AT_FDCWD, path);
 		shim_leave();
 	}
+	shim_cut_after(due, "mkdir");
 	errno = errsv;
 	return rc;
 }
@@ -1182,15 +1373,17 @@ mkdir(const char *path, mode_t mode)
 int
 mkdirat(int d, const char *path, mode_t mode)
 {
-	int rc, errsv;
+	int rc, errsv, due;
 
 	pthread_once(&shim_once, shim_load);
+	due = shim_cut_before_path(d, path, "mkdir");
 	rc = real.mkdirat(d, path, mode);
 	errsv = errno;
 	if (rc == 0 && shim_enter()) {
 		shim_mkdir_done(d, path);
 		shim_leave();
 	}
+	shim_cut_after(due, "mkdir");
 	errno = errsv;
 	return rc;
 }

@@ -285,6 +285,13 @@ nvr_test_nvrd_wait_line(NvrTestNvrd *fx, const gchar *prefix, guint timeout_s)
 void
 nvr_test_nvrd_wait_recording(NvrTestNvrd *fx, guint timeout_s)
 {
+	g_assert_true(nvr_test_nvrd_try_wait_recording(fx, timeout_s));
+}
+
+/* as nvr_test_nvrd_wait_recording(); Returns: FALSE if nvrd exited or @timeout_s passed first */
+gboolean
+nvr_test_nvrd_try_wait_recording(NvrTestNvrd *fx, guint timeout_s)
+{
 	g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	gint64 deadline = g_get_monotonic_time() + (gint64)timeout_s * G_USEC_PER_SEC;
 
@@ -293,12 +300,14 @@ nvr_test_nvrd_wait_recording(NvrTestNvrd *fx, guint timeout_s)
 		g_autofree gchar *line = nvr_test_nvrd_wait_line(fx, "*: recording (run ", (guint)MAX(left, 1));
 		const gchar *end, *start;
 
-		g_assert_nonnull(line);
+		if (line == NULL)
+			return FALSE;
 		end = strstr(line, ": recording (run ");
 		start = g_strrstr_len(line, end - line, " ");
 		g_assert_nonnull(start);
 		g_hash_table_add(seen, g_strndup(start + 1, end - start - 1));
 	}
+	return TRUE;
 }
 
 JsonObject *

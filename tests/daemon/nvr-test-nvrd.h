@@ -77,6 +77,8 @@ gchar *
 nvr_test_nvrd_wait_line(NvrTestNvrd *fx, const gchar *prefix, guint timeout_s);
 void
 nvr_test_nvrd_wait_recording(NvrTestNvrd *fx, guint timeout_s);
+gboolean
+nvr_test_nvrd_try_wait_recording(NvrTestNvrd *fx, guint timeout_s);
 
 gint
 nvr_test_nvrd_run(gchar **out, gchar **err, const gchar *first, ...) G_GNUC_NULL_TERMINATED;
