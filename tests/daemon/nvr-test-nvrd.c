@@ -234,19 +234,28 @@ nvr_test_nvrd_start(NvrTestNvrd *fx)
 	nvr_test_nvrd_start_with_env(fx, NULL);
 }
 
-/* as nvr_test_nvrd_start(), with @env ("VAR=value", nullable) added to nvrd's environment */
+/* nvrd started with @env ("VAR=value", nullable) added to its environment, not waited for */
 void
-nvr_test_nvrd_start_with_env(NvrTestNvrd *fx, const gchar *const *env)
+nvr_test_nvrd_spawn_with_env(NvrTestNvrd *fx, const gchar *const *env)
 {
 	g_autofree gchar *c = g_strconcat("--config=", fx->conf, NULL);
 	const gchar *argv[] = {nvr_test_build_path("NVRD", "nvr/daemon/nvrd"), "--state-dir", fx->state,
 			       "--listen", "127.0.0.1:0", c, NULL};
 	g_autoptr(GError) error = NULL;
-	g_autofree gchar *line = NULL;
 
 	g_assert_null(fx->nvrd);
 	fx->nvrd = nvr_test_proc_spawn_with_env(argv, env, &error);
 	g_assert_no_error(error);
+}
+
+/* as nvr_test_nvrd_start(), with @env ("VAR=value", nullable) added to nvrd's environment */
+void
+nvr_test_nvrd_start_with_env(NvrTestNvrd *fx, const gchar *const *env)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *line = NULL;
+
+	nvr_test_nvrd_spawn_with_env(fx, env);
 	line = nvr_test_proc_wait_line(fx->nvrd, "nvrd: listening on ", 60, &error);
 	if (line == NULL) {
 		GPtrArray *lines = nvr_test_proc_get_lines(fx->nvrd);

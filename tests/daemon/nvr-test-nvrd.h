@@ -70,6 +70,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(NvrTestNvrd, nvr_test_nvrd_free)
 void
 nvr_test_nvrd_start(NvrTestNvrd *fx);
 void
+nvr_test_nvrd_spawn_with_env(NvrTestNvrd *fx, const gchar *const *env);
+void
 nvr_test_nvrd_start_with_env(NvrTestNvrd *fx, const gchar *const *env);
 gint
 nvr_test_nvrd_stop(NvrTestNvrd *fx, gint signum);

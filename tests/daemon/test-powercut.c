@@ -35,9 +35,13 @@
  *
  * Two layouts: the footage dir inside the state dir (7 cuts), and on a
  * disk of its own that nvrd creates (2 cuts). A third case cuts right
- * after nvrctl init. The cut points come from g_test_rand_*(): rerun a
- * failure with the seed the TAP output printed (--seed R02S...). The ASan
- * build runs 2 + 1 cuts (and init).
+ * after nvrctl init. A fourth has the shim cut the power itself right
+ * before or after the Nth call on the index's files or of the segment
+ * writer (6 cuts; every second one again inside the startup recovery that
+ * follows), which a clock never times inside an SQLite commit or
+ * checkpoint. The cut points come from g_test_rand_*(): rerun a failure
+ * with the seed the TAP output printed (--seed R02S...). The ASan build
+ * runs 2 + 1 cuts (and init) and 2 at a call.
  */
 #include "config.h"
 
@@ -505,7 +509,39 @@ typedef struct {
 	guint64 torn;
 	guint lost_names;
 	guint unlinks;
+	guint not_reached; /* cuts at an operation that never came */
 } PcStats;
+
+/* what the cut left (pc_rebuild()), into the messages and @stats */
+static void
+pc_rebuilt(PcRebuild *rb, guint cut, const gchar *again, PcStats *stats)
+{
+	g_test_message("cut %u%s%s: %u files durable, %u segment files lost with their name; "
+		       "%" G_GUINT64_FORMAT " bytes written since their file's last sync (%"
+		       G_GUINT64_FORMAT " of footage), %" G_GUINT64_FORMAT
+		       " of them kept (torn); %u segments deleted",
+		       cut, again, rb->torn ? " (torn)" : "", rb->files, rb->lost_names,
+		       rb->unsynced_bytes, rb->unsynced_nvre, rb->torn_bytes, rb->unlinks);
+	stats->unsynced += rb->unsynced_bytes;
+	stats->torn += rb->torn_bytes;
+	stats->lost_names += rb->lost_names;
+	stats->unlinks += rb->unlinks;
+	pc_rebuild_clear(rb);
+}
+
+/* nvrd recovers from cut @cut (at @cut_us): no row points at bytes the footage lacks, each
+ * camera lost at most the bound (when @measure: every camera was recording at the cut),
+ * verify --deep is clean, and nvrd stops cleanly */
+static void
+pc_check(NvrTestNvrd *fx, guint cut, gint64 cut_us, gboolean measure, PcStats *stats)
+{
+	g_test_message("cut %u: %s", cut, pc_recover(fx));
+	pc_assert_rows_have_bytes(fx, cut_us);
+	if (measure)
+		nvr_test_loss_measure(fx, cut, cut_us, PC_LOSS_BOUND_US, &stats->loss);
+	nvr_test_nvrd_assert_verify_deep(fx);
+	g_assert_cmpint(nvr_test_nvrd_stop(fx, SIGTERM), ==, 0);
+}
 
 /* startup recovery is durable when nvrd listens: a second cut then keeps what it did */
 static void
@@ -552,25 +588,242 @@ pc_cut(NvrTestNvrd *fx, const gchar *roots, PcStats *stats)
 	cut_us = g_get_real_time();
 	g_assert_cmpint(nvr_test_nvrd_stop(fx, SIGKILL), ==, 128 + SIGKILL);
 	pc_rebuild(&rb, killed);
-	g_test_message("cut %u%s: %.2f s after every camera was recording; %u files durable, %u "
-		       "segment files lost with their name; %" G_GUINT64_FORMAT
-		       " bytes written since their file's last sync (%" G_GUINT64_FORMAT
-		       " of footage), %" G_GUINT64_FORMAT
-		       " of them kept (torn); %u segments deleted",
-		       cut, rb.torn ? " (torn)" : "", delay, rb.files, rb.lost_names,
-		       rb.unsynced_bytes, rb.unsynced_nvre, rb.torn_bytes, rb.unlinks);
-	stats->unsynced += rb.unsynced_bytes;
-	stats->torn += rb.torn_bytes;
-	stats->lost_names += rb.lost_names;
-	stats->unlinks += rb.unlinks;
-	pc_rebuild_clear(&rb);
+	g_test_message("cut %u: %.2f s after every camera was recording", cut, delay);
+	pc_rebuilt(&rb, cut, "", stats);
 	if (cut % 3 == 2)
 		pc_cut_after_recovery(fx, roots, cut);
-	g_test_message("cut %u: %s", cut, pc_recover(fx));
-	pc_assert_rows_have_bytes(fx, cut_us);
-	nvr_test_loss_measure(fx, cut, cut_us, PC_LOSS_BOUND_US, &stats->loss);
-	nvr_test_nvrd_assert_verify_deep(fx);
+	pc_check(fx, cut, cut_us, TRUE, stats);
+	nvr_test_rm_rf(killed);
+	nvr_test_rm_rf(shadow);
+}
+
+/* ---- cuts at one of nvrd's operations (the shim's NVR_POWERCUT_CUT_AT) ---- */
+
+/* what the index's commits and checkpoints write */
+#define PC_INDEX_FILES "nvr.db,nvr.db-wal"
+/* the segment writer's steps: a segment's create, its barriers, its directory's fsync (the
+ * writes between them are a cut before the next barrier; they outnumber it by far) */
+#define PC_FOOTAGE_FILES ".nvre,/"
+#define PC_FOOTAGE_OPS "open,fsync,fdatasync,rename,unlink,mkdir"
+/* nvrd records this long, then is stopped (finalize, checkpoint at close): the reference
+ * run, and each cut run whose operation has not come by then */
+#define PC_OP_RECORD_S 4
+/* the shim's line at a cut, and nvr_test_proc_wait_line()'s pattern for it */
+#define PC_CUT_TEXT "nvr-powercut-shim: cut "
+#define PC_CUT_LINE "*" PC_CUT_TEXT
+
+typedef struct {
+	guint64 ops;
+	guint64 matching; /* of them on the files NVR_POWERCUT_CUT_ON names */
+} PcOps;
+
+/* the shim's operation counts so far */
+static PcOps
+pc_read_ops(const gchar *shadow)
+{
+	g_autofree gchar *path = g_build_filename(shadow, "ops", NULL);
+	g_autofree gchar *text = NULL;
+	gchar *end = NULL;
+	PcOps n;
+
+	g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+	n.ops = g_ascii_strtoull(text, &end, 10);
+	n.matching = g_ascii_strtoull(end, NULL, 10);
+	return n;
+}
+
+/* which operation the power goes at */
+typedef struct {
+	const gchar *on;  /* NVR_POWERCUT_CUT_ON: path suffixes, "/" for directories */
+	const gchar *ops; /* NVR_POWERCUT_CUT_OPS: the calls counted, "": all */
+	guint64 at;	 /* the at'th such operation, 0: none (only count) */
+	gboolean after;	 /* after it ran, else before */
+} PcRule;
+
+/* Returns: the environment of nvrd under the shim with the cut @rule, its counts in @shadow */
+static GPtrArray *
+pc_rule_env(NvrTestNvrd *fx, const gchar *shadow, const PcRule *rule)
+{
+	g_auto(GStrv) shim = pc_shim_env(fx->state, shadow);
+	GPtrArray *env = g_ptr_array_new_with_free_func(g_free);
+
+	for (guint i = 0; shim[i] != NULL; i++)
+		g_ptr_array_add(env, g_strdup(shim[i]));
+	g_ptr_array_add(env, g_strconcat("NVR_POWERCUT_CUT_ON=", rule->on, NULL));
+	g_ptr_array_add(env, g_strconcat("NVR_POWERCUT_CUT_OPS=", rule->ops, NULL));
+	g_ptr_array_add(env, g_strdup_printf("NVR_POWERCUT_CUT_AT=%" G_GUINT64_FORMAT, rule->at));
+	g_ptr_array_add(env, g_strdup_printf("NVR_POWERCUT_CUT_AFTER=%d", rule->after ? 1 : 0));
+	g_ptr_array_add(env, NULL);
+	return env;
+}
+
+/* nvrd under the shim with the cut @rule, started: it listens */
+static void
+pc_start_rule(NvrTestNvrd *fx, const gchar *shadow, const PcRule *rule)
+{
+	g_autoptr(GPtrArray) env = pc_rule_env(fx, shadow, rule);
+
+	nvr_test_nvrd_start_with_env(fx, (const gchar *const *)env->pdata);
+}
+
+/* a reference run: how many operations @count counts until all cameras record (@recording),
+ * and until nvrd has stopped cleanly PC_OP_RECORD_S s later (@stopped) */
+static void
+pc_count_ops(NvrTestNvrd *fx, const PcRule *count, PcOps *recording, PcOps *stopped)
+{
+	g_autofree gchar *shadow = g_strdup_printf("%s/shadow-reference", fx->dir);
+
+	pc_start_rule(fx, shadow, count);
+	nvr_test_nvrd_wait_recording(fx, 60);
+	*recording = pc_read_ops(shadow);
+	g_usleep(PC_OP_RECORD_S * G_USEC_PER_SEC);
 	g_assert_cmpint(nvr_test_nvrd_stop(fx, SIGTERM), ==, 0);
+	*stopped = pc_read_ops(shadow);
+	g_test_message("reference run: %" G_GUINT64_FORMAT " operations (%" G_GUINT64_FORMAT
+		       " of them %s on %s) until every camera recorded, %" G_GUINT64_FORMAT
+		       " (%" G_GUINT64_FORMAT ") once stopped %d s later",
+		       recording->ops, recording->matching,
+		       count->ops[0] != '\0' ? count->ops : "any", count->on, stopped->ops,
+		       stopped->matching, PC_OP_RECORD_S);
+	g_assert_cmpuint(stopped->matching, >, recording->matching);
+	nvr_test_rm_rf(shadow);
+}
+
+/* Returns: CLOCK_REALTIME of the shim's cut, from its line (whose rest goes to @what), or 0 */
+static gint64
+pc_cut_line(NvrTestProc *proc, gchar **what)
+{
+	GPtrArray *lines = nvr_test_proc_get_lines(proc);
+
+	for (guint i = 0; i < lines->len; i++) {
+		const gchar *line = strstr(g_ptr_array_index(lines, i), PC_CUT_TEXT);
+		const gchar *at = line != NULL ? strstr(line, " at ") : NULL;
+
+		if (at != NULL) {
+			*what = g_strdup(line + strlen(PC_CUT_TEXT));
+			return g_ascii_strtoll(at + 4, NULL, 10);
+		}
+	}
+	return 0;
+}
+
+/* nvrd under the shim with @rule: it records, then is stopped, until the power goes at the
+ * rule's operation; Returns: when it went (0: the rule was never met), and whether every
+ * camera was recording then (@recording) */
+static gint64
+pc_run_to_cut(NvrTestNvrd *fx, const gchar *shadow, const PcRule *rule, gboolean *recording,
+	      gchar **what)
+{
+	gint64 cut_us;
+	gint status;
+
+	pc_start_rule(fx, shadow, rule);
+	*recording = nvr_test_nvrd_try_wait_recording(fx, 60);
+	if (*recording)
+		g_free(nvr_test_nvrd_wait_line(fx, PC_CUT_LINE, PC_OP_RECORD_S));
+	cut_us = pc_cut_line(fx->nvrd, what);
+	if (cut_us != 0) {
+		status = nvr_test_proc_stop(fx->nvrd, SIGKILL, 60);
+	} else {
+		/* the clean stop: segments finalized, the index checkpointed at its close */
+		*recording = FALSE;
+		status = nvr_test_proc_stop(fx->nvrd, SIGTERM, 60);
+		g_free(nvr_test_nvrd_wait_line(fx, PC_CUT_LINE, 10));
+		cut_us = pc_cut_line(fx->nvrd, what);
+	}
+	g_clear_pointer(&fx->nvrd, nvr_test_proc_free);
+	g_assert_cmpint(status, ==, cut_us != 0 ? 128 + SIGKILL : 0);
+	return cut_us;
+}
+
+static void
+pc_copy_tree(const gchar *from, const gchar *to)
+{
+	g_assert_cmpint(nvr_test_nvrd_run(NULL, NULL, "cp", "-a", from, to, NULL), ==, 0);
+}
+
+/* Returns: whether nvrd said it listens */
+static gboolean
+pc_listened(NvrTestProc *proc)
+{
+	GPtrArray *lines = nvr_test_proc_get_lines(proc);
+
+	for (guint i = 0; i < lines->len; i++) {
+		if (g_str_has_prefix(g_ptr_array_index(lines, i), "nvrd: listening on "))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* Startup recovery cut short: on what cut @cut left, nvrd starts under the shim and the power
+ * goes right before or after a call drawn from those it makes until it listens (counted by a
+ * start on the same state, which is then put back); Returns: whether the power went before
+ * nvrd listened (no camera began a new run) */
+static gboolean
+pc_cut_in_recovery(NvrTestNvrd *fx, guint cut, PcStats *stats)
+{
+	g_autofree gchar *copy = g_strdup_printf("%s/crashed-%u", fx->dir, cut);
+	g_autofree gchar *shadow = g_strdup_printf("%s/shadow-%u-recovery", fx->dir, cut);
+	g_autofree gchar *killed = g_strdup_printf("%s/killed-%u-recovery", fx->dir, cut);
+	g_autofree gchar *what = NULL;
+	g_autoptr(GPtrArray) env = NULL;
+	PcRule rule = {.on = "", .ops = "", .after = g_test_rand_bit()};
+	PcRebuild rb = {.shadow = shadow, .torn = g_test_rand_bit()};
+	gboolean listened;
+	PcOps until;
+
+	pc_copy_tree(fx->state, copy);
+	pc_start_rule(fx, shadow, &rule);
+	until = pc_read_ops(shadow);
+	g_assert_cmpint(nvr_test_nvrd_stop(fx, SIGKILL), ==, 128 + SIGKILL);
+	nvr_test_rm_rf(shadow);
+	nvr_test_rm_rf(fx->state);
+	pc_copy_tree(copy, fx->state);
+	nvr_test_rm_rf(copy);
+	g_assert_cmpuint(until.matching, >, 0);
+	rule.at = 1 + (guint64)g_test_rand_int_range(0, (gint32)until.matching);
+	env = pc_rule_env(fx, shadow, &rule);
+	nvr_test_nvrd_spawn_with_env(fx, (const gchar *const *)env->pdata);
+	g_free(nvr_test_nvrd_wait_line(fx, PC_CUT_LINE, 5));
+	pc_cut_line(fx->nvrd, &what);
+	listened = pc_listened(fx->nvrd);
+	g_assert_cmpint(nvr_test_nvrd_stop(fx, SIGKILL), ==, 128 + SIGKILL);
+	g_test_message("cut %u again, in startup recovery, %s the call %" G_GUINT64_FORMAT
+		       " of the %" G_GUINT64_FORMAT " nvrd makes until it listens: %s",
+		       cut, rule.after ? "after" : "before", rule.at, until.matching,
+		       what != NULL ? what : "never came");
+	pc_rebuild(&rb, killed);
+	pc_rebuilt(&rb, cut, " again", stats);
+	nvr_test_rm_rf(killed);
+	return !listened;
+}
+
+/* a cut at @rule's operation (every second time again in the startup recovery that follows),
+ * then the checks of pc_cut() */
+static void
+pc_cut_at_op(NvrTestNvrd *fx, const PcRule *rule, PcStats *stats)
+{
+	guint cut = ++stats->cuts;
+	g_autofree gchar *shadow = g_strdup_printf("%s/shadow-%u", fx->dir, cut);
+	g_autofree gchar *killed = g_strdup_printf("%s/killed-%u", fx->dir, cut);
+	g_autofree gchar *what = NULL;
+	PcRebuild rb = {.shadow = shadow, .torn = g_test_rand_bit()};
+	gboolean recording = FALSE;
+	gint64 cut_us = pc_run_to_cut(fx, shadow, rule, &recording, &what);
+
+	g_test_message("cut %u, %s the operation %" G_GUINT64_FORMAT " (%s) on %s: %s", cut,
+		       rule->after ? "after" : "before", rule->at,
+		       rule->ops[0] != '\0' ? rule->ops : "any", rule->on,
+		       what != NULL ? what : "never came: nvrd stopped cleanly first");
+	if (cut_us == 0) {
+		stats->not_reached++;
+		cut_us = g_get_real_time();
+	}
+	pc_rebuild(&rb, killed);
+	pc_rebuilt(&rb, cut, "", stats);
+	if (cut % 2 == 0 && !pc_cut_in_recovery(fx, cut, stats))
+		recording = FALSE; /* new runs began: the loss is not the first cut's alone */
+	pc_check(fx, cut, cut_us, recording, stats);
 	nvr_test_rm_rf(killed);
 	nvr_test_rm_rf(shadow);
 }
@@ -640,6 +893,62 @@ test_powercut_footage_disk(void)
 }
 
 /*
+ * Cuts at one of nvrd's own operations, not at a moment of the clock's,
+ * which never lands inside an SQLite commit (the WAL written and
+ * fdatasynced back to back): the shim cuts the power right before, or right
+ * after, the Nth operation (create, write, truncation, barrier, rename,
+ * unlink) on the index's files (nvr.db, nvr.db-wal: a commit's WAL frames and
+ * their fdatasync; the checkpoint at close: nvr.db's pages, its fdatasync,
+ * the WAL's reset), or on the footage's (segment files and directories: the
+ * writer's chunks and their fdatasync, a segment's create and its
+ * directory's fsync; at the stop its finalize: header rewrite, fsync,
+ * directory fsync, before the row's commit). N is drawn (g_test_rand_*)
+ * from between the counts of a reference run when all cameras record and
+ * once it has recorded PC_OP_RECORD_S s and stopped cleanly (the footage's:
+ * every operation not on the index); a cut run records as long, then stops
+ * cleanly, so the Nth operation comes while recording or while stopping.
+ * Every second cut, nvrd then starts under the shim on what it left and the
+ * power goes again right before or after one of the calls it makes until it
+ * listens: startup recovery's trims, fsyncs and commits (N from a start on
+ * the same state, which is put back after it). Same checks as the clock's
+ * cuts; the loss bound only when the power went while every camera recorded
+ * and no new run began before the second cut. 6 cuts, 2 under ASan (the
+ * index's only).
+ */
+static void
+test_powercut_operations(void)
+{
+	const guint cuts = NVR_TEST_SANITIZED ? 2 : 6;
+	/* a reference run takes 20 s under ASan: there only the index's */
+	const guint n_rules = NVR_TEST_SANITIZED ? 1 : 2;
+	g_autoptr(NvrTestNvrd) fx = NULL;
+	PcStats stats = {0};
+	gint64 started = g_get_monotonic_time();
+	/* the index's commits and checkpoints, every call; the segment writer's steps */
+	PcRule rules[2] = {{.on = PC_INDEX_FILES, .ops = ""},
+			   {.on = PC_FOOTAGE_FILES, .ops = PC_FOOTAGE_OPS}};
+	PcOps recording[2], stopped[2];
+
+	nvr_test_watchdog_start(NVR_TEST_SANITIZED ? 300 : 180);
+	fx = nvr_test_nvrd_new(PC_CAMERAS, PC_CONFIG, pc_fakecam_args);
+	for (guint r = 0; r < n_rules; r++)
+		pc_count_ops(fx, &rules[r], &recording[r], &stopped[r]);
+	for (guint i = 0; i < cuts; i++) {
+		/* index before, footage after, index after, footage before, index before, ... */
+		guint r = i % n_rules;
+		guint64 lo = recording[r].matching, hi = stopped[r].matching;
+		PcRule rule = rules[r];
+
+		rule.after = (i + i / 2) % 2 == 1;
+		rule.at = lo + 1 + (guint64)g_test_rand_int_range(0, (gint32)(hi - lo));
+		pc_cut_at_op(fx, &rule, &stats);
+	}
+	pc_report(&stats, started);
+	g_test_message("%u of %u cuts at an operation never came", stats.not_reached, cuts);
+	nvr_test_watchdog_stop();
+}
+
+/*
  * nvrctl init under the shim, then a power cut as soon as it returned: the
  * state dir, its keyring and index, and the recovery key file it wrote
  * must all be there, and the keyring must open with the passphrase.
@@ -688,5 +997,6 @@ main(int argc, char **argv)
 	g_test_add_func("/nvr/daemon/powercut/state-dir", test_powercut_state_dir);
 	g_test_add_func("/nvr/daemon/powercut/footage-disk", test_powercut_footage_disk);
 	g_test_add_func("/nvr/daemon/powercut/init", test_powercut_init);
+	g_test_add_func("/nvr/daemon/powercut/operations", test_powercut_operations);
 	return g_test_run();
 }
