@@ -23,6 +23,19 @@ nvr_test_mkdtemp(void)
 	return dir;
 }
 
+/* Returns: (transfer full): the whole file; fails the test if it cannot be read */
+GBytes *
+nvr_test_read_bytes(const gchar *path)
+{
+	g_autoptr(GError) error = NULL;
+	gchar *data = NULL;
+	gsize len = 0;
+
+	g_file_get_contents(path, &data, &len, &error);
+	g_assert_no_error(error);
+	return g_bytes_new_take(data, len);
+}
+
 void
 nvr_test_rm_rf(const gchar *path)
 {

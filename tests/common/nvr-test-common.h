@@ -14,6 +14,8 @@ G_BEGIN_DECLS
 
 gchar *
 nvr_test_mkdtemp(void);
+GBytes *
+nvr_test_read_bytes(const gchar *path);
 void
 nvr_test_rm_rf(const gchar *path);
 void

@@ -203,18 +203,6 @@ pc_scan_killed(PcRebuild *rb, const gchar *dir)
 	}
 }
 
-static GBytes *
-pc_read(const gchar *path)
-{
-	g_autoptr(GError) error = NULL;
-	gchar *data = NULL;
-	gsize len = 0;
-
-	g_file_get_contents(path, &data, &len, &error);
-	g_assert_no_error(error);
-	return g_bytes_new_take(data, len);
-}
-
 /* Returns: the killed tree's file for @key, if it is still that generation of its inode */
 static const gchar *
 pc_killed_path(PcRebuild *rb, const gchar *key)
@@ -240,7 +228,7 @@ pc_tear(PcRebuild *rb, const gchar *key, gint fd)
 		return;
 	if (rb->torn && src != NULL) {
 		keep = (guint)g_test_rand_int_range(0, (gint32)w->len + 1);
-		real = pc_read(src);
+		real = nvr_test_read_bytes(src);
 	}
 	for (guint i = 0; i < w->len; i++) {
 		const PcWrite *p = &g_array_index(w, PcWrite, i);
@@ -275,7 +263,7 @@ pc_build_file(PcRebuild *rb, const gchar *key, guint mode, const gchar *out)
 	g_assert_cmpint(fd, >=, 0);
 	/* a name made durable before any of its bytes: an empty file */
 	if (g_stat(data, &st) == 0) {
-		bytes = pc_read(data);
+		bytes = nvr_test_read_bytes(data);
 		g_assert_cmpint(write(fd, g_bytes_get_data(bytes, NULL), g_bytes_get_size(bytes)),
 				==, (gssize)g_bytes_get_size(bytes));
 	}
@@ -341,7 +329,7 @@ pc_self_check(PcRebuild *rb)
 	while (g_hash_table_iter_next(&it, &inode, &path)) {
 		g_autofree gchar *key = pc_newest_key(rb, inode);
 		g_autofree gchar *data = NULL;
-		g_autoptr(GBytes) real = pc_read(path);
+		g_autoptr(GBytes) real = nvr_test_read_bytes(path);
 		GArray *w = g_hash_table_lookup(rb->pending, key);
 
 		if (w != NULL && w->len > 0)
@@ -353,7 +341,7 @@ pc_self_check(PcRebuild *rb)
 				g_test_message("shim missed the writes to %s", (const gchar *)path);
 			g_assert_cmpuint(g_bytes_get_size(real), ==, 0);
 		} else {
-			g_autoptr(GBytes) durable = pc_read(data);
+			g_autoptr(GBytes) durable = nvr_test_read_bytes(data);
 			if (!g_bytes_equal(durable, real))
 				g_test_message("shim: %s differs from its durable copy",
 					       (const gchar *)path);

@@ -310,7 +310,7 @@ test_ctl_decrypt(CtlFixture *fx, gconstpointer data)
 	ctl_assert_error_line(fx, "context");
 	g_assert_false(g_file_test(out2, G_FILE_TEST_EXISTS));
 	/* a chunk tampered in the middle: an error and no partial output */
-	file = test_keys_read_file(seg);
+	file = nvr_test_read_bytes(seg);
 	{
 		g_autofree guint8 *bad =
 			g_memdup2(g_bytes_get_data(file, NULL), g_bytes_get_size(file));

@@ -137,7 +137,7 @@ kr_write_segment(KrFixture *fx, const gchar *path, guint64 segment_id)
 	g_assert_no_error(error);
 	g_assert_true(nvr_nvre_writer_write(w, data, sizeof(data), &error));
 	g_assert_true(nvr_nvre_writer_finish(w, &res, &error));
-	b = test_keys_read_file(path);
+	b = nvr_test_read_bytes(path);
 	return test_keys_sha256_hex(g_bytes_get_data(b, NULL), g_bytes_get_size(b));
 }
 
@@ -167,7 +167,7 @@ static gchar *
 kr_lines_except(KrFixture *fx, const gchar *user)
 {
 	g_autofree gchar *path = kr_path(fx);
-	g_autoptr(GBytes) b = test_keys_read_file(path);
+	g_autoptr(GBytes) b = nvr_test_read_bytes(path);
 	g_autofree gchar *text = g_strndup(g_bytes_get_data(b, NULL), g_bytes_get_size(b));
 	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
 	g_autofree gchar *skip = g_strdup_printf("user %s ", user);
@@ -216,8 +216,8 @@ test_keyring_passwd(KrFixture *fx, gconstpointer data)
 	others_after = kr_lines_except(fx, "owner");
 	g_assert_cmpstr(others_before, ==, others_after);
 	{
-		g_autoptr(GBytes) b1 = test_keys_read_file(seg1);
-		g_autoptr(GBytes) b2 = test_keys_read_file(seg2);
+		g_autoptr(GBytes) b1 = nvr_test_read_bytes(seg1);
+		g_autoptr(GBytes) b2 = nvr_test_read_bytes(seg2);
 		sha1_after = test_keys_sha256_hex(g_bytes_get_data(b1, NULL), g_bytes_get_size(b1));
 		sha2_after = test_keys_sha256_hex(g_bytes_get_data(b2, NULL), g_bytes_get_size(b2));
 	}
@@ -375,7 +375,7 @@ static gchar *
 kr_body(KrFixture *fx)
 {
 	g_autofree gchar *path = kr_path(fx);
-	g_autoptr(GBytes) b = test_keys_read_file(path);
+	g_autoptr(GBytes) b = nvr_test_read_bytes(path);
 	gchar *text = g_strndup(g_bytes_get_data(b, NULL), g_bytes_get_size(b));
 
 	*strstr(text, "checksum ") = '\0';
@@ -409,7 +409,7 @@ static void
 test_keyring_corrupt(KrFixture *fx, gconstpointer data)
 {
 	g_autofree gchar *path = kr_path(fx);
-	g_autoptr(GBytes) good = test_keys_read_file(path);
+	g_autoptr(GBytes) good = nvr_test_read_bytes(path);
 	g_autofree gchar *body = kr_body(fx);
 	gsize len = g_bytes_get_size(good);
 	g_autofree guint8 *bad = g_memdup2(g_bytes_get_data(good, NULL), len);

@@ -58,7 +58,7 @@ mut_write(MutFixture *fx, const gchar *name, NvrNvreChainState *state)
 	g_assert_true(nvr_nvre_writer_finish(w, &res, &error));
 	if (state != NULL)
 		*state = res.state;
-	return test_keys_read_file(path);
+	return nvr_test_read_bytes(path);
 }
 
 static void

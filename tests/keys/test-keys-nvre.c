@@ -341,7 +341,7 @@ test_nvre_signature_policy(NvreFixture *fx, gconstpointer data)
 static void
 nvre_copy_truncated(const gchar *src, const gchar *dst, gsize len)
 {
-	g_autoptr(GBytes) b = test_keys_read_file(src);
+	g_autoptr(GBytes) b = nvr_test_read_bytes(src);
 
 	g_assert_cmpuint(len, <=, g_bytes_get_size(b));
 	test_keys_write_file(dst, g_bytes_get_data(b, NULL), len);
@@ -477,7 +477,7 @@ test_nvre_recover_refuses(NvreFixture *fx, gconstpointer data)
 	nvre_assert_class(error, NVR_NVRE_ERROR_PARAM);
 	g_assert_true(g_file_test(path, G_FILE_TEST_EXISTS));
 	{
-		g_autoptr(GBytes) b = test_keys_read_file(path);
+		g_autoptr(GBytes) b = nvr_test_read_bytes(path);
 		g_assert_cmpuint(g_bytes_get_size(b), ==, sizeof(junk));
 	}
 }
@@ -505,7 +505,7 @@ test_nvre_rewrap(NvreFixture *fx, gconstpointer data)
 	plain = nvre_write(fx, path, &fx->ctx, 9000, 5, NULL, &res);
 	sctx.segment_id++;
 	splain = nvre_write(fx, succ, &sctx, 10, 6, &res.state, &sres);
-	before = test_keys_read_file(path);
+	before = nvr_test_read_bytes(path);
 
 	rw.keys = old_keys;
 	rw.n_keys = 1;
@@ -517,7 +517,7 @@ test_nvre_rewrap(NvreFixture *fx, gconstpointer data)
 	rw.device_key = fx->device;
 	g_assert_true(nvr_nvre_rewrap(path, &fx->ctx, &rw, &error));
 	g_assert_no_error(error);
-	after = test_keys_read_file(path);
+	after = nvr_test_read_bytes(path);
 	g_assert_cmpuint(g_bytes_get_size(before), ==, g_bytes_get_size(after));
 	g_assert_cmpmem((const guint8 *)g_bytes_get_data(before, NULL) + 512,
 			g_bytes_get_size(before) - 512,
@@ -573,7 +573,7 @@ test_nvre_tags_digest(NvreFixture *fx, gconstpointer data)
 	g_assert_no_error(error);
 
 	/* a changed tag (here of chunk 1) changes the digest: the signature no longer holds */
-	b = test_keys_read_file(path);
+	b = nvr_test_read_bytes(path);
 	copy = g_memdup2(g_bytes_get_data(b, NULL), g_bytes_get_size(b));
 	copy[512 + 2 * 4112 - 1] ^= 0x01;
 	test_keys_write_file(path, copy, g_bytes_get_size(b));

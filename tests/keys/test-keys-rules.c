@@ -701,7 +701,7 @@ test_rules_recovery_refuses(RuleFixture *fx, gconstpointer data)
 		test_keys_write_file(path, m->data, len);
 		g_assert_false(nvr_nvre_recover(path, &state, &error));
 		g_assert_cmpstr(test_keys_outcome(error), ==, "param");
-		after = test_keys_read_file(path);
+		after = nvr_test_read_bytes(path);
 		g_assert_cmpmem(g_bytes_get_data(after, NULL), g_bytes_get_size(after), m->data,
 				len);
 	}
@@ -777,7 +777,7 @@ test_rules_rewrap(RuleFixture *fx, gconstpointer data)
 	g_assert_true(nvr_nvre_rewrap(path, &fx->ctx, &rw, &error));
 	g_assert_no_error(error);
 	for (guint k = 0; k < RULE_N_KEYS; k++) {
-		g_autoptr(GBytes) b = test_keys_read_file(path);
+		g_autoptr(GBytes) b = nvr_test_read_bytes(path);
 		g_autoptr(GByteArray) w = g_byte_array_new();
 		RuleRead how = rule_strict;
 
@@ -794,7 +794,7 @@ test_rules_rewrap(RuleFixture *fx, gconstpointer data)
 	rw.device_key = NULL;
 	g_assert_true(nvr_nvre_rewrap(path, &fx->ctx, &rw, &error));
 	{
-		g_autoptr(GBytes) b = test_keys_read_file(path);
+		g_autoptr(GBytes) b = nvr_test_read_bytes(path);
 		g_autoptr(GByteArray) w = g_byte_array_new();
 		RuleRead how = rule_lenient;
 

@@ -1116,7 +1116,7 @@ static gboolean
 tv_shipped_set_in_place(void)
 {
 	g_autofree gchar *path = g_build_filename(test_keys_vectors_dir(), "manifest.json", NULL);
-	g_autoptr(GBytes) manifest = test_keys_read_file(path);
+	g_autoptr(GBytes) manifest = nvr_test_read_bytes(path);
 	g_autofree gchar *sha =
 		test_keys_sha256_hex(g_bytes_get_data(manifest, NULL), g_bytes_get_size(manifest));
 
@@ -1372,7 +1372,7 @@ tv_writer_rebuild_basic(void)
 	JsonObject *kat = json_object_get_object_member(c, "kat");
 	g_autofree gchar *path =
 		g_build_filename(test_keys_vectors_dir(), "valid", "basic.nvre", NULL);
-	g_autoptr(GBytes) file = test_keys_read_file(path);
+	g_autoptr(GBytes) file = nvr_test_read_bytes(path);
 	const guint8 *f = g_bytes_get_data(file, NULL);
 	g_auto(TvKeys) keys = {0};
 	g_autoptr(NvrNvreReader) reader = NULL;
@@ -1423,7 +1423,7 @@ tv_writer_rebuild_basic(void)
 	g_assert_true(nvr_nvre_writer_finish(writer, &result, &error));
 	g_assert_no_error(error);
 
-	rebuilt = test_keys_read_file(out_path);
+	rebuilt = nvr_test_read_bytes(out_path);
 	r = g_bytes_get_data(rebuilt, NULL);
 	g_assert_cmpuint(g_bytes_get_size(rebuilt), ==, g_bytes_get_size(file));
 	g_assert_cmpmem(r, hl - 64, f, hl - 64);

@@ -65,18 +65,6 @@ test_keys_vectors_dir(void)
 	return dir;
 }
 
-GBytes *
-test_keys_read_file(const gchar *path)
-{
-	g_autoptr(GError) error = NULL;
-	gchar *data = NULL;
-	gsize len = 0;
-
-	g_file_get_contents(path, &data, &len, &error);
-	g_assert_no_error(error);
-	return g_bytes_new_take(data, len);
-}
-
 void
 test_keys_write_file(const gchar *path, const guint8 *data, gsize len)
 {

@@ -6,6 +6,7 @@
 #include <glib.h>
 
 #include "keys/nvr-nvre.h"
+#include "nvr-test-common.h"
 
 G_BEGIN_DECLS
 
@@ -20,8 +21,6 @@ gchar *
 test_keys_sha256_hex(const guint8 *data, gsize len);
 const gchar *
 test_keys_vectors_dir(void);
-GBytes *
-test_keys_read_file(const gchar *path);
 void
 test_keys_write_file(const gchar *path, const guint8 *data, gsize len);
 
