@@ -365,22 +365,25 @@ sd_post(const gchar *control, const gchar *path, gint *sent)
 	g_autoptr(GSocketClient) client = g_socket_client_new();
 	g_autoptr(GSocketConnection) conn = NULL;
 	g_autofree gchar *req = NULL;
+	g_autoptr(GError) error = NULL;
 	gchar reply[64];
 	gssize n = -1;
 
 	conn = g_socket_client_connect_to_host(client, g_uri_get_host(uri),
-					       (guint16)g_uri_get_port(uri), NULL, NULL);
+					       (guint16)g_uri_get_port(uri), NULL, &error);
 	if (conn != NULL) {
 		req = g_strdup_printf("POST %s?%s HTTP/1.1\r\nHost: %s\r\nContent-Length: 0\r\n\r\n",
 				      g_uri_get_path(uri), g_uri_get_query(uri), g_uri_get_host(uri));
 		g_output_stream_write_all(g_io_stream_get_output_stream(G_IO_STREAM(conn)),
-					  req, strlen(req), NULL, NULL, NULL);
+					  req, strlen(req), NULL, NULL, &error);
 	}
 	if (sent != NULL)
 		g_atomic_int_set(sent, 1);
-	if (conn != NULL)
+	if (conn != NULL && error == NULL)
 		n = g_input_stream_read(g_io_stream_get_input_stream(G_IO_STREAM(conn)), reply,
-					sizeof(reply) - 1, NULL, NULL);
+					sizeof(reply) - 1, NULL, &error);
+	if (n <= 0) /* why, for the day this is not expected */
+		g_test_message("POST %s: %s", path, error != NULL ? error->message : "closed without a reply");
 	reply[MAX(n, 0)] = '\0';
 	return g_strdup(reply);
 }
@@ -442,11 +445,13 @@ test_drop_during_requests(void)
 			g_autofree gchar *path = g_strdup_printf("cameras/%u/drop?seconds=0", cam);
 			g_autofree gchar *reply = sd_post(fc->control, path, NULL);
 
-			/* seen once in CI under ASan on a loaded machine: the control
-			 * connection ended without a reply; a second try must answer */
-			if (!g_str_has_prefix(reply, "HTTP/1.1 200")) {
+			/* seen twice in CI under ASan (leak checks, slow unwinder) on
+			 * a loaded machine: the control connection ended without a
+			 * reply (sd_post says how); one of three more tries must answer */
+			for (guint again = 0; again < 3 && !g_str_has_prefix(reply, "HTTP/1.1 200"); again++) {
 				g_test_message("drop of camera %u got \"%.12s\": again", cam, reply);
 				g_free(reply);
+				g_usleep(200 * 1000);
 				reply = sd_post(fc->control, path, NULL);
 			}
 			g_assert_true(g_str_has_prefix(reply, "HTTP/1.1 200"));
